@@ -1,0 +1,152 @@
+import Foundation
+
+/// Which reference implementation's tokenization to reproduce.
+public enum Dialect: String, Sendable, CaseIterable, Codable {
+    /// Hugging Face's fast tokenizer (`tokenizers`), Unicode tables and CJK range typo included.
+    case hf
+    /// Google's original `tokenization.py`.
+    case google
+    /// Spark NLP's `BertEmbeddings`: always decomposes and strips accents, tests CJK per UTF-16 unit.
+    case spark
+
+    /// The longest word WordPiece will split; longer words become the unknown token.
+    public var defaultMaxInputCharsPerWord: Int { self == .hf ? 100 : 200 }
+}
+
+/// Everything that shapes a BERT tokenizer apart from its vocabulary.
+public struct TokenizerConfiguration: Sendable, Equatable {
+    public var dialect: Dialect = .hf
+    public var lowercase = false
+    /// `nil` follows `lowercase`, as in Hugging Face and Google.
+    public var stripAccents: Bool? = nil
+    public var cleanText = true
+    public var tokenizeChineseChars = true
+    public var maxInputCharsPerWord: Int? = nil
+    public var unknownToken = "[UNK]"
+    public var classToken = "[CLS]"
+    public var separatorToken = "[SEP]"
+    public var padToken = "[PAD]"
+    public var maskToken = "[MASK]"
+    public var continuingSubwordPrefix = "##"
+    /// Tokens matched verbatim in the raw text before normalization (Hugging Face's added special tokens).
+    public var specialTokens: [String] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    /// Where each setting came from, for `bertscope` to show ("tokenizer.json", "default", ...).
+    public var sources: [String: String] = [:]
+
+    public init() {}
+
+    public var effectiveStripAccents: Bool {
+        dialect == .spark ? true : (stripAccents ?? lowercase)
+    }
+
+    public var effectiveMaxInputCharsPerWord: Int { maxInputCharsPerWord ?? dialect.defaultMaxInputCharsPerWord }
+
+    /// Reads the settings a model folder declares: `tokenizer.json` (what the fast tokenizer runs) first,
+    /// then `tokenizer_config.json`; anything missing keeps BERT's default and is recorded as such.
+    public static func load(fromModelFolder folder: URL, dialect: Dialect = .hf) throws -> TokenizerConfiguration {
+        var configuration = TokenizerConfiguration()
+        configuration.dialect = dialect
+        let fileManager = FileManager.default
+        let tokenizerConfig = folder.appendingPathComponent("tokenizer_config.json")
+        if fileManager.fileExists(atPath: tokenizerConfig.path) {
+            let object = try readJSONObject(tokenizerConfig)
+            configuration.apply(tokenizerConfig: object, source: "tokenizer_config.json")
+        }
+        let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
+        if fileManager.fileExists(atPath: tokenizerJSON.path) {
+            let object = try readJSONObject(tokenizerJSON)
+            configuration.apply(tokenizerJSON: object, source: "tokenizer.json")
+        }
+        return configuration
+    }
+
+    mutating func apply(tokenizerConfig object: [String: Any], source: String) {
+        if let value = object["do_lower_case"] as? Bool { lowercase = value; sources["lowercase"] = source }
+        if let value = object["strip_accents"] as? Bool { stripAccents = value; sources["strip_accents"] = source }
+        if let value = object["tokenize_chinese_chars"] as? Bool {
+            tokenizeChineseChars = value
+            sources["tokenize_chinese_chars"] = source
+        }
+        if let value = Self.tokenContent(object["unk_token"]) { unknownToken = value }
+        if let value = Self.tokenContent(object["cls_token"]) { classToken = value }
+        if let value = Self.tokenContent(object["sep_token"]) { separatorToken = value }
+        if let value = Self.tokenContent(object["pad_token"]) { padToken = value }
+        if let value = Self.tokenContent(object["mask_token"]) { maskToken = value }
+        if let decoder = object["added_tokens_decoder"] as? [String: Any] {
+            specialTokens = decoder.values.compactMap { entry in
+                guard let entry = entry as? [String: Any], entry["special"] as? Bool ?? false else { return nil }
+                return entry["content"] as? String
+            }.sorted()
+            sources["special_tokens"] = source
+        } else {
+            specialTokens = [padToken, unknownToken, classToken, separatorToken, maskToken]
+        }
+    }
+
+    mutating func apply(tokenizerJSON object: [String: Any], source: String) {
+        if let normalizer = object["normalizer"] as? [String: Any], normalizer["type"] as? String == "BertNormalizer" {
+            if let value = normalizer["lowercase"] as? Bool { lowercase = value; sources["lowercase"] = source }
+            if normalizer.keys.contains("strip_accents") {
+                stripAccents = normalizer["strip_accents"] as? Bool
+                sources["strip_accents"] = source
+            }
+            if let value = normalizer["clean_text"] as? Bool { cleanText = value; sources["clean_text"] = source }
+            if let value = normalizer["handle_chinese_chars"] as? Bool {
+                tokenizeChineseChars = value
+                sources["tokenize_chinese_chars"] = source
+            }
+        }
+        if let model = object["model"] as? [String: Any], model["type"] as? String == "WordPiece" {
+            if let value = model["max_input_chars_per_word"] as? Int {
+                maxInputCharsPerWord = value
+                sources["max_input_chars_per_word"] = source
+            }
+            if let value = model["unk_token"] as? String { unknownToken = value }
+            if let value = model["continuing_subword_prefix"] as? String { continuingSubwordPrefix = value }
+        }
+        if let added = object["added_tokens"] as? [[String: Any]] {
+            specialTokens = added.compactMap { entry in
+                guard entry["special"] as? Bool ?? false, !(entry["normalized"] as? Bool ?? false) else { return nil }
+                return entry["content"] as? String
+            }.sorted()
+            sources["special_tokens"] = source
+        }
+    }
+
+    private static func tokenContent(_ value: Any?) -> String? {
+        if let text = value as? String { return text }
+        return (value as? [String: Any])?["content"] as? String
+    }
+
+    private static func readJSONObject(_ url: URL) throws -> [String: Any] {
+        do {
+            let data = try Data(contentsOf: url)
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw TokenizerError.invalidConfiguration(url.path, reason: "the top level is not a JSON object")
+            }
+            return object
+        } catch let error as TokenizerError {
+            throw error
+        } catch {
+            throw TokenizerError.invalidConfiguration(url.path, reason: error.localizedDescription)
+        }
+    }
+}
+
+/// Why a tokenizer could not be built.
+public enum TokenizerError: Error, CustomStringConvertible, Equatable {
+    case unreadableFile(String, reason: String)
+    case invalidVocabulary(String, reason: String)
+    case invalidConfiguration(String, reason: String)
+    case missingToken(String, role: String)
+
+    public var description: String {
+        switch self {
+        case .unreadableFile(let path, let reason): return "cannot read \(path): \(reason)"
+        case .invalidVocabulary(let path, let reason): return "\(path) is not a usable vocabulary: \(reason)"
+        case .invalidConfiguration(let path, let reason): return "\(path) is not a usable tokenizer config: \(reason)"
+        case .missingToken(let token, let role):
+            return "the vocabulary has no \(role) token \"\(token)\"; check the model folder's vocab.txt"
+        }
+    }
+}

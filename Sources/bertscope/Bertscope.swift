@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Bertscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bertscope",
+        abstract: "Explore what multilingual BERT makes of text: tokens, vectors, similarities.",
+        subcommands: [TokenizeCommand.self]
+    )
+}

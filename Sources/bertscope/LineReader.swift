@@ -1,0 +1,81 @@
+import Foundation
+
+/// Reads a file or standard input line by line as raw bytes, so invalid UTF-8 can be reported per line
+/// instead of being silently repaired.
+struct LineReader {
+    private let handle: FileHandle
+    private var buffer = [UInt8]()
+    private var position = 0
+    private var finished = false
+    private(set) var lineNumber = 0
+
+    /// `path` "-" means standard input.
+    init(path: String) throws {
+        if path == "-" {
+            handle = FileHandle.standardInput
+        } else {
+            guard let opened = FileHandle(forReadingAtPath: path) else {
+                throw UserError("cannot open \(path) for reading: check the path and its permissions")
+            }
+            handle = opened
+        }
+    }
+
+    /// The next line without its line break, or `nil` at the end.
+    mutating func next() -> [UInt8]? {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffer[position..<newline])
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                position = newline + 1
+                lineNumber += 1
+                return line
+            }
+            if finished {
+                guard position < buffer.count else { return nil }
+                let line = Array(buffer[position...])
+                position = buffer.count
+                lineNumber += 1
+                return line
+            }
+            buffer.removeFirst(position)
+            position = 0
+            let chunk = handle.readData(ofLength: 1 << 16)
+            if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+}
+
+/// One input of a `--jsonl` file: `{"id": ..., "text": ..., "pair": ...}`.
+struct JSONLRecord {
+    /// The id exactly as serialized JSON, copied to the output.
+    var idJSON: String
+    var text: String
+    var pair: String?
+
+    /// Parses one line; the error says what is wrong with it.
+    static func parse(_ bytes: [UInt8]) throws -> JSONLRecord {
+        guard let line = String(validating: bytes, as: UTF8.self) else {
+            throw JSONLError("is not valid UTF-8")
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
+        } catch {
+            throw JSONLError("is not valid JSON")
+        }
+        guard let fields = object as? [String: Any] else { throw JSONLError("is not a JSON object") }
+        guard let text = fields["text"] as? String else { throw JSONLError("has no string field \"text\"") }
+        let pair = fields["pair"] as? String
+        var idJSON = "null"
+        if let id = fields["id"], let data = try? JSONSerialization.data(withJSONObject: id, options: [.fragmentsAllowed]) {
+            idJSON = String(decoding: data, as: UTF8.self)
+        }
+        return JSONLRecord(idJSON: idJSON, text: text, pair: pair)
+    }
+}
+
+struct JSONLError: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Export
+import Foundation
+import Tokenization
+
+extension Dialect: ExpressibleByArgument {}
+
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Show the wordpieces, ids, offsets and words of texts.",
+        discussion: """
+            Reads TEXT arguments, or one JSON object per line from --jsonl FILE ("-" for standard input):
+            {"id": ..., "text": "...", "pair": "..."}. With --json or --jsonl it writes one JSON object per
+            input: id, input_ids, tokens, offsets ([start, end) in Unicode scalars), byte_offsets, word_ids,
+            token_type_ids, sequence_ids, special_tokens_mask, truncation.
+            """
+    )
+
+    @Option(name: .long, help: "Model folder holding vocab.txt (and tokenizer.json / tokenizer_config.json).")
+    var model: String
+
+    @Option(name: .long, help: "Whose tokenization to reproduce: hf, google or spark.")
+    var dialect: Dialect = .hf
+
+    @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included; 0 for no limit.")
+    var maxLength: Int = 512
+
+    @Option(name: .long, help: "A second text: encode TEXT and this as a pair.")
+    var pair: String?
+
+    @Option(name: .long, help: "Read inputs from a JSON Lines file, or - for standard input.")
+    var jsonl: String?
+
+    @Flag(name: .long, help: "Write JSON, one object per input.")
+    var json = false
+
+    @Flag(name: .long, help: "Show every stage: cleaning, words, and each WordPiece look-up.")
+    var trace = false
+
+    @Argument(help: "Texts to tokenize.")
+    var texts: [String] = []
+
+    func validate() throws {
+        if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to tokenize, or --jsonl FILE") }
+        if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
+        if maxLength < 0 || (maxLength > 0 && maxLength < (pair == nil ? 2 : 3)) {
+            throw ValidationError("--max-length must be 0 (no limit) or leave room for [CLS] and [SEP]")
+        }
+    }
+
+    func run() throws {
+        let tokenizer = try loadTokenizer(model: model, dialect: dialect)
+        let limit = maxLength == 0 ? nil : maxLength
+        if let jsonl {
+            var reader = try LineReader(path: jsonl)
+            var failures = 0
+            while let line = reader.next() {
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    let record = try JSONLRecord.parse(line)
+                    let encoding = tokenizer.encode(record.text, pair: record.pair, maxLength: limit)
+                    writeLine(json(idJSON: record.idJSON, encoding))
+                } catch let error as JSONLError {
+                    failures += 1
+                    printError("\(jsonl == "-" ? "standard input" : jsonl), line \(reader.lineNumber): the line \(error.reason); skipped")
+                }
+            }
+            if failures > 0 { throw ExitCode(1) }
+            return
+        }
+        for (index, text) in texts.enumerated() {
+            if trace {
+                let traced = tokenizer.trace(text)
+                writeLine(json ? TraceFormatter.json(traced) : TraceFormatter.table(traced))
+                continue
+            }
+            let encoding = tokenizer.encode(text, pair: pair, maxLength: limit)
+            writeLine(json ? self.json(idJSON: String(index), encoding) : EncodingTable.render(encoding))
+        }
+    }
+
+    private func json(idJSON: String, _ encoding: Encoding) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("id"); writer.raw(idJSON)
+        writer.key("text"); writer.string(encoding.texts[0])
+        if encoding.texts.count > 1 { writer.key("pair"); writer.string(encoding.texts[1]) }
+        writer.encodingFields(encoding)
+        writer.endObject()
+        return writer.text
+    }
+}
+
+func loadTokenizer(model: String, dialect: Dialect) throws -> BertTokenizer {
+    do {
+        return try BertTokenizer(modelFolder: URL(fileURLWithPath: model), dialect: dialect)
+    } catch let error as TokenizerError {
+        throw UserError(error.description)
+    }
+}
+
+/// Writes a line to standard output.
+func writeLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data(("bertscope: " + text + "\n").utf8))
+}
