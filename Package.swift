@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "bertscope", targets: ["bertscope"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "BertEngine", targets: ["BertEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -14,6 +15,12 @@ let package = Package(
     targets: [
         .target(name: "Tokenization"),
         .target(name: "Export", dependencies: ["Tokenization"]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "BertEngine",
+            dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
         .target(name: "TerminalUI"),
         .executableTarget(
             name: "bertscope",
@@ -21,9 +28,12 @@ let package = Package(
                 "Tokenization",
                 "Export",
                 "TerminalUI",
+                "BertEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+        .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
     ]
 )

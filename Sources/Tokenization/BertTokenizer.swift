@@ -87,8 +87,10 @@ public struct BertTokenizer: Sendable {
 
     /// How many pieces of each text fit: Hugging Face's `longest_first` truncation.
     func keptPieceCounts(_ counts: [Int], maxLength: Int?) -> [Int] {
-        guard let maxLength else { return counts }
-        let budget = max(0, maxLength - (counts.count + 1))
+        // Like Hugging Face, a limit that cannot even hold the special tokens truncates nothing.
+        let specialCount = counts.count + 1
+        guard let maxLength, maxLength >= specialCount else { return counts }
+        let budget = maxLength - specialCount
         guard counts.reduce(0, +) > budget else { return counts }
         if counts.count == 1 { return [budget] }
         // Give the shorter text all it needs if the longer one still gets as much; else split evenly,

@@ -39,7 +39,10 @@ public struct TokenizerConfiguration: Sendable, Equatable {
         dialect == .spark ? true : (stripAccents ?? lowercase)
     }
 
-    public var effectiveMaxInputCharsPerWord: Int { maxInputCharsPerWord ?? dialect.defaultMaxInputCharsPerWord }
+    /// tokenizer.json's limit is Hugging Face's setting; Google and Spark hard-code theirs.
+    public var effectiveMaxInputCharsPerWord: Int {
+        dialect == .hf ? maxInputCharsPerWord ?? dialect.defaultMaxInputCharsPerWord : dialect.defaultMaxInputCharsPerWord
+    }
 
     /// Reads the settings a model folder declares: `tokenizer.json` (what the fast tokenizer runs) first,
     /// then `tokenizer_config.json`; anything missing keeps BERT's default and is recorded as such.

@@ -60,17 +60,18 @@ public struct Vocabulary: Sendable {
         } catch {
             throw TokenizerError.unreadableFile(url.path, reason: error.localizedDescription)
         }
-        guard var text = String(data: data, encoding: .utf8) else {
+        guard String(validating: data, as: UTF8.self) != nil else {
             throw TokenizerError.invalidVocabulary(url.path, reason: "it is not valid UTF-8")
         }
-        if text.hasSuffix("\n") { text.removeLast() }
+        // Work on bytes: as a String, "\r\n" is one Character and would hide the line break.
+        var bytes = Array(data)
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
         // Split on LF only: a token may contain any other character. A trailing CR is part of CRLF.
-        var tokens = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+        let tokens = bytes.isEmpty ? [] : bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
             line -> String in
             let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
             return String(decoding: trimmed, as: UTF8.self)
         }
-        if tokens == [""] { tokens = [] }
         guard !tokens.isEmpty else { throw TokenizerError.invalidVocabulary(url.path, reason: "it is empty") }
         self.init(tokens: tokens)
     }

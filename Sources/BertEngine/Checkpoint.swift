@@ -1,0 +1,139 @@
+import Foundation
+
+/// The tensors of a checkpoint under canonical names, wherever they live (a mapped safetensors file or
+/// memory we filled), with the memory kept alive as long as the checkpoint or any model using it.
+///
+/// Canonical names are the modern Hugging Face ones (`embeddings.word_embeddings.weight`,
+/// `encoder.layer.0.attention.self.query.weight`, `pooler.dense.weight`, `cls.predictions.bias`):
+/// `canonicalName(_:)` is the one place Google-converted names (`bert.` prefix, LayerNorm `gamma`/`beta`)
+/// are mapped.
+public final class Checkpoint: @unchecked Sendable {
+    enum Source {
+        case file(MappedFile, SafeTensorsHeader.Entry, dataStart: Int)
+        case memory(UnsafeMutableBufferPointer<Float>, shape: [Int])
+    }
+
+    /// Where the tensors came from (a path, or a description for generated weights).
+    public let origin: String
+    private(set) var sources: [String: Source] = [:]
+    /// Original name of each canonical one, for messages.
+    private(set) var originalNames: [String: String] = [:]
+    private var allocations: [UnsafeMutableBufferPointer<Float>] = []
+    /// Canonical names that `float32(_:shape:)` has handed out, to list the unused rest.
+    private var used = Set<String>()
+    private let lock = NSLock()
+
+    init(origin: String) { self.origin = origin }
+
+    deinit { for allocation in allocations { allocation.deallocate() } }
+
+    /// Maps every tensor of a safetensors file, copying nothing.
+    public convenience init(safetensorsAt path: String) throws {
+        self.init(origin: path)
+        let file = try MappedFile(path: path)
+        let header = try SafeTensorsHeader.parse(file.bytes, path: path)
+        for entry in header.entries.values {
+            let name = Checkpoint.canonicalName(entry.name)
+            if let existing = originalNames[name] {
+                throw EngineError.invalidWeights(path, "tensors \(existing) and \(entry.name) both map to \(name)")
+            }
+            sources[name] = .file(file, entry, dataStart: header.dataStart)
+            originalNames[name] = entry.name
+        }
+    }
+
+    /// The modern name for a tensor named either way.
+    public static func canonicalName(_ name: String) -> String {
+        var result = name
+        for prefix in ["bert.", "model."] where result.hasPrefix(prefix) {
+            result.removeFirst(prefix.count)
+            break
+        }
+        if result.contains("LayerNorm.") || result.contains("layer_norm.") {
+            if result.hasSuffix(".gamma") { result = String(result.dropLast(6)) + ".weight" }
+            if result.hasSuffix(".beta") { result = String(result.dropLast(5)) + ".bias" }
+        }
+        return result
+    }
+
+    public var names: [String] { sources.keys.sorted() }
+
+    public func contains(_ name: String) -> Bool { sources[name] != nil }
+
+    /// Shape and dtype of a tensor, for `model info`.
+    public func describe(_ name: String) -> (dtype: String, shape: [Int])? {
+        switch sources[name] {
+        case .file(_, let entry, _)?: return (entry.dtype.rawValue, entry.shape)
+        case .memory(_, let shape)?: return ("F32", shape)
+        case nil: return nil
+        }
+    }
+
+    /// Canonical names never asked for: tensors the model does not use.
+    public var unusedNames: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return sources.keys.filter { !used.contains($0) }.map { originalNames[$0] ?? $0 }.sorted()
+    }
+
+    /// A tensor as float32, checked against the shape the config implies. F32 data is used in place when
+    /// aligned; F16 and BF16 are widened into memory the checkpoint owns.
+    public func float32(_ name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float> {
+        guard let source = sources[name] else { throw EngineError.missingTensor(name, expectedShape: shape) }
+        lock.lock()
+        used.insert(name)
+        lock.unlock()
+        switch source {
+        case .memory(let buffer, let found):
+            guard found == shape else { throw EngineError.wrongShape(originalNames[name] ?? name, found: found, expected: shape) }
+            return UnsafeBufferPointer(buffer)
+        case .file(let file, let entry, let dataStart):
+            guard entry.shape == shape else {
+                throw EngineError.wrongShape(entry.name, found: entry.shape, expected: shape)
+            }
+            let count = shape.reduce(1, *)
+            let raw = UnsafeRawBufferPointer(
+                rebasing: file.bytes[(dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)])
+            switch entry.dtype {
+            case .F32:
+                if let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
+                    return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: count)
+                }
+                let copy = allocate(count)
+                for index in 0..<count { copy[index] = raw.loadUnaligned(fromByteOffset: index * 4, as: Float.self) }
+                return UnsafeBufferPointer(copy)
+            case .F16:
+                let copy = allocate(count)
+                for index in 0..<count {
+                    copy[index] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
+                }
+                return UnsafeBufferPointer(copy)
+            case .BF16:
+                let copy = allocate(count)
+                for index in 0..<count {
+                    let bits = UInt32(raw.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)) << 16
+                    copy[index] = Float(bitPattern: bits)
+                }
+                return UnsafeBufferPointer(copy)
+            default:
+                throw EngineError.invalidWeights(
+                    origin, "tensor \(entry.name) is \(entry.dtype.rawValue); bertscope reads F32, F16 and BF16 weights")
+            }
+        }
+    }
+
+    /// Memory owned by the checkpoint, freed with it.
+    func allocate(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+        lock.lock()
+        allocations.append(buffer)
+        lock.unlock()
+        return UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
+    }
+
+    /// Adds a tensor held in memory (for generated weights).
+    func insert(_ name: String, _ buffer: UnsafeMutableBufferPointer<Float>, shape: [Int]) {
+        sources[name] = .memory(buffer, shape: shape)
+        originalNames[name] = name
+    }
+}

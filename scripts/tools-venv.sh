@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Create (if missing) the Python venv used by the fixture/tool scripts and make
+# sure the pinned packages are installed. Idempotent: when the venv already has
+# the pinned versions, nothing is installed and no network is needed.
+#
+#   scripts/tools-venv.sh            -> last line of stdout: the venv's python
+#   PY=$(scripts/tools-venv.sh | tail -n 1)
+#
+# Location: ${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}/tools-venv
+# Only light packages belong here (no torch): the goldens are produced by the
+# Rust-backed `tokenizers` wheel and the corpus by `babel`'s CLDR data.
+#
+# Pins: tokenizers must stay compatible with transformers 5.x (which needs
+# tokenizers >=0.23.1,<0.24) because the same venv may also hold transformers.
+# The goldens are byte-identical under tokenizers 0.22.2 and 0.23.3.
+# Overrides (for cross-version checks only): BERTSCOPE_TOKENIZERS_VERSION,
+# BERTSCOPE_BABEL_VERSION.
+set -euo pipefail
+
+TOKENIZERS_VERSION="${BERTSCOPE_TOKENIZERS_VERSION:-0.23.3}"
+BABEL_VERSION="${BERTSCOPE_BABEL_VERSION:-2.19.0}"
+
+CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
+VENV="$CACHE/tools-venv"
+PY="$VENV/bin/python"
+
+log() { echo "tools-venv: $*" >&2; }
+
+if [ ! -x "$PY" ]; then
+    BASE_PY="${BERTSCOPE_BASE_PYTHON:-$(command -v python3 || true)}"
+    if [ -z "$BASE_PY" ]; then
+        log "error: python3 not found (install it, e.g. apt-get install python3 python3-venv)"
+        exit 1
+    fi
+    log "creating venv at $VENV with $BASE_PY"
+    mkdir -p "$CACHE"
+    if ! "$BASE_PY" -m venv "$VENV" >&2; then
+        log "error: '$BASE_PY -m venv' failed (on Debian: apt-get install python3-venv)"
+        rm -rf "$VENV"
+        exit 1
+    fi
+fi
+
+# Are the pinned versions already there?
+if "$PY" - "$TOKENIZERS_VERSION" "$BABEL_VERSION" <<'EOF' >&2 2>/dev/null
+import sys
+from importlib.metadata import version, PackageNotFoundError
+want = {"tokenizers": sys.argv[1], "babel": sys.argv[2]}
+try:
+    ok = all(version(p) == v for p, v in want.items())
+except PackageNotFoundError:
+    ok = False
+sys.exit(0 if ok else 1)
+EOF
+then
+    log "ok: tokenizers==$TOKENIZERS_VERSION babel==$BABEL_VERSION already installed"
+else
+    log "installing tokenizers==$TOKENIZERS_VERSION babel==$BABEL_VERSION"
+    if ! "$PY" -m pip install --disable-pip-version-check -q \
+            "tokenizers==$TOKENIZERS_VERSION" "babel==$BABEL_VERSION" >&2; then
+        log "error: pip install failed (is PyPI reachable? see the pip output above)"
+        exit 1
+    fi
+fi
+
+echo "$PY"
