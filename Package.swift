@@ -35,5 +35,6 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport"]),
     ]
 )

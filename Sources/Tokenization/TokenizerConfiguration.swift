@@ -57,7 +57,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
         }
         let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
         if fileManager.fileExists(atPath: tokenizerJSON.path) {
-            let object = try readJSONObject(tokenizerJSON)
+            let object = try readJSONObject(tokenizerJSON, stripVocabulary: true)
             configuration.apply(tokenizerJSON: object, source: "tokenizer.json")
         }
         return configuration
@@ -121,9 +121,10 @@ public struct TokenizerConfiguration: Sendable, Equatable {
         return (value as? [String: Any])?["content"] as? String
     }
 
-    private static func readJSONObject(_ url: URL) throws -> [String: Any] {
+    private static func readJSONObject(_ url: URL, stripVocabulary: Bool = false) throws -> [String: Any] {
         do {
-            let data = try Data(contentsOf: url)
+            var data = try Data(contentsOf: url)
+            if stripVocabulary { data = Data(JSONVocabularyStripper.strip(Array(data))) }
             guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw TokenizerError.invalidConfiguration(url.path, reason: "the top level is not a JSON object")
             }

@@ -62,3 +62,24 @@ struct VocabularyTests {
         #expect(throws: TokenizerError.self) { try Vocabulary(contentsOf: invalid) }
     }
 }
+
+@Suite("tokenizer.json settings")
+struct TokenizerJSONTests {
+    @Test("the vocabulary is stripped before parsing, and nothing else changes")
+    func stripsOnlyVocabularies() throws {
+        let json = #"{"model": {"type": "WordPiece", "vocab": {"a": 1, "\"vocab\"": 2, "{": 3}, "x": "vocab"}, "vocab": [1, [2]], "y": {"vocab": 5}}"#
+        let stripped = String(decoding: JSONVocabularyStripper.strip(Array(json.utf8)), as: UTF8.self)
+        #expect(stripped == #"{"model": {"type": "WordPiece", "vocab":{}, "x": "vocab"}, "vocab":[], "y": {"vocab": 5}}"#)
+    }
+
+    @Test("mBERT's tokenizer.json settings are read: cased, CJK split, 100 characters, five special tokens")
+    func multilingualSettings() throws {
+        let configuration = try TokenizerConfiguration.load(fromModelFolder: TestPaths.multilingualCased)
+        #expect(configuration.lowercase == false)
+        #expect(configuration.effectiveStripAccents == false)
+        #expect(configuration.tokenizeChineseChars)
+        #expect(configuration.maxInputCharsPerWord == 100)
+        #expect(configuration.specialTokens == ["[CLS]", "[MASK]", "[PAD]", "[SEP]", "[UNK]"])
+        #expect(configuration.sources["lowercase"] == "tokenizer.json")
+    }
+}

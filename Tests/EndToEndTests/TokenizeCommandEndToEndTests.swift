@@ -1,0 +1,56 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("bertscope tokenize, end to end")
+struct TokenizeCommandEndToEndTests {
+    let model = TestPaths.multilingualCased.path
+
+    func jsonObjects(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    @Test("--json writes the contract's keys for each text")
+    func jsonContract() throws {
+        let result = try Bertscope.run(["tokenize", "--model", model, "--json", "Hund und Katze", "犬"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let objects = try jsonObjects(result.standardOutput)
+        #expect(objects.count == 2)
+        for key in ["id", "input_ids", "tokens", "offsets", "word_ids"] { #expect(objects[0][key] != nil, "missing \(key)") }
+        #expect(objects[1]["tokens"] as? [String] == ["[CLS]", "犬", "[SEP]"])
+        #expect((objects[0]["word_ids"] as? [Any])?.first is NSNull)
+    }
+
+    @Test("--jsonl copies ids, reads pairs, and reports a bad line by number while processing the rest")
+    func jsonlWithBadLines() throws {
+        var input = Data(#"{"id": "a1", "text": "Hello world"}"#.utf8) + Data("\n".utf8)
+        input += Data(#"{"id": 2, "text": "bad "#.utf8) + Data([0xFF, 0xFE]) + Data(#""}"#.utf8) + Data("\n".utf8)
+        input += Data("not json\n".utf8)
+        input += Data(#"{"id": {"k": [1]}, "text": "Guten Tag", "pair": "Good day"}"#.utf8) + Data("\n".utf8)
+        let result = try Bertscope.run(["tokenize", "--model", model, "--jsonl", "-"], input: input)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("line 2"))
+        #expect(result.standardError.contains("UTF-8"))
+        #expect(result.standardError.contains("line 3"))
+        let objects = try jsonObjects(result.standardOutput)
+        #expect(objects.count == 2)
+        #expect(objects[0]["id"] as? String == "a1")
+        #expect((objects[1]["id"] as? [String: Any])?["k"] as? [Int] == [1])
+        #expect((objects[1]["token_type_ids"] as? [Int])?.last == 1)
+    }
+
+    @Test("a missing model folder is a clear error, not a crash")
+    func missingModel() throws {
+        let result = try Bertscope.run(["tokenize", "--model", "/nonexistent/model", "x"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("vocab.txt"))
+    }
+
+    @Test("the table shows pieces, ids and the source text of each span")
+    func table() throws {
+        let result = try Bertscope.run(["tokenize", "--model", model, "Weißbier"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("##bier"))
+        #expect(result.standardOutput.contains("66727"))
+    }
+}
