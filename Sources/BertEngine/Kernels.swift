@@ -64,3 +64,8 @@ enum BLASThreads {
     /// The kernel family the BLAS chose for this CPU.
     static var coreName: String { String(cString: openblas_get_corename()) }
 }
+
+extension BertModel {
+    /// Which kernels run the matrix products on this CPU, for benchmarks and `model info`.
+    public static var kernelDescription: String { "OpenBLAS (\(BLASThreads.coreName))" }
+}

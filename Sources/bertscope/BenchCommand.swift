@@ -1,0 +1,116 @@
+import ArgumentParser
+import BertEngine
+import Export
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the encoder's forward pass on synthetic token ids.",
+        discussion: """
+            Loads the model (a folder with config.json and model.safetensors; a folder with only config.json gets
+            random weights from a fixed seed, so the full shape can be measured without the checkpoint), runs
+            warm-up passes, then times --runs passes of --batch sequences of --seq tokens. Reports the median,
+            min and max milliseconds per pass, tokens per second, load time and peak memory.
+            JSON keys: median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, ...
+            """
+    )
+
+    @Option(name: .long, help: "Model folder, or a folder with only config.json for random weights.")
+    var model: String
+
+    @Option(name: .long, help: "Sequences per forward pass.")
+    var batch: Int = 1
+
+    @Option(name: .long, help: "Tokens per sequence.")
+    var seq: Int = 32
+
+    @Option(name: .long, help: "Threads for the matrix products.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Timed passes (after 2 warm-up passes).")
+    var runs: Int = 10
+
+    @Flag(name: .long, help: "Write one JSON object.")
+    var json = false
+
+    func validate() throws {
+        if batch < 1 || seq < 1 || runs < 1 || threads < 1 {
+            throw ValidationError("--batch, --seq, --runs and --threads must be at least 1")
+        }
+    }
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: model)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let encoder: BertModel
+        let weights: String
+        do {
+            let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
+                encoder = try BertModel(folder: folder)
+                weights = "model.safetensors"
+            } else {
+                encoder = try BertModel(config: config, checkpoint: .random(config: config, seed: 42))
+                weights = "random (seed 42)"
+            }
+        } catch let error as EngineError {
+            throw UserError(error.description)
+        }
+        guard seq <= encoder.config.maxPositions else {
+            throw UserError("--seq \(seq) is more than the model's \(encoder.config.maxPositions) positions")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let inputs = (0..<batch).map { _ in
+            ModelInput(ids: (0..<seq).map { _ in Int.random(in: 0..<encoder.config.vocabSize, using: &generator) })
+        }
+        let loaded = DispatchTime.now().uptimeNanoseconds
+        _ = try encoder.forward(inputs, threads: threads)
+        let firstForward = DispatchTime.now().uptimeNanoseconds
+        _ = try encoder.forward(inputs, threads: threads)
+        let times = try (0..<runs).map { _ in try measure { _ = try encoder.forward(inputs, threads: threads) } * 1000 }
+        let median = times.median
+        let tokensPerSecond = Double(batch * seq) / (median / 1000)
+        let loadMilliseconds = Double(loaded - start) / 1e6
+        let firstForwardMilliseconds = Double(firstForward - start) / 1e6
+        let peakMegabytes = peakResidentMegabytes()
+        if json {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("implementation"); writer.string("bertscope")
+            writer.key("weights"); writer.string(weights)
+            writer.key("batch"); writer.int(batch)
+            writer.key("seq"); writer.int(seq)
+            writer.key("threads"); writer.int(threads)
+            writer.key("runs"); writer.int(runs)
+            writer.key("median_ms"); writer.raw(String(format: "%.3f", median))
+            writer.key("min_ms"); writer.raw(String(format: "%.3f", times.min()!))
+            writer.key("max_ms"); writer.raw(String(format: "%.3f", times.max()!))
+            writer.key("tokens_per_s"); writer.raw(String(format: "%.1f", tokensPerSecond))
+            writer.key("load_ms"); writer.raw(String(format: "%.1f", loadMilliseconds))
+            writer.key("first_forward_ms"); writer.raw(String(format: "%.1f", firstForwardMilliseconds))
+            writer.key("peak_rss_mb"); writer.raw(String(format: "%.1f", peakMegabytes))
+            writer.key("kernels"); writer.string(BertModel.kernelDescription)
+            writer.endObject()
+            writeLine(writer.text)
+        } else {
+            writeLine("weights: \(weights); kernels: \(BertModel.kernelDescription)")
+            writeLine(String(format: "%dx%d, %d thread%@: median %.2f ms (min %.2f, max %.2f) over %d runs, %.0f tokens/s",
+                             batch, seq, threads, threads == 1 ? "" : "s", median, times.min()!, times.max()!, runs, tokensPerSecond))
+            writeLine(String(format: "load %.0f ms, load to first forward %.0f ms, peak RSS %.0f MB",
+                             loadMilliseconds, firstForwardMilliseconds, peakMegabytes))
+        }
+    }
+}
+
+/// The most memory the process has held, in megabytes.
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // kilobytes on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1024 / 1024  // bytes on macOS
+    #endif
+}

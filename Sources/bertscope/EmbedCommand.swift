@@ -1,0 +1,103 @@
+import ArgumentParser
+import BertEngine
+import Export
+import Foundation
+import Tokenization
+
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Run the encoder and print hidden states and the pooler output as JSON.",
+        discussion: """
+            One JSON object per input: id, text, input_ids, tokens, offsets, word_ids, layers (the indices
+            reported), hidden_states (one T x H list per chosen layer; with --layers all, index 0 is the
+            embeddings output) and pooler_output (null when the checkpoint has no pooler).
+            """
+    )
+
+    @Option(name: .long, help: "Model folder: config.json, model.safetensors, vocab.txt.")
+    var model: String
+
+    @Option(name: .long, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
+    var layers: String = "all"
+
+    @Option(name: .long, help: "A second text: encode TEXT and this as a pair (token type 1).")
+    var pair: String?
+
+    @Option(name: .long, help: "Read inputs from a JSON Lines file ({\"id\", \"text\", \"pair\"}), or - for standard input.")
+    var jsonl: String?
+
+    @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included (at most the model's positions).")
+    var maxLength: Int?
+
+    @Option(name: .long, help: "Threads for the matrix products.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Write JSON (the only output format; accepted for symmetry with tokenize).")
+    var json = false
+
+    @Argument(help: "Texts to embed.")
+    var texts: [String] = []
+
+    func validate() throws {
+        if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to embed, or --jsonl FILE") }
+        if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let loaded = try loadModel(model)
+        let selection = try LayerSelection(layers, layerCount: loaded.model.config.layerCount)
+        let limit = min(maxLength ?? loaded.model.config.maxPositions, loaded.model.config.maxPositions)
+        func embed(idJSON: String, text: String, pair: String?) throws {
+            let encoding = loaded.tokenizer.encode(text, pair: pair, maxLength: limit)
+            let output: ModelOutput
+            do {
+                output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
+            } catch let error as EngineError {
+                throw UserError(error.description)
+            }
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("id"); writer.raw(idJSON)
+            writer.key("text"); writer.string(text)
+            if let pair { writer.key("pair"); writer.string(pair) }
+            writer.encodingFields(encoding)
+            writer.key("layers"); writer.ints(selection.indices)
+            writer.key("hidden_states")
+            writer.beginArray()
+            for layer in selection.indices { writer.matrix(output.hiddenStates[layer]) }
+            writer.endArray()
+            writer.key("pooler_output")
+            if let pooled = output.poolerOutput { writer.floats(pooled) } else { writer.null() }
+            writer.endObject()
+            writeLine(writer.text)
+        }
+        if let jsonl {
+            var reader = try LineReader(path: jsonl)
+            var failures = 0
+            while let line = reader.next() {
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    let record = try JSONLRecord.parse(line)
+                    try embed(idJSON: record.idJSON, text: record.text, pair: record.pair)
+                } catch let error as JSONLError {
+                    failures += 1
+                    printError("\(jsonl == "-" ? "standard input" : jsonl), line \(reader.lineNumber): the line \(error.reason); skipped")
+                }
+            }
+            if failures > 0 { throw ExitCode(1) }
+        } else {
+            for (index, text) in texts.enumerated() { try embed(idJSON: String(index), text: text, pair: pair) }
+        }
+    }
+}
+
+extension JSONWriter {
+    /// A matrix as a list of rows.
+    mutating func matrix(_ matrix: Matrix) {
+        beginArray()
+        for row in 0..<matrix.rows { floats(matrix[row]) }
+        endArray()
+    }
+}

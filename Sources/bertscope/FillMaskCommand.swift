@@ -1,0 +1,84 @@
+import ArgumentParser
+import BertEngine
+import Export
+import Foundation
+import TerminalUI
+import Tokenization
+
+struct FillMaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fill-mask",
+        abstract: "Predict the tokens behind each [MASK] with the checkpoint's masked-LM head."
+    )
+
+    @Option(name: .long, help: "Model folder whose checkpoint has the masked-LM head (cls.predictions.*).")
+    var model: String
+
+    @Option(name: .long, help: "Predictions per mask.")
+    var topK: Int = 5
+
+    @Option(name: .long, help: "Threads for the matrix products.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Write one JSON object.")
+    var json = false
+
+    @Argument(help: "Text with one or more [MASK] tokens.")
+    var text: String
+
+    func validate() throws {
+        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+    }
+
+    func run() throws {
+        let loaded = try loadModel(model)
+        let encoding = loaded.tokenizer.encode(text, maxLength: loaded.model.config.maxPositions)
+        guard let maskId = loaded.tokenizer.maskTokenId else { throw UserError("the vocabulary has no mask token") }
+        let positions = encoding.ids.indices.filter { encoding.ids[$0] == maskId }
+        guard !positions.isEmpty else {
+            throw UserError("the text has no \(loaded.tokenizer.configuration.maskToken); write it where a word should be predicted")
+        }
+        let predictions: [[(id: Int, probability: Float)]]
+        do {
+            let output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
+            predictions = try loaded.model.maskedLMPredictions(
+                lastHiddenState: output.lastHiddenState, positions: positions, topK: min(topK, loaded.model.config.vocabSize))
+        } catch let error as EngineError {
+            throw UserError(error.description)
+        }
+        let tokens = loaded.tokenizer.vocabulary.tokens
+        if json {
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("text"); writer.string(text)
+            writer.key("masks")
+            writer.beginArray()
+            for (position, candidates) in zip(positions, predictions) {
+                writer.beginObject()
+                writer.key("position"); writer.int(position)
+                writer.key("predictions")
+                writer.beginArray()
+                for candidate in candidates {
+                    writer.beginObject()
+                    writer.key("id"); writer.int(candidate.id)
+                    writer.key("token"); writer.string(tokens[candidate.id])
+                    writer.key("score"); writer.float(candidate.probability)
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            writeLine(writer.text)
+        } else {
+            for (position, candidates) in zip(positions, predictions) {
+                writeLine("[MASK] at token \(position):")
+                for candidate in candidates {
+                    writeLine("  " + DisplayWidth.padded(tokens[candidate.id], to: 20) + EncodingTable.leftPad(String(candidate.id), 7)
+                        + String(format: "  %.4f", candidate.probability))
+                }
+            }
+        }
+    }
+}
