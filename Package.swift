@@ -21,6 +21,7 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),
         .target(name: "TerminalUI"),
         .executableTarget(
             name: "bertscope",
@@ -29,12 +30,14 @@ let package = Package(
                 "Export",
                 "TerminalUI",
                 "BertEngine",
+                "Embeddings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", path: "Sources/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport"]),
     ]
 )

@@ -1,0 +1,138 @@
+import BertEngine
+import Tokenization
+
+/// How a word's vector is made from its pieces' vectors.
+public enum Pooling: String, Sendable, CaseIterable, Codable {
+    /// The first piece's vector (what Spark NLP's BertEmbeddings reports).
+    case first
+    case mean
+    /// Elementwise maximum.
+    case max
+    case sum
+}
+
+/// Which hidden state to read.
+public enum LayerChoice: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// One hidden state: 0 is the embeddings output, N the last layer.
+    case layer(Int)
+    /// The elementwise sum of the last four layers (the BERT paper's best feature-based choice).
+    case sumOfLastFour
+
+    public var description: String {
+        switch self {
+        case .layer(let index): return "layer \(index)"
+        case .sumOfLastFour: return "sum of last 4"
+        }
+    }
+
+    /// Parses "0"..."12", "last", or "last4".
+    public init?(_ text: String, layerCount: Int) {
+        switch text {
+        case "last": self = .layer(layerCount)
+        case "last4", "sum4": self = .sumOfLastFour
+        default:
+            guard let index = Int(text), (0...layerCount).contains(index) else { return nil }
+            self = .layer(index)
+        }
+    }
+}
+
+/// One word of a text: the pieces it was split into and where it stands in the text.
+public struct Word: Sendable, Hashable {
+    /// Which input text (0, or 1 for the second of a pair).
+    public var sequence: Int
+    /// Word number within its text.
+    public var index: Int
+    /// The word as written in the original text.
+    public var text: String
+    /// Span in Unicode scalars of the original text.
+    public var span: TextSpan
+    /// Positions of its pieces in the encoding.
+    public var tokens: Range<Int>
+}
+
+/// A text (or pair) with its encoding and everything the encoder computed for it: the value the
+/// explorer, the `similarity` command and the exports read vectors from.
+public struct EmbeddedText: Sendable {
+    public var encoding: Encoding
+    public var output: ModelOutput
+
+    public init(encoding: Encoding, output: ModelOutput) {
+        self.encoding = encoding
+        self.output = output
+    }
+
+    /// Tokenizes and runs the encoder on `text` (and `pair`).
+    public init(_ text: String, pair: String? = nil, tokenizer: BertTokenizer, model: BertModel, threads: Int = 1) throws {
+        let encoding = tokenizer.encode(text, pair: pair, maxLength: model.config.maxPositions)
+        let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
+        self.init(encoding: encoding, output: output)
+    }
+
+    public var layerCount: Int { output.hiddenStates.count - 1 }
+
+    /// The vector of token `token` at `layer`.
+    public func pieceVector(_ token: Int, layer: LayerChoice) -> [Float] {
+        switch layer {
+        case .layer(let index):
+            return Array(output.hiddenStates[index][token])
+        case .sumOfLastFour:
+            var sum = [Float](repeating: 0, count: output.hiddenStates[0].columns)
+            for index in max(0, layerCount - 3)...layerCount {
+                for (dimension, value) in output.hiddenStates[index][token].enumerated() { sum[dimension] += value }
+            }
+            return sum
+        }
+    }
+
+    /// The words of one input text, in order, with their pieces.
+    public func words(sequence: Int = 0) -> [Word] {
+        var words = [Word]()
+        let scalars = Array(encoding.texts[sequence].unicodeScalars)
+        var token = 0
+        while token < encoding.count {
+            guard encoding.sequenceIds[token] == sequence, let word = encoding.wordIds[token] else {
+                token += 1
+                continue
+            }
+            var end = token + 1
+            while end < encoding.count && encoding.sequenceIds[end] == sequence && encoding.wordIds[end] == word { end += 1 }
+            let span = TextSpan(encoding.offsets[token].start, encoding.offsets[end - 1].end)
+            words.append(Word(sequence: sequence, index: word, text: String(String.UnicodeScalarView(scalars[span.start..<span.end])),
+                              span: span, tokens: token..<end))
+            token = end
+        }
+        return words
+    }
+
+    /// A word's vector: its pieces' vectors at `layer`, pooled.
+    public func wordVector(_ word: Word, layer: LayerChoice, pooling: Pooling) -> [Float] {
+        let pieces = word.tokens.map { pieceVector($0, layer: layer) }
+        return Self.pool(pieces, pooling)
+    }
+
+    /// The mean of the text's piece vectors at `layer`, special tokens excluded: the sentence vector
+    /// sentence-transformers computes from the last layer.
+    public func sentenceVector(sequence: Int = 0, layer: LayerChoice) -> [Float] {
+        let tokens = (0..<encoding.count).filter { encoding.sequenceIds[$0] == sequence }
+        return Self.pool(tokens.map { pieceVector($0, layer: layer) }, .mean)
+    }
+
+    public static func pool(_ vectors: [[Float]], _ pooling: Pooling) -> [Float] {
+        guard let first = vectors.first else { return [] }
+        switch pooling {
+        case .first:
+            return first
+        case .mean:
+            return VectorMath.centroid(vectors)
+        case .sum:
+            var sum = first
+            for vector in vectors.dropFirst() { for index in sum.indices { sum[index] += vector[index] } }
+            return sum
+        case .max:
+            var maximum = first
+            for vector in vectors.dropFirst() { for index in maximum.indices { maximum[index] = Swift.max(maximum[index], vector[index]) } }
+            return maximum
+        }
+    }
+}
