@@ -22,7 +22,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),
-        .target(name: "TerminalUI"),
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .target(name: "TerminalUI", dependencies: ["Tokenization", "Embeddings", "CNcursesw"]),
         .executableTarget(
             name: "bertscope",
             dependencies: [
@@ -37,6 +38,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Sources/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport"]),
     ]

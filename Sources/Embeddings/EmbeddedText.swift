@@ -86,8 +86,12 @@ public struct EmbeddedText: Sendable {
     }
 
     /// The words of one input text, in order, with their pieces.
-    public func words(sequence: Int = 0) -> [Word] {
+    public func words(sequence: Int = 0) -> [Word] { Self.words(of: encoding, sequence: sequence) }
+
+    /// The words of one input text of an encoding (no vectors needed).
+    public static func words(of encoding: Encoding, sequence: Int = 0) -> [Word] {
         var words = [Word]()
+        guard sequence < encoding.texts.count else { return [] }
         let scalars = Array(encoding.texts[sequence].unicodeScalars)
         var token = 0
         while token < encoding.count {

@@ -5,6 +5,7 @@ struct Bertscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bertscope",
         abstract: "Explore what multilingual BERT makes of text: tokens, vectors, similarities.",
-        subcommands: [TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, BenchCommand.self, BenchTokenizeCommand.self]
+        subcommands: [ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, BenchCommand.self, BenchTokenizeCommand.self],
+        defaultSubcommand: ExploreCommand.self
     )
 }

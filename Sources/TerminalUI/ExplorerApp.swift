@@ -1,0 +1,160 @@
+import Embeddings
+import Foundation
+import Tokenization
+
+/// What the explorer needs from the rest of bertscope: tokenizing (instant, on the UI thread), and the
+/// slow work done on a worker thread.
+public struct ExplorerServices: Sendable {
+    public var context: ExplorerContext
+    public var embed: @Sendable (String, Dialect) throws -> EmbeddedText
+    public var baseline: @Sendable (LayerChoice, Pooling) throws -> Baseline
+    /// Writes the rows; returns a message for the status bar.
+    public var export: @Sendable (ExportRequest) throws -> String
+
+    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect) throws -> EmbeddedText,
+                baseline: @escaping @Sendable (LayerChoice, Pooling) throws -> Baseline,
+                export: @escaping @Sendable (ExportRequest) throws -> String) {
+        self.context = context
+        self.embed = embed
+        self.baseline = baseline
+        self.export = export
+    }
+}
+
+/// The explorer's event loop: keys and worker results in, reduced into state, rendered to the terminal.
+public enum ExplorerApp {
+    public static func run(_ initial: ExplorerState, services: ExplorerServices) {
+        installSignalHandlers()
+        let terminal = CursesTerminal()
+        defer { terminal.restore() }
+        var state = initial
+        (state.rows, state.columns) = terminal.size
+        state.colors = terminal.colorMode
+        let worker = BackgroundWorker(services: services)
+        worker.submit(ExplorerReducer.start(&state, context: services.context))
+        while !state.quit && !terminationRequested.load(ordering: .relaxed) {
+            for action in worker.takeResults() { perform(action, &state, worker, services) }
+            terminal.draw(ExplorerView.render(state))
+            // Take every key already waiting before drawing again, so fast typing and pastes never queue up.
+            guard let first = terminal.readKey() else { continue }
+            perform(.key(first), &state, worker, services)
+            var extra = 0
+            while extra < 256, let key = terminal.readKeyWithoutWaiting() {
+                perform(.key(key), &state, worker, services)
+                extra += 1
+            }
+        }
+    }
+
+    static func perform(_ action: ExplorerAction, _ state: inout ExplorerState, _ worker: BackgroundWorker, _ services: ExplorerServices) {
+        let effects = ExplorerReducer.reduce(&state, action, context: services.context)
+        for effect in effects {
+            if case .export(let path, let format, let overwrite) = effect {
+                if !overwrite && FileManager.default.fileExists(atPath: path) {
+                    perform(.exportNeedsConfirmation(path: path), &state, worker, services)
+                    continue
+                }
+                let request = ExportRequest(format: format, path: path, overwrite: overwrite, rows: ExplorerExport.rows(state))
+                worker.submit([effect], export: request)
+            } else {
+                worker.submit([effect])
+            }
+        }
+    }
+}
+
+/// Runs the encoder, baselines and exports off the UI thread. For each line only the newest text is
+/// kept: a text that was typed over before its turn came is dropped, never computed.
+final class BackgroundWorker: @unchecked Sendable {
+    private let services: ExplorerServices
+    private let condition = NSCondition()
+    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect)] = [:]
+    private var baselines: [BaselineKey] = []
+    private var exports: [ExportRequest] = []
+    private var results: [ExplorerAction] = []
+
+    init(services: ExplorerServices) {
+        self.services = services
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    func submit(_ effects: [ExplorerEffect], export: ExportRequest? = nil) {
+        condition.lock()
+        for effect in effects {
+            switch effect {
+            case let .embed(line, generation, text, dialect): embeds[line] = (generation, text, dialect)
+            case .computeBaseline(let key): if !baselines.contains(key) { baselines.append(key) }
+            case .export: if let export { exports.append(export) }
+            }
+        }
+        condition.signal()
+        condition.unlock()
+    }
+
+    func takeResults() -> [ExplorerAction] {
+        condition.lock()
+        defer { results = []; condition.unlock() }
+        return results
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while embeds.isEmpty && baselines.isEmpty && exports.isEmpty { condition.wait() }
+            // Exports first (the person is waiting on the dialog), then vectors, then baselines.
+            let export = exports.isEmpty ? nil : exports.removeFirst()
+            let embed = export == nil ? embeds.min { $0.key < $1.key } : nil
+            if let embed { embeds[embed.key] = nil }
+            let baseline = export == nil && embed == nil ? baselines.removeFirst() : nil
+            condition.unlock()
+
+            var result: ExplorerAction
+            if let export {
+                do {
+                    result = .exportFinished(message: try services.export(export))
+                } catch {
+                    result = .exportFinished(message: "export failed: \(error); nothing was written")
+                }
+            } else if let embed {
+                let start = DispatchTime.now().uptimeNanoseconds
+                do {
+                    let embedded = try services.embed(embed.value.text, embed.value.dialect)
+                    let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                    result = .vectorsReady(line: embed.key, generation: embed.value.generation, embedded, milliseconds: milliseconds)
+                } catch {
+                    result = .vectorsFailed(line: embed.key, generation: embed.value.generation, message: "\(error)")
+                }
+            } else if let baseline {
+                guard let computed = try? services.baseline(baseline.layer, baseline.pooling) else { continue }
+                result = .baselineReady(baseline, computed)
+            } else {
+                continue
+            }
+            condition.lock()
+            results.append(result)
+            condition.unlock()
+        }
+    }
+}
+
+/// What an export from the explorer writes.
+public enum ExplorerExport {
+    /// The pins; without pins, every word of the focused line at the current layer and pooling.
+    public static func rows(_ state: ExplorerState) -> [ExportRow] {
+        if !state.pins.isEmpty {
+            let sentences = Array(Set(state.pins.map(\.sentence))).sorted()
+            return state.pins.map { pin in
+                ExportRow(text: pin.word, word: pin.word, sentence: pin.sentence, sentenceIndex: sentences.firstIndex(of: pin.sentence) ?? 0,
+                          tokenIndex: nil, layer: "\(pin.layer)", pooling: pin.pooling.rawValue, vector: pin.vector)
+            }
+        }
+        guard let embedded = state.focused.embedded else { return [] }
+        return embedded.words().map { word in
+            ExportRow(text: word.text, word: word.text, sentence: embedded.encoding.texts[0], sentenceIndex: state.focusedLine,
+                      tokenIndex: word.tokens.lowerBound, layer: "\(state.layer)", pooling: state.pooling.rawValue,
+                      vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
+        }
+    }
+}

@@ -1,0 +1,389 @@
+import Embeddings
+import Tokenization
+
+/// Something that happened: a key, or a result from work done off the UI thread.
+public enum ExplorerAction: Sendable {
+    case key(Key)
+    case vectorsReady(line: Int, generation: Int, EmbeddedText, milliseconds: Double)
+    case vectorsFailed(line: Int, generation: Int, message: String)
+    case baselineReady(BaselineKey, Baseline)
+    case exportFinished(message: String)
+    /// The export target exists; ask before replacing it.
+    case exportNeedsConfirmation(path: String)
+}
+
+/// Work the reducer asks the runtime to do.
+public enum ExplorerEffect: Sendable, Equatable {
+    /// Run the encoder on a line's text; the newest generation wins.
+    case embed(line: Int, generation: Int, text: String, dialect: Dialect)
+    case computeBaseline(BaselineKey)
+    case export(path: String, format: String, overwrite: Bool)
+
+    public static func == (a: ExplorerEffect, b: ExplorerEffect) -> Bool {
+        switch (a, b) {
+        case let (.embed(l1, g1, t1, d1), .embed(l2, g2, t2, d2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2
+        case let (.computeBaseline(k1), .computeBaseline(k2)): return k1 == k2
+        case let (.export(p1, f1, o1), .export(p2, f2, o2)): return p1 == p2 && f1 == f2 && o1 == o2
+        default: return false
+        }
+    }
+}
+
+/// What the reducer needs from outside: tokenizing is instant, so it happens here on every keystroke.
+public struct ExplorerContext: Sendable {
+    public var tokenize: @Sendable (String, Dialect) -> Encoding
+    public var trace: @Sendable (String, Dialect) -> TokenizationTrace
+
+    public init(tokenize: @escaping @Sendable (String, Dialect) -> Encoding,
+                trace: @escaping @Sendable (String, Dialect) -> TokenizationTrace) {
+        self.tokenize = tokenize
+        self.trace = trace
+    }
+}
+
+/// The explorer's logic: (state, action) -> new state and effects. No terminal, no threads.
+public enum ExplorerReducer {
+    public static let maxLines = 4
+
+    public static func reduce(_ state: inout ExplorerState, _ action: ExplorerAction, context: ExplorerContext) -> [ExplorerEffect] {
+        switch action {
+        case .key(let key):
+            let effects = handle(key, &state, context)
+            updateTrace(&state, context)
+            return effects
+        case let .vectorsReady(line, generation, embedded, milliseconds):
+            guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
+            state.lines[line].embedded = embedded
+            state.lastLatency = milliseconds
+            return []
+        case let .vectorsFailed(line, generation, message):
+            guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
+            state.message = "encoder: \(message)"
+            return []
+        case let .baselineReady(key, baseline):
+            state.baselines[key] = baseline
+            return []
+        case .exportFinished(let message):
+            state.message = message
+            state.exportDialog = nil
+            return []
+        case .exportNeedsConfirmation:
+            state.exportDialog?.confirmingOverwrite = true
+            return []
+        }
+    }
+
+    /// Effects to run once at start: vectors for the initial text and the baseline.
+    public static func start(_ state: inout ExplorerState, context: ExplorerContext) -> [ExplorerEffect] {
+        var effects = [ExplorerEffect]()
+        for index in state.lines.indices { effects += textChanged(&state, line: index, context) }
+        effects.append(.computeBaseline(BaselineKey(layer: state.layer, pooling: state.pooling)))
+        return effects
+    }
+
+    // MARK: Keys
+
+    private static func handle(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
+        switch key {
+        case .control("c"):
+            state.quit = true
+            return []
+        case .resize(let rows, let columns):
+            state.rows = rows
+            state.columns = columns
+            return []
+        case .function(1):
+            state.showHelp.toggle()
+            return []
+        default:
+            break
+        }
+        if state.showHelp {
+            state.showHelp = false  // any key closes the help
+            return []
+        }
+        if state.exportDialog != nil { return handleExportDialog(key, &state) }
+        if case .mouse(let row, let column) = key { return click(row: row, column: column, &state) }
+        switch key {
+        case .tab:
+            state.pane = Pane(rawValue: (state.pane.rawValue + 1) % Pane.allCases.count)!
+            return []
+        case .backTab:
+            state.pane = Pane(rawValue: (state.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+            return []
+        case .function(let number) where (2...6).contains(number):
+            state.pane = Pane(rawValue: number - 2)!
+            return []
+        default:
+            break
+        }
+        state.message = nil
+        return state.mode == .typing ? typing(key, &state, context) : browsing(key, &state, context)
+    }
+
+    private static func typing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
+        let line = state.focusedLine
+        let before = state.lines[line].editor.text
+        switch key {
+        case .character(let character): state.lines[line].editor.insert(String(character))
+        case .paste(let text):
+            // One line: line breaks and tabs in pasted text become spaces.
+            let flattened = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+            state.lines[line].editor.insert(flattened)
+        case .backspace: state.lines[line].editor.deleteBackward()
+        case .delete, .control("d"): state.lines[line].editor.deleteForward()
+        case .left, .control("b"): state.lines[line].editor.moveLeft()
+        case .right, .control("f"): state.lines[line].editor.moveRight()
+        case .home, .control("a"): state.lines[line].editor.moveHome()
+        case .end, .control("e"): state.lines[line].editor.moveEnd()
+        case .control("k"): state.lines[line].editor.killToEnd()
+        case .control("u"): state.lines[line].editor.killToStart()
+        case .control("w"): state.lines[line].editor.deleteWordBackward()
+        case .alt("b"): state.lines[line].editor.moveWordLeft()
+        case .alt("f"): state.lines[line].editor.moveWordRight()
+        case .up: state.lines[line].editor.historyPrevious()
+        case .down: state.lines[line].editor.historyNext()
+        case .enter:
+            state.lines[line].editor.commitToHistory()
+            state.mode = .browsing
+        case .escape:
+            state.mode = .browsing
+        default:
+            return []
+        }
+        return state.lines[line].editor.text == before ? [] : textChanged(&state, line: line, context)
+    }
+
+    private static func browsing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
+        switch key {
+        case .character("i"), .character("/"), .enter, .character("a") where state.pane != .pins:
+            state.mode = .typing
+        case .character("q"):
+            state.quit = true
+        case .character("?"):
+            state.showHelp = true
+        case .up, .character("k"):
+            if state.pane == .pins { state.selectedPin = max(0, state.selectedPin - 1) } else { moveSelection(-1, &state) }
+        case .down, .character("j"):
+            if state.pane == .pins { state.selectedPin = min(max(0, state.pins.count - 1), state.selectedPin + 1) } else { moveSelection(1, &state) }
+        case .pageUp: moveSelection(-10, &state)
+        case .pageDown: moveSelection(10, &state)
+        case .home, .character("g"): state.selection = 0
+        case .end, .character("G"): moveSelection(Int.max / 2, &state)
+        case .left, .character("h"): state.matrixColumn = max(0, state.matrixColumn - 1)
+        case .right, .character("l"): state.matrixColumn += 1
+        case .character(let digit) where ("1"..."5").contains(digit):
+            state.pane = Pane(rawValue: Int(String(digit))! - 1)!
+        case .character("]"): return changeLayer(1, &state)
+        case .character("["): return changeLayer(-1, &state)
+        case .character("p"): return changePooling(1, &state)
+        case .character("P"): return changePooling(-1, &state)
+        case .character("w"):
+            state.showWords.toggle()
+            state.selection = 0
+        case .character("c"):
+            state.centre.toggle()
+            state.message = state.centre ? "centring on: the mean word vector is subtracted before cosines" : "centring off"
+        case .character("d"):
+            let all = Dialect.allCases
+            state.dialect = all[(all.firstIndex(of: state.dialect)! + 1) % all.count]
+            var effects = [ExplorerEffect]()
+            for index in state.lines.indices { effects += textChanged(&state, line: index, context) }
+            state.message = "dialect \(state.dialect.rawValue)"
+            return effects
+        case .character("+"):
+            guard state.lines.count < maxLines else {
+                state.message = "at most \(maxLines) lines"
+                return []
+            }
+            state.lines.append(InputLine(encoding: context.tokenize("", state.dialect)))
+            state.focusedLine = state.lines.count - 1
+            state.mode = .typing
+            state.selection = 0
+        case .character("-"):
+            guard state.lines.count > 1 else { return [] }
+            state.lines.remove(at: state.focusedLine)
+            state.focusedLine = min(state.focusedLine, state.lines.count - 1)
+            state.selection = 0
+        case .character("o"):
+            state.focusedLine = (state.focusedLine + 1) % state.lines.count
+            state.selection = 0
+        case .character("m"):
+            pinSelection(&state)
+        case .delete, .character("x") where state.pane == .pins:
+            if !state.pins.isEmpty {
+                state.pins.remove(at: state.selectedPin)
+                state.selectedPin = max(0, min(state.selectedPin, state.pins.count - 1))
+            }
+        case .character("e"):
+            var dialog = ExportDialog()
+            dialog.path = LineEditor(text: "bertscope-export.json")
+            state.exportDialog = dialog
+        default:
+            break
+        }
+        return []
+    }
+
+    // MARK: Changes
+
+    /// Keeps the Why pane's trace in step with the selected word.
+    static func updateTrace(_ state: inout ExplorerState, _ context: ExplorerContext) {
+        guard state.pane == .why, let span = ExplorerView.selectedSpan(state) else {
+            state.wordTrace = nil
+            return
+        }
+        let words = context.trace(state.focused.editor.text, state.dialect).words
+        state.wordTrace = words.first { $0.span.start <= span.start && span.end <= $0.span.end }
+    }
+
+    /// Re-tokenizes a line at once and asks for its vectors.
+    private static func textChanged(_ state: inout ExplorerState, line: Int, _ context: ExplorerContext) -> [ExplorerEffect] {
+        let text = state.lines[line].editor.text
+        state.lines[line].encoding = context.tokenize(text, state.dialect)
+        state.generationCounter += 1
+        state.lines[line].generation = state.generationCounter
+        if line == state.focusedLine { clampSelection(&state) }
+        return [.embed(line: line, generation: state.lines[line].generation, text: text, dialect: state.dialect)]
+    }
+
+    private static func changeLayer(_ step: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {
+        // Order: 0, 1, ..., N, sum of last four.
+        let count = state.model.layerCount
+        let position: Int
+        switch state.layer {
+        case .layer(let index): position = index
+        case .sumOfLastFour: position = count + 1
+        }
+        let next = (position + step + count + 2) % (count + 2)
+        state.layer = next == count + 1 ? .sumOfLastFour : .layer(next)
+        return baselineIfNeeded(state)
+    }
+
+    private static func changePooling(_ step: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {
+        let all = Pooling.allCases
+        state.pooling = all[(all.firstIndex(of: state.pooling)! + step + all.count) % all.count]
+        return baselineIfNeeded(state)
+    }
+
+    private static func baselineIfNeeded(_ state: ExplorerState) -> [ExplorerEffect] {
+        let key = BaselineKey(layer: state.layer, pooling: state.pooling)
+        return state.baselines[key] == nil ? [.computeBaseline(key)] : []
+    }
+
+    private static func moveSelection(_ step: Int, _ state: inout ExplorerState) {
+        state.selection = max(0, state.selection + step)
+        clampSelection(&state)
+    }
+
+    static func clampSelection(_ state: inout ExplorerState) {
+        let count = rowCount(state)
+        state.selection = max(0, min(state.selection, count - 1))
+    }
+
+    /// Rows in the tokens list: tokens, or words of the focused line.
+    static func rowCount(_ state: ExplorerState) -> Int {
+        state.showWords ? words(of: state.focused).count : state.focused.encoding.count
+    }
+
+    /// The words of a line from its current tokenization (the vectors may lag behind).
+    static func words(of line: InputLine) -> [Word] {
+        EmbeddedText.words(of: line.encoding, sequence: 0)
+    }
+
+    private static func pinSelection(_ state: inout ExplorerState) {
+        guard let embedded = state.focused.embedded, !state.focused.isStale else {
+            state.message = "vectors are still being computed; pin again in a moment"
+            return
+        }
+        let words = embedded.words()
+        let word: Word?
+        if state.showWords {
+            word = state.selection < words.count ? words[state.selection] : nil
+        } else {
+            word = words.first { $0.tokens.contains(state.selection) }
+        }
+        guard let word else {
+            state.message = "select a word to pin ([CLS] and [SEP] belong to no word)"
+            return
+        }
+        let pin = Pin(word: word.text, sentence: embedded.encoding.texts[0], layer: state.layer, pooling: state.pooling,
+                      vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
+        if state.pins.contains(pin) {
+            state.message = "\"\(word.text)\" is already pinned at \(state.layer), \(state.pooling.rawValue)"
+            return
+        }
+        state.pins.append(pin)
+        state.message = "pinned \"\(word.text)\" (\(state.pins.count) pin\(state.pins.count == 1 ? "" : "s"))"
+    }
+
+    private static func click(row: Int, column: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {
+        let layout = Layout(state)
+        if row >= layout.bodyTop && row < layout.bodyTop + layout.bodyHeight && column < layout.listWidth {
+            let index = layout.listScroll(state) + (row - layout.bodyTop - 1)
+            if index >= 0 && index < rowCount(state) { state.selection = index }
+        } else if row >= layout.inputTop && row < layout.inputTop + state.lines.count {
+            state.focusedLine = row - layout.inputTop
+            state.mode = .typing
+            clampSelection(&state)
+        }
+        return []
+    }
+
+    // MARK: Export dialog
+
+    private static func handleExportDialog(_ key: Key, _ state: inout ExplorerState) -> [ExplorerEffect] {
+        guard var dialog = state.exportDialog else { return [] }
+        defer { if state.exportDialog != nil { state.exportDialog = dialog } }
+        if dialog.confirmingOverwrite {
+            switch key {
+            case .character("y"), .character("Y"):
+                dialog.confirmingOverwrite = false
+                return [.export(path: dialog.path.text, format: dialog.format, overwrite: true)]
+            default:
+                dialog.confirmingOverwrite = false
+                state.message = "kept the existing file"
+                return []
+            }
+        }
+        switch key {
+        case .escape:
+            state.exportDialog = nil
+        case .tab, .down:
+            dialog.formatIndex = (dialog.formatIndex + 1) % ExportDialog.formats.count
+            dialog.path.setText(renamed(dialog.path.text, to: dialog.format))
+        case .backTab, .up:
+            dialog.formatIndex = (dialog.formatIndex + ExportDialog.formats.count - 1) % ExportDialog.formats.count
+            dialog.path.setText(renamed(dialog.path.text, to: dialog.format))
+        case .enter:
+            guard !dialog.path.text.isEmpty else { return [] }
+            return [.export(path: dialog.path.text, format: dialog.format, overwrite: false)]
+        case .character(let character): dialog.path.insert(String(character))
+        case .paste(let text): dialog.path.insert(text.filter { !$0.isNewline })
+        case .backspace: dialog.path.deleteBackward()
+        case .left: dialog.path.moveLeft()
+        case .right: dialog.path.moveRight()
+        case .home, .control("a"): dialog.path.moveHome()
+        case .end, .control("e"): dialog.path.moveEnd()
+        case .control("u"): dialog.path.killToStart()
+        case .control("k"): dialog.path.killToEnd()
+        default: break
+        }
+        return []
+    }
+
+    /// The path with the extension of the chosen format (a folder name for the Projector).
+    static func renamed(_ path: String, to format: String) -> String {
+        var base = path
+        for known in ExportDialog.formats where base.hasSuffix(".\(known)") || base.hasSuffix("-\(known)") {
+            base = String(base.dropLast(known.count + 1))
+            break
+        }
+        if base.hasSuffix(".json") { base = String(base.dropLast(5)) }
+        switch format {
+        case "projector": return base + "-projector"
+        case "spark": return base + ".spark.json"
+        default: return base + "." + format
+        }
+    }
+}

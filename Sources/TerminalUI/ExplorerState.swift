@@ -1,0 +1,157 @@
+import Embeddings
+import Tokenization
+
+/// The right-hand panes of the explorer.
+public enum Pane: Int, Sendable, CaseIterable {
+    case vector, similarity, compare, pins, why
+
+    public var title: String {
+        switch self {
+        case .vector: return "Vector"
+        case .similarity: return "Similarity"
+        case .compare: return "Compare"
+        case .pins: return "Pins"
+        case .why: return "Why"
+        }
+    }
+}
+
+/// Typing edits the focused input line; browsing turns letters into commands.
+public enum InputMode: Sendable {
+    case typing, browsing
+}
+
+/// One input line and what is known about its text.
+public struct InputLine: Sendable {
+    public var editor = LineEditor()
+    /// The tokenization of the current text: recomputed on every keystroke.
+    public var encoding: Encoding
+    /// Vectors of the most recent text the encoder finished; may be for an older text (stale).
+    public var embedded: EmbeddedText?
+    /// Increases with each text sent to the encoder; results for older generations are dropped.
+    public var generation = 0
+
+    /// True when the vectors shown are not for the text on screen.
+    public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
+}
+
+/// A word pinned for comparison: its vector at the layer and pooling of the moment.
+public struct Pin: Sendable, Hashable {
+    public var word: String
+    public var sentence: String
+    public var layer: LayerChoice
+    public var pooling: Pooling
+    public var vector: [Float]
+    public var label: String { "\(word) · \(layer) · \(pooling.rawValue)" }
+
+    public static func == (a: Pin, b: Pin) -> Bool {
+        a.word == b.word && a.sentence == b.sentence && a.layer == b.layer && a.pooling == b.pooling
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(word); hasher.combine(sentence) }
+}
+
+/// The export dialog: pick a format, edit the path, confirm overwriting.
+public struct ExportDialog: Sendable {
+    public static let formats = ["json", "jsonl", "csv", "npy", "projector", "spark"]
+    public var formatIndex = 0
+    public var path = LineEditor(text: "bertscope-export.json")
+    /// Set when the file exists and the person must confirm replacing it.
+    public var confirmingOverwrite = false
+    public var format: String { Self.formats[formatIndex] }
+}
+
+/// What the export writes: the pins, or the selected line's words when nothing is pinned.
+public struct ExportRequest: Sendable {
+    public var format: String
+    public var path: String
+    public var overwrite: Bool
+    public var rows: [ExportRow]
+}
+
+public struct ExportRow: Sendable {
+    public var text: String
+    public var word: String
+    public var sentence: String
+    public var sentenceIndex: Int
+    public var tokenIndex: Int?
+    public var layer: String
+    public var pooling: String
+    public var vector: [Float]
+}
+
+/// Facts about the loaded model for the status bar.
+public struct ModelFacts: Sendable {
+    public var name: String
+    public var reason: String
+    public var layerCount: Int
+    public var hiddenSize: Int
+    public var hasPooler: Bool
+
+    public init(name: String, reason: String, layerCount: Int, hiddenSize: Int, hasPooler: Bool) {
+        self.name = name
+        self.reason = reason
+        self.layerCount = layerCount
+        self.hiddenSize = hiddenSize
+        self.hasPooler = hasPooler
+    }
+}
+
+/// Everything the explorer shows, as one value: `render(state)` draws it, `ExplorerReducer` changes it.
+public struct ExplorerState: Sendable {
+    public var model: ModelFacts
+    public var dialect: Dialect = .hf
+    public var lines: [InputLine]
+    public var focusedLine = 0
+    public var mode: InputMode = .typing
+    public var pane: Pane = .vector
+    /// Pieces or words in the tokens list.
+    public var showWords = false
+    /// Selected row of the tokens list (a token index, or a word index in word view); the first piece
+    /// after [CLS] to begin with.
+    public var selection = 1
+    /// Column cursor in the similarity and compare heatmaps.
+    public var matrixColumn = 0
+    public var layer: LayerChoice
+    public var pooling: Pooling = .mean
+    public var centre = false
+    public var pins: [Pin] = []
+    public var selectedPin = 0
+    public var showHelp = false
+    /// The tokenizer trace of the selected word, for the Why pane.
+    public var wordTrace: TracedWord?
+    public var exportDialog: ExportDialog?
+    /// A one-line message for the status bar (results, errors).
+    public var message: String?
+    /// Baselines by layer and pooling, as they arrive.
+    public var baselines: [BaselineKey: Baseline] = [:]
+    /// Milliseconds the last forward pass took.
+    public var lastLatency: Double?
+    public var rows: Int
+    public var columns: Int
+    public var colors: ColorMode = .full
+    public var quit = false
+    /// Source of unique generations across lines, so a result can never be taken for another line's.
+    public var generationCounter = 0
+
+    public init(model: ModelFacts, rows: Int, columns: Int, emptyEncoding: Encoding) {
+        self.model = model
+        self.rows = rows
+        self.columns = columns
+        layer = .layer(model.layerCount)
+        lines = [InputLine(encoding: emptyEncoding)]
+    }
+
+    public var focused: InputLine { lines[focusedLine] }
+
+    public var baseline: Baseline? { baselines[BaselineKey(layer: layer, pooling: pooling)] }
+}
+
+public struct BaselineKey: Sendable, Hashable {
+    public var layer: LayerChoice
+    public var pooling: Pooling
+}
+
+/// How many colours the terminal shows.
+public enum ColorMode: Sendable {
+    case full, basic, none
+}

@@ -1,0 +1,545 @@
+import Embeddings
+import Foundation
+import Tokenization
+
+/// Draws the explorer: a pure function of its state.
+public enum ExplorerView {
+    public static func render(_ state: ExplorerState) -> Screen {
+        var screen = Screen(rows: state.rows, columns: state.columns)
+        let layout = Layout(state)
+        guard !layout.isTooSmall else {
+            let message = "bertscope needs at least \(Layout.minimumColumns)x\(Layout.minimumRows); this terminal is \(state.columns)x\(state.rows)"
+            screen.write(message, row: state.rows / 2, column: max(0, (state.columns - DisplayWidth.of(message)) / 2))
+            if state.rows > 1 { screen.write("enlarge the window, or press Ctrl-C to quit", row: state.rows / 2 + 1, column: 0) }
+            return screen
+        }
+        header(&screen, state)
+        inputs(&screen, state, layout)
+        source(&screen, state, layout)
+        tabs(&screen, state, layout)
+        tokenList(&screen, state, layout)
+        switch state.pane {
+        case .vector: vectorPane(&screen, state, layout)
+        case .similarity: similarityPane(&screen, state, layout)
+        case .compare: comparePane(&screen, state, layout)
+        case .pins: pinsPane(&screen, state, layout)
+        case .why: whyPane(&screen, state, layout)
+        }
+        footer(&screen, state, layout)
+        if let dialog = state.exportDialog { exportDialog(&screen, state, dialog) }
+        if state.showHelp { help(&screen, state) }
+        return screen
+    }
+
+    // MARK: Frame
+
+    private static func header(_ screen: inout Screen, _ state: ExplorerState) {
+        screen.fill(row: 0, column: 0, height: 1, width: state.columns, style: Palette.header)
+        var parts = ["bertscope", state.model.name, "\(state.layer)", "pooling \(state.pooling.rawValue)", "dialect \(state.dialect.rawValue)"]
+        if state.centre { parts.append("centred") }
+        if let latency = state.lastLatency { parts.append(String(format: "%.0f ms", latency)) }
+        let column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)
+        if state.lines.contains(where: \.isStale) {
+            screen.write(" ● computing", row: 0, column: column, style: Style(foreground: .yellow, background: Color(24), bold: true))
+        }
+    }
+
+    private static func inputs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        for (index, line) in state.lines.enumerated() {
+            let row = layout.inputTop + index
+            let focused = index == state.focusedLine
+            let prompt = focused ? (state.mode == .typing ? "› " : "» ") : "  "
+            let label = state.lines.count > 1 ? "\(index + 1)" : ""
+            var column = screen.write(label, row: row, column: 0, style: Palette.dim)
+            column = screen.write(prompt, row: row, column: column, style: focused ? Palette.accent : Palette.dim)
+            var editor = line.editor
+            let visible = editor.visible(width: state.columns - column - 1)
+            screen.write(visible.text, row: row, column: column, style: focused ? .plain : Palette.dim)
+            if focused && state.mode == .typing && state.exportDialog == nil { screen.cursor = (row, column + visible.cursorColumn) }
+            if line.editor.text.isEmpty && focused {
+                screen.write(index == 0 ? "type text in any language…" : "type a translation to compare…",
+                             row: row, column: column + (state.mode == .typing ? 1 : 0), style: Palette.dim)
+            }
+        }
+    }
+
+    /// The focused text with the selected piece's (or word's) characters highlighted.
+    private static func source(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let line = state.focused
+        let scalars = Array(line.editor.text.unicodeScalars)
+        guard !scalars.isEmpty else {
+            screen.write(" (no text)", row: layout.sourceRow, column: 0, style: Palette.dim)
+            return
+        }
+        let span = selectedSpan(state) ?? TextSpan(0, 0)
+        // Show a window of the text around the span, in logical order (right-to-left text stays in memory order).
+        let width = state.columns - 2
+        var start = span.start
+        var used = 0
+        while start > 0 && used < width / 3 {
+            start -= 1
+            used += DisplayWidth.of(scalars[start])
+        }
+        var column = screen.write(start > 0 ? "…" : " ", row: layout.sourceRow, column: 0, style: Palette.dim)
+        var index = start
+        while index < scalars.count && column < state.columns - 1 {
+            let style = index >= span.start && index < span.end ? Palette.highlight : .plain
+            column = screen.write(String(scalars[index]), row: layout.sourceRow, column: column, style: style, width: state.columns - 1 - column)
+            index += 1
+        }
+        if index < scalars.count { screen.write("…", row: layout.sourceRow, column: state.columns - 1, style: Palette.dim) }
+    }
+
+    private static func tabs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let listTitle = state.showWords ? " Words " : " Pieces "
+        var column = screen.write(listTitle, row: layout.tabsRow, column: 0, style: Palette.accent)
+        column = screen.write(String(repeating: "─", count: max(0, layout.listWidth - column)), row: layout.tabsRow, column: column, style: Palette.dim)
+        for pane in Pane.allCases {
+            let title = " \(pane.rawValue + 1) \(pane.title) "
+            column = screen.write(title, row: layout.tabsRow, column: column + 1, style: pane == state.pane ? Palette.selected : Palette.dim)
+        }
+        if column < state.columns {
+            screen.write(String(repeating: "─", count: state.columns - column), row: layout.tabsRow, column: column, style: Palette.dim)
+        }
+    }
+
+    private static func footer(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let row = layout.footerRow
+        screen.fill(row: row, column: 0, height: 1, width: state.columns, style: Style(background: Color(236)))
+        if let message = state.message {
+            screen.write(" " + message, row: row, column: 0, style: Style(foreground: .yellow, background: Color(236)))
+            return
+        }
+        let hints = state.mode == .typing
+            ? " TYPE  Enter/Esc browse · Tab pane · ↑↓ history · F1 help · Ctrl-C quit"
+            : " BROWSE  ↑↓ select · [ ] layer · p pooling · w words · c centre · m pin · + line · e export · i type · ? help · q quit"
+        screen.write(hints, row: row, column: 0, style: Style(foreground: .white, background: Color(236)))
+    }
+
+    // MARK: Token list
+
+    /// The span of the selected row in the focused text.
+    static func selectedSpan(_ state: ExplorerState) -> TextSpan? {
+        let encoding = state.focused.encoding
+        if state.showWords {
+            let words = ExplorerReducer.words(of: state.focused)
+            return state.selection < words.count ? words[state.selection].span : nil
+        }
+        guard state.selection < encoding.count, encoding.sequenceIds[state.selection] != nil else { return nil }
+        return encoding.offsets[state.selection]
+    }
+
+    private static func tokenList(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let top = layout.bodyTop
+        let width = layout.listWidth
+        let encoding = state.focused.encoding
+        let scroll = layout.listScroll(state)
+        if state.showWords {
+            let words = ExplorerReducer.words(of: state.focused)
+            screen.write("  w word            pieces", row: top, column: 0, style: Palette.dim, width: width)
+            for (offset, word) in words.dropFirst(scroll).prefix(layout.visibleListRows).enumerated() {
+                let row = top + 1 + offset
+                let index = scroll + offset
+                let unknown = word.tokens.contains { encoding.isUnknown[$0] }
+                let style = index == state.selection ? Palette.selected : (unknown ? Palette.unknown : .plain)
+                screen.fill(row: row, column: 0, height: 1, width: width, style: index == state.selection ? Palette.selected : .plain)
+                let pieces = word.tokens.map { encoding.tokens[$0] }.joined(separator: " ")
+                screen.write(pad(String(index), 3) + " " + DisplayWidth.padded(word.text, to: 15) + " "
+                             + pad(String(word.tokens.count), 2) + " " + pieces, row: row, column: 0, style: style, width: width)
+            }
+            if words.isEmpty { screen.write("  (no words yet)", row: top + 1, column: 0, style: Palette.dim) }
+            return
+        }
+        screen.write("  # piece          id   w span", row: top, column: 0, style: Palette.dim, width: width)
+        for offset in 0..<min(layout.visibleListRows, max(0, encoding.count - scroll)) {
+            let index = scroll + offset
+            let row = top + 1 + offset
+            let selected = index == state.selection
+            var style: Style = .plain
+            if encoding.specialTokensMask[index] { style = Palette.special }
+            if encoding.isUnknown[index] { style = Palette.unknown }
+            if selected { style = Palette.selected }
+            screen.fill(row: row, column: 0, height: 1, width: width, style: selected ? Palette.selected : .plain)
+            let word = encoding.wordIds[index].map { String($0) } ?? "-"
+            let span = encoding.sequenceIds[index] == nil ? "" : "\(encoding.offsets[index].start)-\(encoding.offsets[index].end)"
+            let text = pad(String(index), 3) + " " + DisplayWidth.padded(encoding.tokens[index], to: 12) + " "
+                + pad(String(encoding.ids[index]), 6) + " " + pad(word, 3) + " " + span
+            screen.write(text, row: row, column: 0, style: style, width: width)
+        }
+        if encoding.truncation.isTruncated {
+            let cut = encoding.truncation.removedPieces.reduce(0, +)
+            screen.write("✂ \(cut) pieces cut at \(encoding.truncation.maxLength ?? 0)", row: layout.footerRow - 1, column: 0,
+                         style: Palette.warning, width: width)
+        }
+    }
+
+    // MARK: Vector pane
+
+    private static func vectorPane(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let left = layout.paneLeft + 1
+        let width = layout.paneWidth - 2
+        var row = layout.bodyTop
+        guard let embedded = state.focused.embedded, let (label, vector) = selectedVector(state, embedded) else {
+            screen.write(state.focused.editor.text.isEmpty ? "type some text to see its vectors"
+                         : "select a piece or word with ↑↓ (browse mode: Esc)", row: row, column: left, style: Palette.dim)
+            return
+        }
+        let stale = state.focused.isStale ? "  (vectors of the previous text)" : ""
+        screen.write("\(label) · \(state.layer)\(stale)", row: row, column: left, style: Palette.accent, width: width)
+        row += 1
+        let norm = VectorMath.norm(vector)
+        screen.write(String(format: "norm %.3f   mean %+.4f   std %.4f   %d dims", norm, VectorMath.mean(vector),
+                            VectorMath.standardDeviation(vector), vector.count), row: row, column: left, width: width)
+        row += 1
+        // The first dimensions as numbers.
+        let perRow = max(1, width / 9)
+        for line in 0..<2 {
+            var text = ""
+            for dimension in (line * perRow)..<min(vector.count, (line + 1) * perRow) { text += String(format: "%+8.4f ", vector[dimension]) }
+            screen.write(text, row: row, column: left, width: width)
+            row += 1
+        }
+        // Every dimension as a colour strip, scaled to the largest magnitude.
+        let scale = Double(vector.map { abs($0) }.max() ?? 1)
+        let stripRows = max(1, min(layout.bodyTop + layout.bodyHeight - row - 6, (vector.count + width - 1) / width))
+        let perCell = max(1, Int((Double(vector.count) / Double(stripRows * width)).rounded(.up)))
+        screen.write(String(format: "all %d dims, %d per cell, scale ±%.3f (blue − … + red)", vector.count, perCell, scale),
+                     row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        var dimension = 0
+        for stripRow in 0..<stripRows {
+            for column in 0..<width where dimension < vector.count {
+                let chunk = vector[dimension..<min(vector.count, dimension + perCell)]
+                let value = Double(chunk.reduce(0, +)) / Double(chunk.count)
+                let (glyph, style) = Palette.diverging(scale > 0 ? value / scale : 0, mode: state.colors)
+                screen.write(glyph, row: row + stripRow, column: left + column, style: style)
+                dimension += perCell
+            }
+        }
+        row += stripRows
+        let largest = VectorMath.largestDimensions(vector, count: 6).map { String(format: "d%d %+.2f", $0, vector[$0]) }
+        screen.write("largest: " + largest.joined(separator: "  "), row: row, column: left, width: width)
+        row += 1
+        layerStrip(&screen, state, embedded, row: row, left: left, width: width)
+    }
+
+    /// How the selected vector's norm and its cosine to layer 0 change across layers.
+    private static func layerStrip(_ screen: inout Screen, _ state: ExplorerState, _ embedded: EmbeddedText, row: Int, left: Int, width: Int) {
+        guard row + 3 < state.rows - 1 else { return }
+        let layers = 0...embedded.layerCount
+        let vectors = layers.map { index -> [Float] in
+            var layerState = state
+            layerState.layer = .layer(index)
+            return selectedVector(layerState, embedded)?.1 ?? []
+        }
+        let norms = vectors.map(VectorMath.norm)
+        let maximum = norms.max() ?? 1
+        let cosines = vectors.map { VectorMath.cosine($0, vectors[0]) }
+        var numbers = "layer "
+        var normLine = "norm  "
+        var cosineLine = "cos₀  "
+        for index in layers {
+            numbers += pad(String(index), 3)
+            normLine += "  " + Palette.spark(maximum > 0 ? norms[index] / maximum : 0)
+            cosineLine += "  " + Palette.spark(cosines[index])
+        }
+        screen.write(numbers, row: row, column: left, style: Palette.dim, width: width)
+        screen.write(normLine + String(format: "  max %.1f", maximum), row: row + 1, column: left, width: width)
+        screen.write(cosineLine + String(format: "  last %.2f", cosines.last ?? 0), row: row + 2, column: left, width: width)
+    }
+
+    /// The selected piece's or word's label and vector at the current layer and pooling.
+    static func selectedVector(_ state: ExplorerState, _ embedded: EmbeddedText) -> (String, [Float])? {
+        if state.showWords {
+            let words = embedded.words()
+            guard state.selection < words.count else { return nil }
+            let word = words[state.selection]
+            return ("word \"\(word.text)\" (\(word.tokens.count) piece\(word.tokens.count == 1 ? "" : "s"), \(state.pooling.rawValue))",
+                    embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
+        }
+        guard state.selection < embedded.encoding.count else { return nil }
+        return ("piece \"\(embedded.encoding.tokens[state.selection])\" (token \(state.selection))",
+                embedded.pieceVector(state.selection, layer: state.layer))
+    }
+
+    // MARK: Similarity and compare
+
+    /// Row and column labels with their vectors for a heatmap of one line.
+    private static func labelledVectors(_ state: ExplorerState, _ embedded: EmbeddedText, words: Bool) -> [(String, [Float])] {
+        var rows: [(String, [Float])]
+        if words {
+            rows = embedded.words().map { ($0.text, embedded.wordVector($0, layer: state.layer, pooling: state.pooling)) }
+        } else {
+            rows = (0..<embedded.encoding.count).map { (embedded.encoding.tokens[$0], embedded.pieceVector($0, layer: state.layer)) }
+        }
+        if state.centre, let centroid = state.baseline?.centroid, centroid.count == rows.first?.1.count {
+            rows = rows.map { ($0.0, VectorMath.subtract($0.1, centroid)) }
+        }
+        return rows
+    }
+
+    private static func similarityPane(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        guard let embedded = state.focused.embedded else {
+            screen.write("waiting for vectors…", row: layout.bodyTop, column: layout.paneLeft + 1, style: Palette.dim)
+            return
+        }
+        let items = labelledVectors(state, embedded, words: state.showWords)
+        let matrix = VectorMath.cosineMatrix(items.map(\.1), items.map(\.1))
+        let selectedRow = min(state.selection, items.count - 1)
+        heatmap(&screen, state, layout, rows: items.map(\.0), columns: items.map(\.0), matrix: matrix,
+                selectedRow: selectedRow, best: nil,
+                title: "cosine between the \(state.showWords ? "words" : "pieces") of line \(state.focusedLine + 1)", subtitle: nil)
+    }
+
+    private static func comparePane(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let left = layout.paneLeft + 1
+        guard state.lines.count > 1 else {
+            screen.write("Compare needs a second line: press + (in browse mode) and type", row: layout.bodyTop, column: left, style: Palette.dim)
+            screen.write("a translation, e.g. \"Der Hund bellt\" next to \"The dog barks\".", row: layout.bodyTop + 1, column: left, style: Palette.dim)
+            return
+        }
+        let other = (state.focusedLine + 1) % state.lines.count
+        guard let a = state.focused.embedded, let b = state.lines[other].embedded else {
+            screen.write("waiting for vectors…", row: layout.bodyTop, column: left, style: Palette.dim)
+            return
+        }
+        let comparison = CrossSimilarity(a, b, layer: state.layer, pooling: state.pooling,
+                                         centroid: state.centre ? state.baseline?.centroid : nil)
+        guard !comparison.wordsA.isEmpty, !comparison.wordsB.isEmpty else {
+            screen.write("both lines need words", row: layout.bodyTop, column: left, style: Palette.dim)
+            return
+        }
+        var summary = String(format: "sentence cosine (mean) %.3f", comparison.sentenceCosine)
+        if let pooler = comparison.poolerCosine { summary += String(format: " · pooler %.3f", pooler) }
+        // In piece view the selected piece's word is the selected row.
+        let selectedWord = state.showWords ? state.selection : (state.focused.encoding.wordIds[safe: state.selection] ?? nil) ?? 0
+        heatmap(&screen, state, layout, rows: comparison.wordsA.map(\.text), columns: comparison.wordsB.map(\.text),
+                matrix: comparison.matrix, selectedRow: min(selectedWord, comparison.wordsA.count - 1),
+                best: comparison.bestMatchesA, title: "words of line \(state.focusedLine + 1) × line \(other + 1)", subtitle: summary)
+    }
+
+    /// A cosine heatmap with labels, a cursor, best matches and the value under the cursor next to the baseline.
+    private static func heatmap(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout, rows: [String], columns: [String],
+                                matrix: [[Double]], selectedRow: Int, best: [Int]?, title: String, subtitle: String?) {
+        let left = layout.paneLeft + 1
+        let width = layout.paneWidth - 2
+        var row = layout.bodyTop
+        screen.write(title, row: row, column: left, style: Palette.accent, width: width)
+        row += 1
+        if let subtitle {
+            screen.write(subtitle, row: row, column: left, style: Style(bold: true), width: width)
+            row += 1
+        }
+        guard !rows.isEmpty, !columns.isEmpty else { return }
+        let labelWidth = 10
+        let cellWidth = 3
+        let visibleColumns = max(1, (width - labelWidth - 1) / cellWidth)
+        let visibleRows = max(1, layout.bodyTop + layout.bodyHeight - row - 5)
+        let column = min(state.matrixColumn, columns.count - 1)
+        let firstColumn = max(0, min(column - visibleColumns / 2, columns.count - visibleColumns))
+        let firstRow = max(0, min(selectedRow - visibleRows / 2, rows.count - visibleRows))
+        // Column headers: indices, and the cursor column's label on the footer line.
+        var headerText = String(repeating: " ", count: labelWidth + 1)
+        for index in firstColumn..<min(columns.count, firstColumn + visibleColumns) { headerText += pad(String(index % 1000), cellWidth) }
+        screen.write(headerText, row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        for rowIndex in firstRow..<min(rows.count, firstRow + visibleRows) {
+            let isSelected = rowIndex == selectedRow
+            screen.write(DisplayWidth.padded(rows[rowIndex], to: labelWidth), row: row, column: left,
+                         style: isSelected ? Palette.selected : .plain)
+            for columnIndex in firstColumn..<min(columns.count, firstColumn + visibleColumns) {
+                let value = matrix[rowIndex][columnIndex]
+                var (glyph, style) = Palette.heat(value, mode: state.colors)
+                var text = String(repeating: glyph, count: cellWidth)
+                if best?[rowIndex] == columnIndex { text = glyph + "◆" + glyph; style.foreground = .white; style.bold = true }
+                if isSelected && columnIndex == column { text = "[" + (best?[rowIndex] == columnIndex ? "◆" : glyph) + "]"; style.bold = true; style.foreground = .white }
+                screen.write(text, row: row, column: left + labelWidth + 1 + (columnIndex - firstColumn) * cellWidth, style: style)
+            }
+            row += 1
+        }
+        row = max(row, layout.bodyTop + layout.bodyHeight - 3)
+        let value = matrix[selectedRow][column]
+        screen.write("cos(\(rows[selectedRow]), \(columns[column])) = " + String(format: "%.3f", value),
+                     row: row, column: left, style: Style(bold: true), width: width)
+        var baselineText = "baseline: computing…"
+        if let baseline = state.baseline {
+            let reference = state.centre ? baseline.centredMeanCosine : baseline.meanCosine
+            baselineText = String(format: "baseline (unrelated words, %@) %.3f · this is %+.3f above it", state.centre ? "centred" : "raw",
+                                  reference, value - reference)
+        }
+        screen.write(baselineText, row: row + 1, column: left, style: Palette.dim, width: width)
+        screen.write("←→ column · ↑↓ row · c centre (\(state.centre ? "on" : "off")) · ◆ best match", row: row + 2, column: left,
+                     style: Palette.dim, width: width)
+    }
+
+    // MARK: Pins
+
+    private static func pinsPane(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let left = layout.paneLeft + 1
+        let width = layout.paneWidth - 2
+        var row = layout.bodyTop
+        guard !state.pins.isEmpty else {
+            screen.write("No pins yet: select a word and press m (browse mode).", row: row, column: left, style: Palette.dim)
+            screen.write("Pinned words keep their sentence, layer and pooling.", row: row + 1, column: left, style: Palette.dim)
+            return
+        }
+        let listHeight = min(state.pins.count, max(3, layout.bodyHeight / 3))
+        let selected = min(state.selectedPin, state.pins.count - 1)
+        let scroll = max(0, min(selected - listHeight / 2, state.pins.count - listHeight))
+        for (offset, pin) in state.pins.dropFirst(scroll).prefix(listHeight).enumerated() {
+            let index = scroll + offset
+            screen.write(pad(String(index + 1), 2) + " " + pin.label + "  «" + pin.sentence + "»", row: row, column: left,
+                         style: index == selected ? Palette.selected : .plain, width: width)
+            row += 1
+        }
+        // Nearest neighbours of the selected pin among the pins.
+        let pinned = state.pins[selected]
+        let neighbours = state.pins.indices.filter { $0 != selected && state.pins[$0].vector.count == pinned.vector.count }
+            .map { ($0, VectorMath.cosine(pinned.vector, state.pins[$0].vector)) }
+            .sorted { $0.1 > $1.1 }.prefix(3)
+        let text = neighbours.map { String(format: "%@ %.3f", state.pins[$0.0].word, $0.1) }.joined(separator: " · ")
+        screen.write("nearest to \(pinned.word): " + (text.isEmpty ? "pin more words" : text), row: row, column: left, style: Palette.accent, width: width)
+        row += 1
+        scatter(&screen, state, top: row, left: left, width: width, height: layout.bodyTop + layout.bodyHeight - row)
+    }
+
+    /// The pins' first two principal components as a labelled scatter plot.
+    private static func scatter(_ screen: inout Screen, _ state: ExplorerState, top: Int, left: Int, width: Int, height: Int) {
+        guard height >= 4, state.pins.count >= 2 else { return }
+        let dimension = state.pins[0].vector.count
+        let usable = state.pins.enumerated().filter { $0.element.vector.count == dimension }
+        let points = VectorMath.projectTo2D(usable.map(\.element.vector))
+        let xs = points.map(\.x), ys = points.map(\.y)
+        let (minX, maxX, minY, maxY) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
+        screen.write("PCA of the pins (x: PC1, y: PC2)", row: top, column: left, style: Palette.dim)
+        let plotTop = top + 1, plotHeight = height - 1
+        for r in plotTop..<(plotTop + plotHeight) { screen.write("│", row: r, column: left, style: Palette.dim) }
+        for (point, (index, pin)) in zip(points, usable) {
+            let x = maxX > minX ? (point.x - minX) / (maxX - minX) : 0.5
+            let y = maxY > minY ? (point.y - minY) / (maxY - minY) : 0.5
+            let column = left + 2 + Int(x * Double(max(1, width - 14)))
+            let row = plotTop + Int((1 - y) * Double(max(1, plotHeight - 1)))
+            let style = index == state.selectedPin ? Palette.selected : Palette.accent
+            screen.write("● " + pin.word, row: row, column: column, style: style, width: 14)
+        }
+    }
+
+    // MARK: Why
+
+    private static func whyPane(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        let left = layout.paneLeft + 1
+        let width = layout.paneWidth - 2
+        var row = layout.bodyTop
+        let encoding = state.focused.encoding
+        let words = ExplorerReducer.words(of: state.focused)
+        let wordIndex: Int?
+        if state.showWords {
+            wordIndex = state.selection < words.count ? state.selection : nil
+        } else {
+            wordIndex = state.selection < encoding.count ? encoding.wordIds[state.selection] : nil
+        }
+        guard let wordIndex, wordIndex < words.count else {
+            screen.write("[CLS] and [SEP] are added around every text: no word of yours.", row: row, column: left, style: Palette.dim)
+            return
+        }
+        let word = words[wordIndex]
+        let tokens = word.tokens.map { encoding.tokens[$0] }.joined(separator: " ")
+        screen.write("word \(wordIndex) \"\(word.text)\" → \(tokens)", row: row, column: left, style: Palette.accent, width: width)
+        row += 1
+        screen.write("characters \(word.span.start)..<\(word.span.end) of the text · dialect \(state.dialect.rawValue)", row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        if let traced = state.wordTrace, traced.span == word.span {
+            screen.write("after normalization: \"\(traced.text)\" (\(traced.kind.rawValue))", row: row, column: left, width: width)
+            row += 1
+            switch traced.unknownReason {
+            case .tooLong(let characters, let limit)?:
+                screen.write("[UNK]: \(characters) characters, more than the \(limit) WordPiece splits", row: row, column: left, style: Palette.unknown, width: width)
+                row += 1
+            case .noMatch(let position)?:
+                screen.write("[UNK]: no vocabulary entry starts the rest of the word at character \(position),", row: row, column: left, style: Palette.unknown, width: width)
+                screen.write("so the whole word becomes [UNK]", row: row + 1, column: left, style: Palette.unknown, width: width)
+                row += 2
+            case nil:
+                break
+            }
+            screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
+            row += 1
+            for attempt in traced.attempts where row < layout.footerRow - 1 {
+                let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
+                screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24)) \(found)", row: row, column: left,
+                             style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
+                row += 1
+            }
+        }
+    }
+
+    // MARK: Overlays
+
+    private static func box(_ screen: inout Screen, top: Int, left: Int, height: Int, width: Int, title: String) {
+        screen.fill(row: top, column: left, height: height, width: width, style: Style(background: Color(235)))
+        screen.write("┌" + String(repeating: "─", count: max(0, width - 2)) + "┐", row: top, column: left, style: Style(foreground: .cyan, background: Color(235)))
+        for row in (top + 1)..<(top + height - 1) {
+            screen.write("│", row: row, column: left, style: Style(foreground: .cyan, background: Color(235)))
+            screen.write("│", row: row, column: left + width - 1, style: Style(foreground: .cyan, background: Color(235)))
+        }
+        screen.write("└" + String(repeating: "─", count: max(0, width - 2)) + "┘", row: top + height - 1, column: left, style: Style(foreground: .cyan, background: Color(235)))
+        screen.write(" \(title) ", row: top, column: left + 2, style: Style(foreground: .white, background: Color(235), bold: true))
+    }
+
+    public static let helpLines = [
+        "Typing (the input line has the cursor)",
+        "  any text        edit; tokens update as you type, vectors follow",
+        "  ← → Home End    move by character (grapheme) · Ctrl-A/E start/end",
+        "  Alt-B Alt-F     move by word · Ctrl-W delete word · Ctrl-K/U kill",
+        "  ↑ ↓             history · Enter or Esc: browse",
+        "Browsing",
+        "  ↑ ↓ j k PgUp PgDn  select piece/word · ← → h l heatmap column",
+        "  Tab Shift-Tab 1-5  panes: Vector Similarity Compare Pins Why",
+        "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
+        "  w  pieces ⇄ words   c  centre vectors   d  dialect hf/google/spark",
+        "  +  add a line (compare)  -  remove it  o  next line",
+        "  m  pin word   x/Delete  unpin (Pins)   e  export   i / Enter  type",
+        "Everywhere: F1 help · F2-F6 panes · Ctrl-C quit · mouse click selects",
+    ]
+
+    private static func help(_ screen: inout Screen, _ state: ExplorerState) {
+        let width = min(state.columns - 4, 76)
+        let height = min(state.rows - 2, helpLines.count + 3)
+        let top = max(0, (state.rows - height) / 2), left = max(0, (state.columns - width) / 2)
+        box(&screen, top: top, left: left, height: height, width: width, title: "keys (any key closes)")
+        for (index, line) in helpLines.prefix(height - 3).enumerated() {
+            let style = line.hasPrefix(" ") ? Style(background: Color(235)) : Style(foreground: .cyan, background: Color(235), bold: true)
+            screen.write(line, row: top + 1 + index, column: left + 2, style: style, width: width - 4)
+        }
+    }
+
+    private static func exportDialog(_ screen: inout Screen, _ state: ExplorerState, _ dialog: ExportDialog) {
+        let width = min(state.columns - 4, 72)
+        let top = max(0, state.rows / 2 - 4), left = max(0, (state.columns - width) / 2)
+        box(&screen, top: top, left: left, height: 8, width: width, title: "export")
+        let background = Style(background: Color(235))
+        let what = state.pins.isEmpty ? "the words of line \(state.focusedLine + 1) at \(state.layer), \(state.pooling.rawValue)" : "\(state.pins.count) pinned word\(state.pins.count == 1 ? "" : "s")"
+        screen.write("writes " + what, row: top + 1, column: left + 2, style: background, width: width - 4)
+        var column = screen.write("format: ", row: top + 3, column: left + 2, style: background)
+        for (index, format) in ExportDialog.formats.enumerated() {
+            column = screen.write(" \(format) ", row: top + 3, column: column, style: index == dialog.formatIndex ? Palette.selected : background)
+        }
+        let prefix = "path:   "
+        screen.write(prefix, row: top + 4, column: left + 2, style: background)
+        var editor = dialog.path
+        let visible = editor.visible(width: width - 4 - prefix.count)
+        screen.write(visible.text, row: top + 4, column: left + 2 + prefix.count, style: Style(underline: true))
+        screen.cursor = (top + 4, left + 2 + prefix.count + visible.cursorColumn)
+        let hint = dialog.confirmingOverwrite ? "\(dialog.path.text) exists: replace it? y / n" : "Tab format · Enter write · Esc cancel"
+        screen.write(hint, row: top + 6, column: left + 2, style: dialog.confirmingOverwrite ? Palette.warning : Palette.dim, width: width - 4)
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - text.count)) + text
+    }
+}
+
+extension Array {
+    /// The element at `index`, or nil when it is out of range.
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

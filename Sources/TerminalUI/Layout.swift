@@ -1,0 +1,38 @@
+/// Where each part of the explorer goes for the current terminal size. Used by rendering and by mouse
+/// handling, so a click lands on what is drawn.
+struct Layout {
+    static let minimumRows = 24
+    static let minimumColumns = 80
+
+    let rows: Int
+    let columns: Int
+    let inputTop = 1
+    let sourceRow: Int
+    let tabsRow: Int
+    let bodyTop: Int
+    let footerRow: Int
+    let listWidth: Int
+
+    init(_ state: ExplorerState) {
+        rows = state.rows
+        columns = state.columns
+        sourceRow = inputTop + state.lines.count
+        tabsRow = sourceRow + 1
+        bodyTop = tabsRow + 1
+        footerRow = rows - 1
+        listWidth = columns >= 100 ? 38 : 31
+    }
+
+    var isTooSmall: Bool { rows < Self.minimumRows || columns < Self.minimumColumns }
+    var bodyHeight: Int { max(0, footerRow - bodyTop) }
+    var paneLeft: Int { listWidth + 1 }
+    var paneWidth: Int { max(0, columns - paneLeft) }
+    /// Rows of the list below its header.
+    var visibleListRows: Int { max(1, bodyHeight - 1) }
+
+    /// First row of the list shown, keeping the selection in view (centred when possible).
+    func listScroll(_ state: ExplorerState) -> Int {
+        let count = ExplorerReducer.rowCount(state)
+        return max(0, min(state.selection - visibleListRows / 2, count - visibleListRows))
+    }
+}

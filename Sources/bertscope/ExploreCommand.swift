@@ -1,0 +1,76 @@
+import ArgumentParser
+import BertEngine
+import Embeddings
+import Foundation
+import TerminalUI
+import Tokenization
+
+struct ExploreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "The explorer: type text, watch tokens, vectors and similarities change (the default command).",
+        discussion: "Keys: press F1 or ? in the explorer; docs/USAGE.md lists them all."
+    )
+
+    @Option(name: .long, help: "Model folder (config.json, model.safetensors, vocab.txt).")
+    var model: String
+
+    @Option(name: .long, help: "Threads for the encoder.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Argument(help: "Text to start with.")
+    var text: String?
+
+    func run() throws {
+        guard isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 else {
+            throw UserError("the explorer needs a terminal; for scripts use tokenize, embed, similarity or export")
+        }
+        let loaded = try loadModel(model)
+        let tokenizers = TokenizerSet(folder: loaded.folder, hf: loaded.tokenizer)
+        let encoder = loaded.model
+        let threads = self.threads
+        let context = ExplorerContext(
+            tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, maxLength: encoder.config.maxPositions) },
+            trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })
+        let services = ExplorerServices(
+            context: context,
+            embed: { text, dialect in
+                try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: encoder, threads: threads)
+            },
+            baseline: { layer, pooling in
+                try Baseline(tokenizer: tokenizers.tokenizer(.hf), model: encoder, layer: layer, pooling: pooling, threads: threads)
+            },
+            export: { request in try exportFromExplorer(request) })
+        let facts = ModelFacts(
+            name: loaded.folder.lastPathComponent, reason: "--model", layerCount: encoder.config.layerCount,
+            hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler)
+        var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
+        if let text {
+            state.lines[0].editor.setText(text)
+            state.lines[0].encoding = context.tokenize(text, .hf)
+        }
+        ExplorerApp.run(state, services: services)
+    }
+}
+
+/// One tokenizer per dialect, made on first use (the Google and Spark character tables take a moment).
+final class TokenizerSet: @unchecked Sendable {
+    private let folder: URL
+    private var tokenizers: [Dialect: BertTokenizer]
+    private let lock = NSLock()
+
+    init(folder: URL, hf: BertTokenizer) {
+        self.folder = folder
+        tokenizers = [hf.configuration.dialect: hf]
+    }
+
+    func tokenizer(_ dialect: Dialect) -> BertTokenizer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = tokenizers[dialect] { return known }
+        // The folder loaded once already, so this can only fail if it changed under us: fall back to hf.
+        let made = (try? BertTokenizer(modelFolder: folder, dialect: dialect)) ?? tokenizers.values.first!
+        tokenizers[dialect] = made
+        return made
+    }
+}

@@ -1,0 +1,281 @@
+import BertEngine
+import Embeddings
+import Foundation
+import TestSupport
+import Testing
+import Tokenization
+
+@testable import TerminalUI
+
+/// Drives the explorer without a terminal: keys go through the reducer, effects run synchronously
+/// (as the worker would), and the screen is rendered for inspection.
+final class ExplorerDriver {
+    static let folder = TestPaths.fixtures.appendingPathComponent("engine/tiny-modern")
+    static let tokenizer = try! BertTokenizer(modelFolder: folder)
+    static let model = try! BertModel(folder: folder)
+
+    var state: ExplorerState
+    let context: ExplorerContext
+    var exported: [(path: String, format: String, overwrite: Bool)] = []
+    /// When false, embed effects are held back (vectors stay stale).
+    var computesVectors = true
+    var pendingEmbeds: [ExplorerEffect] = []
+
+    init(rows: Int = 30, columns: Int = 100, text: String? = nil) {
+        context = ExplorerContext(
+            tokenize: { text, dialect in
+                (try! BertTokenizer(modelFolder: ExplorerDriver.folder, dialect: dialect)).encode(text)
+            },
+            trace: { text, dialect in (try! BertTokenizer(modelFolder: ExplorerDriver.folder, dialect: dialect)).trace(text) })
+        let model = Self.model
+        state = ExplorerState(
+            model: ModelFacts(name: "tiny", reason: "test", layerCount: model.config.layerCount,
+                              hiddenSize: model.config.hiddenSize, hasPooler: model.hasPooler),
+            rows: rows, columns: columns, emptyEncoding: Self.tokenizer.encode(""))
+        if let text {
+            state.lines[0].editor.setText(text)
+        }
+        run(ExplorerReducer.start(&state, context: context))
+    }
+
+    func run(_ effects: [ExplorerEffect]) {
+        for effect in effects {
+            switch effect {
+            case let .embed(line, generation, text, dialect):
+                if !computesVectors {
+                    pendingEmbeds.append(effect)
+                    continue
+                }
+                let tokenizer = try! BertTokenizer(modelFolder: Self.folder, dialect: dialect)
+                let embedded = try! EmbeddedText(text, tokenizer: tokenizer, model: Self.model)
+                send(.vectorsReady(line: line, generation: generation, embedded, milliseconds: 1))
+            case .computeBaseline(let key):
+                let baseline = try! Baseline(tokenizer: Self.tokenizer, model: Self.model, layer: key.layer, pooling: key.pooling)
+                send(.baselineReady(key, baseline))
+            case let .export(path, format, overwrite):
+                exported.append((path, format, overwrite))
+            }
+        }
+    }
+
+    func send(_ action: ExplorerAction) {
+        run(ExplorerReducer.reduce(&state, action, context: context))
+    }
+
+    func press(_ keys: Key...) { for key in keys { send(.key(key)) } }
+
+    func type(_ text: String) { for character in text { press(.character(character)) } }
+
+    var screen: Screen { ExplorerView.render(state) }
+    var text: String { screen.text }
+}
+
+@Suite("Explorer: state, keys and screen")
+struct ExplorerTests {
+    @Test("typing re-tokenizes on every key and shows the pieces aligned under their columns")
+    func typing() {
+        let driver = ExplorerDriver()
+        driver.type("the dog barks")
+        #expect(driver.state.focused.encoding.tokens == ["[CLS]", "the", "dog", "bark", "##s", "[SEP]"])
+        let screen = driver.text
+        #expect(screen.contains("› the dog barks"))
+        let rows = screen.split(separator: "\n").map(String.init)
+        let bark = rows.first { $0.contains(" bark ") }!
+        let suffix = rows.first { $0.contains("##s") }!
+        // The id column lines up: both rows put their id at the same display column.
+        #expect(DisplayWidth.of(bark.prefix(upTo: bark.range(of: "71")!.lowerBound))
+                == DisplayWidth.of(suffix.prefix(upTo: suffix.range(of: "89")!.lowerBound)))
+    }
+
+    @Test("the newest text wins: a result for an older generation is dropped")
+    func newestWins() {
+        let driver = ExplorerDriver()
+        driver.computesVectors = false
+        driver.type("the")
+        driver.type(" dog")
+        #expect(driver.state.focused.isStale)
+        #expect(driver.text.contains("computing"))
+        // Deliver the vectors of the first text only: they must not be taken for the current text.
+        let first = driver.pendingEmbeds.first!
+        guard case let .embed(line, generation, text, _) = first else { return }
+        let stale = try! EmbeddedText(text, tokenizer: ExplorerDriver.tokenizer, model: ExplorerDriver.model)
+        driver.send(.vectorsReady(line: line, generation: generation, stale, milliseconds: 1))
+        #expect(driver.state.focused.embedded?.encoding.texts.first != "the")
+        driver.computesVectors = true
+        driver.run([driver.pendingEmbeds.last!])
+        #expect(!driver.state.focused.isStale)
+        #expect(!driver.text.contains("computing"))
+    }
+
+    @Test("editing keys: Ctrl-A/E/K/U/W, Alt-B/F, history with Up/Down, paste flattens lines")
+    func editingKeys() {
+        let driver = ExplorerDriver()
+        driver.type("the dog")
+        driver.press(.control("w"))
+        #expect(driver.state.focused.editor.text == "the ")
+        driver.press(.paste("dog\nbarks"))
+        #expect(driver.state.focused.editor.text == "the dog barks")
+        driver.press(.control("a"), .control("k"))
+        #expect(driver.state.focused.editor.text == "")
+        driver.type("at the")
+        driver.press(.alt("b"), .control("u"))
+        #expect(driver.state.focused.editor.text == "the")
+        driver.press(.enter)
+        #expect(driver.state.mode == .browsing)
+        driver.press(.character("i"), .control("e"), .control("u"))
+        driver.type("dog")
+        driver.press(.up)
+        #expect(driver.state.focused.editor.text == "the")
+        driver.press(.down)
+        #expect(driver.state.focused.editor.text == "dog")
+    }
+
+    @Test("browsing: select with j/k, layers with [ ] (including sum of last 4), pooling with p, words with w")
+    func browsing() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("j"), .character("j"))
+        #expect(driver.state.selection == 3)
+        #expect(driver.text.contains("piece \"bark\""))
+        driver.press(.character("]"))
+        #expect(driver.state.layer == .sumOfLastFour)
+        driver.press(.character("]"))
+        #expect(driver.state.layer == .layer(0))
+        #expect(driver.text.contains("layer 0"))
+        driver.press(.character("p"))
+        #expect(driver.state.pooling == .max)
+        driver.press(.character("w"))
+        #expect(driver.text.contains(" Words "))
+        driver.press(.character("j"), .character("j"))
+        #expect(driver.text.contains("word \"barks\" (2 pieces, max)"))
+    }
+
+    @Test("the vector pane shows numbers, norm, statistics, largest dimensions and the layer strip")
+    func vectorPane() {
+        let driver = ExplorerDriver(text: "dog")
+        let text = driver.text
+        #expect(text.contains("norm"))
+        #expect(text.contains("std"))
+        #expect(text.contains("largest: d"))
+        #expect(text.contains("cos₀"))
+        #expect(text.contains("32 dims"))
+    }
+
+    @Test("similarity: a heatmap with the value under the cursor next to the baseline, centring changes it")
+    func similarity() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("2"), .character("w"), .character("j"), .character("l"), .character("l"))
+        let text = driver.text
+        #expect(text.contains("cos(dog, barks)"))
+        #expect(text.contains("baseline (unrelated words, raw)"))
+        driver.press(.character("c"))
+        #expect(driver.state.centre)
+        #expect(driver.text.contains("baseline (unrelated words, centred)"))
+    }
+
+    @Test("compare: a second line gives the cross-sentence matrix, best matches and sentence cosines")
+    func compare() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("+"))
+        #expect(driver.state.lines.count == 2 && driver.state.focusedLine == 1)
+        driver.type("dog the")
+        driver.press(.escape, .character("o"), .character("3"))
+        let text = driver.text
+        #expect(text.contains("words of line 1 × line 2"))
+        #expect(text.contains("sentence cosine (mean)"))
+        #expect(text.contains("pooler"))
+        #expect(text.contains("◆"))
+        driver.press(.character("-"))
+        #expect(driver.state.lines.count == 1)
+    }
+
+    @Test("pins: m pins the selected word with its layer and pooling; neighbours and the PCA plot appear")
+    func pins() {
+        let driver = ExplorerDriver(text: "the dog barks at the mailman")
+        driver.press(.escape, .character("w"), .character("m"), .character("j"), .character("m"), .character("j"), .character("m"))
+        driver.press(.character("m"))  // the same word again is refused
+        #expect(driver.state.pins.map(\.word) == ["the", "dog", "barks"])
+        #expect(driver.state.message?.contains("already pinned") == true)
+        driver.press(.character("4"))
+        let text = driver.text
+        #expect(text.contains("nearest to the:"))
+        #expect(text.contains("PCA of the pins"))
+        #expect(text.contains("● dog"))
+        driver.press(.character("x"))
+        #expect(driver.state.pins.count == 2)
+    }
+
+    @Test("why: the selected word's WordPiece look-ups, and why a word became [UNK]")
+    func why() {
+        let driver = ExplorerDriver(text: "barks qqqq")
+        driver.press(.escape, .character("5"), .character("j"))
+        #expect(driver.text.contains("word 0 \"barks\" → bark ##s"))
+        #expect(driver.text.contains("✓ id 71"))
+        driver.press(.character("j"))
+        let text = driver.text
+        #expect(text.contains("word 1 \"qqqq\" → [UNK]"))
+        #expect(text.contains("[UNK]: no vocabulary entry starts the rest of the word at character"))
+    }
+
+    @Test("export dialog: Tab picks the format and renames the file, Enter asks to write, an existing file asks first")
+    func exportDialog() {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.escape, .character("e"))
+        #expect(driver.text.contains("format:"))
+        driver.press(.tab, .tab)
+        #expect(driver.state.exportDialog?.format == "csv")
+        #expect(driver.state.exportDialog?.path.text == "bertscope-export.csv")
+        driver.press(.enter)
+        #expect(driver.exported.last?.format == "csv")
+        #expect(driver.exported.last?.overwrite == false)
+        driver.send(.exportNeedsConfirmation(path: "bertscope-export.csv"))
+        #expect(driver.text.contains("exists: replace it? y / n"))
+        driver.press(.character("y"))
+        #expect(driver.exported.last?.overwrite == true)
+        driver.send(.exportFinished(message: "wrote 2 vectors"))
+        #expect(driver.state.exportDialog == nil)
+        #expect(driver.text.contains("wrote 2 vectors"))
+        #expect(ExplorerExport.rows(driver.state).map(\.word) == ["the", "dog"])
+    }
+
+    @Test("help lists every key; q and Ctrl-C quit; a resize re-lays the screen, too small says so")
+    func helpQuitResize() {
+        let driver = ExplorerDriver(text: "dog")
+        driver.press(.function(1))
+        for line in ExplorerView.helpLines.prefix(8) { #expect(driver.text.contains(line.trimmingCharacters(in: .whitespaces).prefix(20))) }
+        driver.press(.character("z"))
+        #expect(!driver.state.showHelp)
+        driver.press(.resize(rows: 23, columns: 79))
+        #expect(driver.text.contains("needs at least 80x24"))
+        driver.press(.resize(rows: 24, columns: 80))
+        #expect(driver.text.contains("Pieces"))
+        #expect(driver.screen.rows == 24)
+        driver.press(.control("c"))
+        #expect(driver.state.quit)
+    }
+
+    @Test("a mouse click on a token row selects it")
+    func mouse() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        let rows = driver.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let row = rows.firstIndex { $0.contains(" dog ") && $0.contains("67") }!
+        driver.press(.mouse(row: row, column: 3))
+        #expect(driver.state.selection == 2)
+    }
+
+    @Test("mixed scripts: CJK, Arabic, emoji and a combining accent render without breaking the columns")
+    func mixedScripts() {
+        let driver = ExplorerDriver(text: "犬 كلب 😀 Cafe\u{301}")
+        let rows = driver.text.split(separator: "\n").map(String.init)
+        for row in rows { #expect(DisplayWidth.of(row) <= 100) }
+        #expect(rows.contains { $0.contains("[UNK]") })
+    }
+
+    @Test("dialect switch re-tokenizes every line")
+    func dialect() {
+        let driver = ExplorerDriver(text: "[MASK]")
+        #expect(driver.state.focused.encoding.tokens.contains("[MASK]"))
+        driver.press(.escape, .character("d"))
+        #expect(driver.state.dialect == .google)
+        #expect(!driver.state.focused.encoding.tokens.contains("[MASK]"))
+    }
+}
