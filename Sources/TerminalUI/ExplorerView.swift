@@ -456,7 +456,7 @@ public enum ExplorerView {
                 screen.write("[UNK]: \(characters) characters, more than the \(limit) WordPiece splits", row: row, column: left, style: Palette.unknown, width: width)
                 row += 1
             case .noMatch(let position)?:
-                screen.write("[UNK]: no vocabulary entry starts the rest of the word at character \(position),", row: row, column: left, style: Palette.unknown, width: width)
+                screen.write("[UNK]: no piece matches from character \(position) on,", row: row, column: left, style: Palette.unknown, width: width)
                 screen.write("so the whole word becomes [UNK]", row: row + 1, column: left, style: Palette.unknown, width: width)
                 row += 2
             case nil:

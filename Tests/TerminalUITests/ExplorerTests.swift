@@ -213,7 +213,7 @@ struct ExplorerTests {
         driver.press(.character("j"))
         let text = driver.text
         #expect(text.contains("word 1 \"qqqq\" → [UNK]"))
-        #expect(text.contains("[UNK]: no vocabulary entry starts the rest of the word at character"))
+        #expect(text.contains("[UNK]: no piece matches from character 1 on,"))
     }
 
     @Test("export dialog: Tab picks the format and renames the file, Enter asks to write, an existing file asks first")
