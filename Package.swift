@@ -40,6 +40,6 @@ let package = Package(
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport", "Tokenization", "TerminalUI"]),
     ]
 )

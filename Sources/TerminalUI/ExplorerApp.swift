@@ -32,12 +32,28 @@ public enum ExplorerApp {
         state.colors = terminal.colorMode
         let worker = BackgroundWorker(services: services)
         worker.submit(ExplorerReducer.start(&state, context: services.context))
+        var dirty = true
+        var immediateFailures = 0
         while !state.quit && !terminationRequested.load(ordering: .relaxed) {
-            for action in worker.takeResults() { perform(action, &state, worker, services) }
-            terminal.draw(ExplorerView.render(state))
-            // Take every key already waiting before drawing again, so fast typing and pastes never queue up.
-            guard let first = terminal.readKey() else { continue }
+            let results = worker.takeResults()
+            for action in results { perform(action, &state, worker, services) }
+            // Draw only when something changed: an idle explorer uses no CPU.
+            if dirty || !results.isEmpty {
+                terminal.draw(ExplorerView.render(state))
+                dirty = false
+            }
+            let waitStart = DispatchTime.now().uptimeNanoseconds
+            guard let first = terminal.readKey() else {
+                // A read that fails at once, again and again, means the terminal is gone (hang-up).
+                let waited = DispatchTime.now().uptimeNanoseconds - waitStart
+                immediateFailures = waited < 1_000_000 ? immediateFailures + 1 : 0
+                if immediateFailures > 200 { break }
+                continue
+            }
+            immediateFailures = 0
+            dirty = true
             perform(.key(first), &state, worker, services)
+            // Take every key already waiting before drawing again, so fast typing and pastes never queue up.
             var extra = 0
             while extra < 256, let key = terminal.readKeyWithoutWaiting() {
                 perform(.key(key), &state, worker, services)

@@ -30,10 +30,16 @@ public struct LineEditor: Sendable, Equatable {
     // MARK: Editing
 
     public mutating func insert(_ text: String) {
-        // Re-split after inserting: a combining mark typed after a letter joins its grapheme.
-        let prefix = String(characters[..<cursor]) + text
-        characters = Array(prefix + String(characters[cursor...]))
-        cursor = min(Array(prefix).count, characters.count)
+        // Re-split only around the cursor: a combining mark typed after a letter joins its grapheme, and
+        // grapheme clusters never reach further than the neighbouring characters. Re-splitting the whole
+        // line would make every key cost as much as the line is long.
+        let before = cursor > 0 ? String(characters[cursor - 1]) : ""
+        let after = cursor < characters.count ? String(characters[cursor]) : ""
+        let joined = Array(before + text + after)
+        let prefixCount = Array(before + text).count
+        let replaced = (cursor > 0 ? cursor - 1 : cursor)..<(cursor < characters.count ? cursor + 1 : cursor)
+        characters.replaceSubrange(replaced, with: joined)
+        cursor = min(replaced.lowerBound + prefixCount, characters.count)
         historyIndex = nil
     }
 
@@ -131,14 +137,29 @@ public struct LineEditor: Sendable, Equatable {
     /// Scrolls horizontally so the cursor is always visible, measuring in display cells.
     public mutating func visible(width: Int) -> (text: String, cursorColumn: Int) {
         guard width > 1 else { return ("", 0) }
-        let widths = characters.map { DisplayWidth.of(String($0)) }
+        func cells(_ index: Int) -> Int { DisplayWidth.of(String(characters[index])) }
         if cursor < scrollOffset { scrollOffset = cursor }
-        // Keep the cursor inside the field: move the start right until it fits.
-        while scrollOffset < cursor && widths[scrollOffset..<cursor].reduce(0, +) > width - 1 { scrollOffset += 1 }
+        // Keep the cursor inside the field: if the text from the start to the cursor is too wide, start
+        // just far enough left of the cursor. Only the visible neighbourhood is measured.
         var used = 0
+        var start = cursor
+        while start > scrollOffset {
+            let next = cells(start - 1)
+            if used + next > width - 1 { break }
+            used += next
+            start -= 1
+        }
+        if start > scrollOffset { scrollOffset = start }
+        var column = 0
+        for index in scrollOffset..<cursor { column += cells(index) }
         var end = scrollOffset
-        while end < characters.count && used + widths[end] <= width { used += widths[end]; end += 1 }
-        let column = widths[scrollOffset..<cursor].reduce(0, +)
+        var total = 0
+        while end < characters.count {
+            let next = cells(end)
+            if total + next > width { break }
+            total += next
+            end += 1
+        }
         return (String(characters[scrollOffset..<end]), column)
     }
 }

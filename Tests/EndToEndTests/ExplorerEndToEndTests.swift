@@ -1,0 +1,153 @@
+import Foundation
+import TerminalUI
+import TestSupport
+import Testing
+import Tokenization
+
+/// The real binary in a real terminal (tmux), driven as a person would.
+@Suite("Explorer end to end (tmux)", .serialized)
+struct ExplorerEndToEndTests {
+    static let model = try! TestModels.multilingualTiny()
+
+    func startExplorer(in folder: URL, columns: Int = 100, rows: Int = 30) throws -> TmuxSession {
+        let command = "cd '\(folder.path)'; '\(Bertscope.executable.path)' --model '\(Self.model.path)'; "
+            + "echo \\\"exit=\\$?\\\"; stty -a > stty.txt; sleep 120"
+        let session = try TmuxSession(command: command, columns: columns, rows: rows)
+        try session.waitFor("type text in any language")
+        return session
+    }
+
+    func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-e2e-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test("mixed scripts, layers, pooling, compare, pins, resize and quit: the screen shows the right pieces, aligned, and the terminal is restored")
+    func session() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder)
+        let text = "Tokyo 東京 كِتاب 😀 Cafe\u{301}"
+        try session.type(text)
+        let expected = try BertTokenizer(modelFolder: Self.model).encode(text)
+        var screen = try session.waitFor("京")
+        // Every piece is listed, in order, with its id; the id column is aligned whatever the script.
+        let rows = screen.split(separator: "\n").map(String.init)
+        var idColumns = Set<Int>()
+        var searchFrom = 0
+        for (index, token) in expected.tokens.enumerated() where index > 0 && index < expected.count - 1 {
+            let found = rows.indices.dropFirst(searchFrom).first { rows[$0].contains(" \(token) ") && rows[$0].contains(" \(expected.ids[index]) ") }
+            let row = try #require(found, "piece \(token) (id \(expected.ids[index])) not on screen:\n\(screen)")
+            searchFrom = row + 1
+            let line = rows[row]
+            let idStart = line.range(of: " \(expected.ids[index]) ")!.upperBound
+            idColumns.insert(DisplayWidth.of(line[..<idStart]))
+        }
+        #expect(idColumns.count == 1, "the id column moved between rows:\n\(screen)")
+        #expect(screen.contains("› " + text) || screen.contains("› Tokyo"))
+
+        try session.press("Escape")
+        try session.press("]", "]")
+        screen = try session.waitFor("layer 0")
+        try session.press("p")
+        screen = try session.waitFor("pooling max")
+
+        // Compare with a second language.
+        try session.press("+")
+        try session.type("Tokio ist groß")
+        try session.press("Escape", "3")
+        screen = try session.waitFor("sentence cosine (mean)")
+        #expect(screen.contains("words of line 2 × line 1"))
+
+        // Pin two words.
+        try session.press("o", "w", "m", "j", "m", "4")
+        screen = try session.waitFor("nearest to")
+        #expect(screen.contains("2 pins") || screen.contains("● "))
+
+        // Resize to the compact layout and back; too small says so.
+        try session.resize(columns: 80, rows: 24)
+        screen = try session.waitUntil("compact layout") { $0.contains("Pieces") || $0.contains("Words") }
+        #expect(screen.split(separator: "\n").allSatisfy { DisplayWidth.of($0) <= 80 })
+        try session.resize(columns: 70, rows: 20)
+        try session.waitFor("needs at least 80x24")
+        try session.resize(columns: 100, rows: 30)
+        try session.waitUntil("full layout") { $0.contains("Words") }
+
+        try session.press("q")
+        try session.waitFor("exit=0")
+        let stty = try String(contentsOf: folder.appendingPathComponent("stty.txt"), encoding: .utf8)
+        #expect(stty.contains(" icanon") && stty.contains(" echo") && !stty.contains("-icanon"), "terminal not restored: \(stty)")
+    }
+
+    @Test("SIGTERM restores the terminal too")
+    func terminate() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder)
+        try session.type("Hund")
+        let pid = try session.tmuxPanePID()
+        _ = try Process.run(URL(fileURLWithPath: "/usr/bin/pkill"), arguments: ["-TERM", "-P", String(pid), "-x", "bertscope"])
+        try session.waitFor("exit=0")
+        let stty = try String(contentsOf: folder.appendingPathComponent("stty.txt"), encoding: .utf8)
+        #expect(!stty.contains("-icanon"))
+    }
+
+    @Test("20,000 random keys with resizes and pastes of random Unicode: still alive and responsive")
+    func soak() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder)
+        var random = SplitMix64(seed: 4242)
+        // Everything but the keys that quit (q, Ctrl-C); e opens the export dialog, which writes into the temp folder.
+        let named = ["Escape", "Enter", "Tab", "BTab", "Up", "Down", "Left", "Right", "Home", "End", "PageUp", "PageDown",
+                     "BSpace", "DC", "C-a", "C-e", "C-k", "C-u", "C-w", "M-b", "M-f", "F1", "F2", "F3", "F4", "F5", "F6",
+                     "[", "]", "p", "P", "w", "c", "d", "+", "-", "o", "m", "x", "j", "k", "h", "l", "e", "i", "1", "2", "3", "4", "5", "y", "n"]
+        let alphabet = Array("abcdefghijklmnoprstuvwxyz ÄéßЖжλ漢字かなكتابहिंदीไทย😀👍🏽🇩🇪\u{301}.,!?")
+        var sent = 0
+        while sent < 20_000 {
+            var batch = [String]()
+            for _ in 0..<50 {
+                if random.next() % 3 == 0 {
+                    batch.append(named[Int(random.next() % UInt64(named.count))])
+                } else {
+                    batch.append(String(alphabet[Int(random.next() % UInt64(alphabet.count))]))
+                }
+            }
+            try session.sendKeys(batch)
+            sent += batch.count
+            switch random.next() % 20 {
+            case 0: try session.resize(columns: 60 + Int(random.next() % 80), rows: 15 + Int(random.next() % 30))
+            case 1:
+                let paste = String(String.UnicodeScalarView((0..<Int(random.next() % 300)).compactMap { _ in
+                    Unicode.Scalar(UInt32(random.next() % 0x30000)).flatMap { $0.value >= 0x20 ? $0 : nil }
+                }))
+                try session.paste(paste)
+            default: break
+            }
+        }
+        try session.resize(columns: 100, rows: 30)
+        // Let it work through what is queued, then it must answer at once.
+        let start = Date()
+        try session.waitUntilStable(for: 1.5, timeout: 600)
+        let drained = Date().timeIntervalSince(start)
+        try session.press("Escape", "Escape", "F1")
+        try session.waitFor("keys (any key closes)", timeout: 5)
+        print("soak: \(sent) keys, queue drained \(Int(drained)) s after the last one")
+        try session.press("Escape", "C-c")
+        try session.waitFor("exit=0", timeout: 30)
+    }
+}
+
+/// A reproducible generator for the soak.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
