@@ -14,7 +14,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Tokenization"),
-        .target(name: "Export", dependencies: ["Tokenization"]),
+        .target(name: "Export", dependencies: ["Tokenization", "BertEngine", "Embeddings"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "BertEngine",
@@ -22,6 +22,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),
+        .target(name: "ModelStore", dependencies: ["BertEngine"]),
         .target(name: "TerminalUI"),
         .executableTarget(
             name: "bertscope",
@@ -31,6 +32,7 @@ let package = Package(
                 "TerminalUI",
                 "BertEngine",
                 "Embeddings",
+                "ModelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,5 +41,10 @@ let package = Package(
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "bertscope", "TestSupport"], exclude: ["fake_hub.py"]),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: ["Export", "Embeddings", "BertEngine", "Tokenization", "TerminalUI", "TestSupport", "bertscope"]
+        ),
     ]
 )
