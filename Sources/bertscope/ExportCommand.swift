@@ -290,7 +290,9 @@ final class InterruptCleanup: @unchecked Sendable {
                 lock.unlock()
                 for path in current { try? FileManager.default.removeItem(atPath: path) }
                 printError("interrupted; \(destination) was not changed")
-                exit(128 + number)
+                // _exit, not exit: the main thread is still running, and exit's global destructors would
+                // race with it.
+                _exit(128 + number)
             }
             source.resume()
             sources.append(source)
