@@ -14,7 +14,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "Tokenization"),
-        .target(name: "Export", dependencies: ["Tokenization"]),
+        .target(name: "Export", dependencies: ["Tokenization", "BertEngine", "Embeddings"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "BertEngine",
@@ -22,8 +22,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),
+        .target(name: "ModelStore", dependencies: ["BertEngine"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "TerminalUI", dependencies: ["Tokenization", "Embeddings", "CNcursesw"]),
+        .target(name: "TerminalUI", dependencies: ["Tokenization", "Embeddings", "Export", "CNcursesw"]),
         .executableTarget(
             name: "bertscope",
             dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
                 "TerminalUI",
                 "BertEngine",
                 "Embeddings",
+                "ModelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,5 +43,10 @@ let package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport", "Tokenization", "TerminalUI"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "bertscope", "TestSupport"], exclude: ["fake_hub.py"]),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: ["Export", "Embeddings", "BertEngine", "Tokenization", "TerminalUI", "TestSupport", "bertscope"]
+        ),
     ]
 )

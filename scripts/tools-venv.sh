@@ -19,6 +19,8 @@ set -euo pipefail
 
 TOKENIZERS_VERSION="${BERTSCOPE_TOKENIZERS_VERSION:-0.23.3}"
 BABEL_VERSION="${BERTSCOPE_BABEL_VERSION:-2.19.0}"
+# numpy: the export tests load .npy files with np.load.
+NUMPY_VERSION="${BERTSCOPE_NUMPY_VERSION:-2.4.6}"
 
 CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
 VENV="$CACHE/tools-venv"
@@ -42,10 +44,10 @@ if [ ! -x "$PY" ]; then
 fi
 
 # Are the pinned versions already there?
-if "$PY" - "$TOKENIZERS_VERSION" "$BABEL_VERSION" <<'EOF' >&2 2>/dev/null
+if "$PY" - "$TOKENIZERS_VERSION" "$BABEL_VERSION" "$NUMPY_VERSION" <<'EOF' >&2 2>/dev/null
 import sys
 from importlib.metadata import version, PackageNotFoundError
-want = {"tokenizers": sys.argv[1], "babel": sys.argv[2]}
+want = {"tokenizers": sys.argv[1], "babel": sys.argv[2], "numpy": sys.argv[3]}
 try:
     ok = all(version(p) == v for p, v in want.items())
 except PackageNotFoundError:
@@ -53,11 +55,11 @@ except PackageNotFoundError:
 sys.exit(0 if ok else 1)
 EOF
 then
-    log "ok: tokenizers==$TOKENIZERS_VERSION babel==$BABEL_VERSION already installed"
+    log "ok: tokenizers==$TOKENIZERS_VERSION babel==$BABEL_VERSION numpy==$NUMPY_VERSION already installed"
 else
-    log "installing tokenizers==$TOKENIZERS_VERSION babel==$BABEL_VERSION"
+    log "installing tokenizers==$TOKENIZERS_VERSION babel==$BABEL_VERSION numpy==$NUMPY_VERSION"
     if ! "$PY" -m pip install --disable-pip-version-check -q \
-            "tokenizers==$TOKENIZERS_VERSION" "babel==$BABEL_VERSION" >&2; then
+            "tokenizers==$TOKENIZERS_VERSION" "babel==$BABEL_VERSION" "numpy==$NUMPY_VERSION" >&2; then
         log "error: pip install failed (is PyPI reachable? see the pip output above)"
         exit 1
     fi

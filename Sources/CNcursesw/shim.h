@@ -17,6 +17,9 @@
 #include <ncurses.h>
 #endif
 
+// Cells a character takes, as ncurses computes them (wchar.h declares it only for some feature macros).
+extern int wcwidth(wchar_t character);
+
 static inline WINDOW *bertscope_stdscr(void) { return stdscr; }
 static inline int bertscope_lines(void) { return LINES; }
 static inline int bertscope_columns(void) { return COLS; }

@@ -30,6 +30,14 @@ public struct JSONWriter: Sendable {
         text += value.isFinite ? "\(value)" : "null"
     }
 
+    /// A double in the shortest form that reads back to the same value; NaN and infinities become null.
+    public mutating func double(_ value: Double) {
+        valuePrefix()
+        text += value.isFinite ? "\(value)" : "null"
+    }
+
+    public mutating func double(_ value: Double?) { if let value { double(value) } else { null() } }
+
     /// Inserts already-serialized JSON (for example an id copied from the input) as one value.
     public mutating func raw(_ json: String) { valuePrefix(); text += json }
 

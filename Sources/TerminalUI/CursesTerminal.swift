@@ -16,6 +16,8 @@ final class CursesTerminal {
 
     init() {
         setlocale(LC_ALL, "")
+        // ncursesw draws Unicode only under a UTF-8 character type; DisplayWidth switches to one if needed.
+        _ = DisplayWidth.of("x")
         initscr()
         raw()
         noecho()

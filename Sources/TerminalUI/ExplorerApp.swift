@@ -1,4 +1,5 @@
 import Embeddings
+import Export
 import Foundation
 import Tokenization
 
@@ -70,7 +71,8 @@ public enum ExplorerApp {
                     perform(.exportNeedsConfirmation(path: path), &state, worker, services)
                     continue
                 }
-                let request = ExportRequest(format: format, path: path, overwrite: overwrite, rows: ExplorerExport.rows(state))
+                let request = ExportRequest(format: ExportFormat(rawValue: format) ?? .json, path: path, overwrite: overwrite,
+                                            records: ExplorerExport.records(state))
                 worker.submit([effect], export: request)
             } else {
                 worker.submit([effect])
@@ -158,19 +160,16 @@ final class BackgroundWorker: @unchecked Sendable {
 /// What an export from the explorer writes.
 public enum ExplorerExport {
     /// The pins; without pins, every word of the focused line at the current layer and pooling.
-    public static func rows(_ state: ExplorerState) -> [ExportRow] {
+    public static func records(_ state: ExplorerState) -> [VectorRecord] {
         if !state.pins.isEmpty {
             let sentences = Array(Set(state.pins.map(\.sentence))).sorted()
             return state.pins.map { pin in
-                ExportRow(text: pin.word, word: pin.word, sentence: pin.sentence, sentenceIndex: sentences.firstIndex(of: pin.sentence) ?? 0,
-                          tokenIndex: nil, layer: "\(pin.layer)", pooling: pin.pooling.rawValue, vector: pin.vector)
+                VectorRecord(text: pin.word, word: pin.word, sentence: pin.sentence,
+                             sentenceIndex: sentences.firstIndex(of: pin.sentence) ?? 0, layer: pin.layer.exportLabel,
+                             pooling: pin.pooling.rawValue, vector: pin.vector)
             }
         }
         guard let embedded = state.focused.embedded else { return [] }
-        return embedded.words().map { word in
-            ExportRow(text: word.text, word: word.text, sentence: embedded.encoding.texts[0], sentenceIndex: state.focusedLine,
-                      tokenIndex: word.tokens.lowerBound, layer: "\(state.layer)", pooling: state.pooling.rawValue,
-                      vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
-        }
+        return VectorRecord.words(of: embedded, sentenceIndex: state.focusedLine, layers: [state.layer], pooling: state.pooling)
     }
 }

@@ -1,4 +1,5 @@
 import Embeddings
+import Export
 import Tokenization
 
 /// The right-hand panes of the explorer.
@@ -52,7 +53,7 @@ public struct Pin: Sendable, Hashable {
 
 /// The export dialog: pick a format, edit the path, confirm overwriting.
 public struct ExportDialog: Sendable {
-    public static let formats = ["json", "jsonl", "csv", "npy", "projector", "spark"]
+    public static let formats = ExportFormat.allCases.map(\.rawValue)
     public var formatIndex = 0
     public var path = LineEditor(text: "bertscope-export.json")
     /// Set when the file exists and the person must confirm replacing it.
@@ -60,23 +61,12 @@ public struct ExportDialog: Sendable {
     public var format: String { Self.formats[formatIndex] }
 }
 
-/// What the export writes: the pins, or the selected line's words when nothing is pinned.
+/// What the export writes: the pins, or the focused line's words when nothing is pinned.
 public struct ExportRequest: Sendable {
-    public var format: String
+    public var format: ExportFormat
     public var path: String
     public var overwrite: Bool
-    public var rows: [ExportRow]
-}
-
-public struct ExportRow: Sendable {
-    public var text: String
-    public var word: String
-    public var sentence: String
-    public var sentenceIndex: Int
-    public var tokenIndex: Int?
-    public var layer: String
-    public var pooling: String
-    public var vector: [Float]
+    public var records: [VectorRecord]
 }
 
 /// Facts about the loaded model for the status bar.

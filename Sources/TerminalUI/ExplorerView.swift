@@ -504,9 +504,11 @@ public enum ExplorerView {
 
     private static func help(_ screen: inout Screen, _ state: ExplorerState) {
         let width = min(state.columns - 4, 76)
-        let height = min(state.rows - 2, helpLines.count + 3)
+        let height = min(state.rows - 3, helpLines.count + 3)
         let top = max(0, (state.rows - height) / 2), left = max(0, (state.columns - width) / 2)
-        box(&screen, top: top, left: left, height: height, width: width, title: "keys (any key closes)")
+        box(&screen, top: top, left: left, height: height + 1, width: width, title: "keys (any key closes)")
+        screen.write("model \(state.model.name): \(state.model.reason)", row: top + height - 1, column: left + 2,
+                     style: Style(foreground: .gray, background: Color(235)), width: width - 4)
         for (index, line) in helpLines.prefix(height - 3).enumerated() {
             let style = line.hasPrefix(" ") ? Style(background: Color(235)) : Style(foreground: .cyan, background: Color(235), bold: true)
             screen.write(line, row: top + 1 + index, column: left + 2, style: style, width: width - 4)

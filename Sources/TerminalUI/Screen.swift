@@ -95,6 +95,7 @@ public struct Screen: Sendable, Equatable {
             var scalar = scalar
             if scalar.value < 0x20 { scalar = Unicode.Scalar(0x2400 + scalar.value)! }  // ␀..␟
             if scalar.value == 0x7F { scalar = "\u{2421}" }
+            if DisplayWidth.rawWidth(scalar) < 0 { scalar = "\u{FFFD}" }  // what the terminal cannot print
             let cells = DisplayWidth.of(scalar)
             if cells == 0 {
                 // A combining mark or zero-width character belongs to the previous cell.

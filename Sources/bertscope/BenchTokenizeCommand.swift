@@ -10,8 +10,8 @@ struct BenchTokenizeCommand: ParsableCommand {
         discussion: "Each text is encoded with [CLS]/[SEP] one after another; the median of --runs timed runs after a warm-up is reported."
     )
 
-    @Option(name: .long, help: "Model folder holding vocab.txt.")
-    var model: String
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
 
     @Option(name: .long, help: "JSON Lines corpus: one {\"text\": ...} per line.")
     var jsonl: String

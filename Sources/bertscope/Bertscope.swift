@@ -5,7 +5,11 @@ struct Bertscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bertscope",
         abstract: "Explore what multilingual BERT makes of text: tokens, vectors, similarities.",
-        subcommands: [ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, BenchCommand.self, BenchTokenizeCommand.self],
+        subcommands: [
+            ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, SimilarityCommand.self,
+            ExportCommand.self, PullCommand.self, ModelsCommand.self, ModelCommand.self, BenchCommand.self,
+            BenchTokenizeCommand.self,
+        ],
         defaultSubcommand: ExploreCommand.self
     )
 }

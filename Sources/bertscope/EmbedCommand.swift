@@ -15,8 +15,8 @@ struct EmbedCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Model folder: config.json, model.safetensors, vocab.txt.")
-    var model: String
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
 
     @Option(name: .long, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
     var layers: String = "all"

@@ -12,8 +12,8 @@ struct ExploreCommand: ParsableCommand {
         discussion: "Keys: press F1 or ? in the explorer; docs/USAGE.md lists them all."
     )
 
-    @Option(name: .long, help: "Model folder (config.json, model.safetensors, vocab.txt).")
-    var model: String
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
 
     @Option(name: .long, help: "Threads for the encoder.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -42,7 +42,7 @@ struct ExploreCommand: ParsableCommand {
             },
             export: { request in try exportFromExplorer(request) })
         let facts = ModelFacts(
-            name: loaded.folder.lastPathComponent, reason: "--model", layerCount: encoder.config.layerCount,
+            name: loaded.resolved.name, reason: loaded.resolved.reason.description, layerCount: encoder.config.layerCount,
             hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
         if let text {

@@ -11,8 +11,8 @@ struct FillMaskCommand: ParsableCommand {
         abstract: "Predict the tokens behind each [MASK] with the checkpoint's masked-LM head."
     )
 
-    @Option(name: .long, help: "Model folder whose checkpoint has the masked-LM head (cls.predictions.*).")
-    var model: String
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
 
     @Option(name: .long, help: "Predictions per mask.")
     var topK: Int = 5

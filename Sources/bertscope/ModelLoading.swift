@@ -1,25 +1,63 @@
 import BertEngine
 import Foundation
+import ModelStore
 import Tokenization
 
-/// A model folder's tokenizer and encoder, loaded for a command.
+/// A model's tokenizer and encoder, loaded for a command, with where they came from and why.
 struct LoadedModel {
     var folder: URL
     var tokenizer: BertTokenizer
     var model: BertModel
+    var resolved: ResolvedModel
 }
 
-/// Loads the tokenizer and the weights of a model folder; errors become one clear line.
-func loadModel(_ path: String, dialect: Dialect = .hf) throws -> LoadedModel {
-    let folder = URL(fileURLWithPath: path)
-    let tokenizer = try loadTokenizer(model: path, dialect: dialect)
+/// Help for every command's `--model`.
+let modelOptionHelp = """
+    A model folder, a Hugging Face repository (ORG/NAME[@REVISION]) in the Hugging Face cache, or a name in \
+    bertscope's cache. Default: bert-base-multilingual-cased if cached, else bertscope's offline default \
+    (see `bertscope models`).
+    """
+
+/// Commands run on one thread; the note about the offline default is worth saying once per run.
+nonisolated(unsafe) private var announcedOfflineDefault = false
+
+/// Finds the model `--model` names (nil: the default), turning a failure into one clear line that says how
+/// to get a model. Falling back to the offline default is mentioned on standard error: it is not multilingual.
+func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announceDefault: Bool = true) throws -> ResolvedModel {
     do {
-        let model = try BertModel(folder: folder)
+        let resolved = try ModelResolver(environment: StoreEnvironment()).resolve(spec, needs: requirement)
+        if announceDefault, !announcedOfflineDefault, case .offlineDefault = resolved.reason {
+            announcedOfflineDefault = true
+            printError("no --model and no \(DefaultModels.hub.repo) in the Hugging Face cache: using the offline default "
+                       + "\(resolved.name), \(DefaultModels.offline.displayName); `bertscope pull` fetches the multilingual one")
+        }
+        return resolved
+    } catch let error as ModelStoreError {
+        throw UserError(error.description)
+    }
+}
+
+/// Loads the tokenizer and the weights of the model `--model` names (nil: the default); errors become one
+/// clear line.
+func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
+    let resolved = try resolveModel(path, needs: .weights)
+    let tokenizer = try loadTokenizer(from: resolved, dialect: dialect)
+    do {
+        let model = try BertModel(folder: resolved.folder)
         if model.config.vocabSize < tokenizer.vocabulary.count {
             printError("warning: vocab.txt has \(tokenizer.vocabulary.count) entries but the model only \(model.config.vocabSize)")
         }
-        return LoadedModel(folder: folder, tokenizer: tokenizer, model: model)
+        return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved)
     } catch let error as EngineError {
+        throw UserError(error.description)
+    }
+}
+
+/// Loads the tokenizer of a resolved model folder.
+func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> BertTokenizer {
+    do {
+        return try BertTokenizer(modelFolder: resolved.folder, dialect: dialect)
+    } catch let error as TokenizerError {
         throw UserError(error.description)
     }
 }

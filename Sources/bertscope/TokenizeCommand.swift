@@ -17,8 +17,8 @@ struct TokenizeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Model folder holding vocab.txt (and tokenizer.json / tokenizer_config.json).")
-    var model: String
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
 
     @Option(name: .long, help: "Whose tokenization to reproduce: hf, google or spark.")
     var dialect: Dialect = .hf
@@ -92,12 +92,9 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-func loadTokenizer(model: String, dialect: Dialect) throws -> BertTokenizer {
-    do {
-        return try BertTokenizer(modelFolder: URL(fileURLWithPath: model), dialect: dialect)
-    } catch let error as TokenizerError {
-        throw UserError(error.description)
-    }
+/// The tokenizer of the model `--model` names (nil: the default); only vocab.txt (and tokenizer settings) is needed.
+func loadTokenizer(model: String?, dialect: Dialect) throws -> BertTokenizer {
+    try loadTokenizer(from: resolveModel(model, needs: .tokenizer), dialect: dialect)
 }
 
 /// Writes a line to standard output.

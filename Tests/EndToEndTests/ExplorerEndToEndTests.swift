@@ -129,10 +129,10 @@ struct ExplorerEndToEndTests {
         try session.resize(columns: 100, rows: 30)
         // Let it work through what is queued, then it must answer at once.
         let start = Date()
-        try session.waitUntilStable(for: 1.5, timeout: 600)
+        try session.waitUntilStable(for: 3, timeout: 600)
         let drained = Date().timeIntervalSince(start)
         try session.press("Escape", "Escape", "F1")
-        try session.waitFor("keys (any key closes)", timeout: 5)
+        try session.waitFor("keys (any key closes)", timeout: 20)
         print("soak: \(sent) keys, queue drained \(Int(drained)) s after the last one")
         try session.press("Escape", "C-c")
         try session.waitFor("exit=0", timeout: 30)

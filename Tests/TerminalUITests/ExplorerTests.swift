@@ -234,7 +234,7 @@ struct ExplorerTests {
         driver.send(.exportFinished(message: "wrote 2 vectors"))
         #expect(driver.state.exportDialog == nil)
         #expect(driver.text.contains("wrote 2 vectors"))
-        #expect(ExplorerExport.rows(driver.state).map(\.word) == ["the", "dog"])
+        #expect(ExplorerExport.records(driver.state).map(\.word) == ["the", "dog"])
     }
 
     @Test("help lists every key; q and Ctrl-C quit; a resize re-lays the screen, too small says so")

@@ -1,0 +1,133 @@
+import Embeddings
+import Tokenization
+
+/// One exported vector with the labels that say what it is: a token's or a word's vector at one layer.
+/// The explorer makes these from what a person selected or pinned; `bertscope export` makes them from
+/// every text it reads.
+public struct VectorRecord: Sendable, Hashable {
+    /// The token (for per-token records) or the word.
+    public var text: String
+    /// The word the token belongs to (the word itself for per-word records; empty for [CLS]/[SEP]).
+    public var word: String
+    /// The whole input text the vector was computed in.
+    public var sentence: String
+    /// Which input text: its number in the session or the input file, from 0.
+    public var sentenceIndex: Int
+    /// The token's position in the encoding ([CLS] is 0); `nil` for per-word records.
+    public var tokenIndex: Int?
+    /// A language label such as "de", when the person gave one.
+    public var language: String?
+    /// The layer: "0" (embeddings output) to "N", or "last4" for the sum of the last four.
+    public var layer: String
+    /// How the word's pieces were pooled ("first", "mean", "max", "sum"), or "none" for a token.
+    public var pooling: String
+    public var vector: [Float]
+    /// Where `text` stands in `sentence`, `[start, end)` in Unicode scalars, when known (Spark NLP's
+    /// begin/end are computed from it).
+    public var span: TextSpan?
+    /// The vocabulary id of the token, or of the word's first piece.
+    public var pieceId: Int?
+    /// False for a continuation piece ("##s").
+    public var isWordStart: Bool
+    /// True when the token, or the word's first piece, is the unknown token.
+    public var isUnknown: Bool
+
+    public init(
+        text: String, word: String, sentence: String, sentenceIndex: Int, tokenIndex: Int? = nil, language: String? = nil,
+        layer: String, pooling: String, vector: [Float], span: TextSpan? = nil, pieceId: Int? = nil,
+        isWordStart: Bool = true, isUnknown: Bool = false
+    ) {
+        self.text = text
+        self.word = word
+        self.sentence = sentence
+        self.sentenceIndex = sentenceIndex
+        self.tokenIndex = tokenIndex
+        self.language = language
+        self.layer = layer
+        self.pooling = pooling
+        self.vector = vector
+        self.span = span
+        self.pieceId = pieceId
+        self.isWordStart = isWordStart
+        self.isUnknown = isUnknown
+    }
+}
+
+/// The file formats an export can be written in.
+public enum ExportFormat: String, Sendable, CaseIterable {
+    /// One JSON array.
+    case json
+    /// JSON Lines: one object per line.
+    case jsonl
+    /// RFC 4180 CSV: one row per vector, labels first, then one column per dimension.
+    case csv
+    /// NumPy `.npy` (float32, rows x dimensions) with a `.labels.tsv` beside it.
+    case npy
+    /// A folder for TensorBoard's Embedding Projector: vectors.tsv, metadata.tsv, projector_config.pbtxt.
+    case projector
+    /// Spark NLP `word_embeddings` annotations, one document per line.
+    case spark
+
+    /// True for the format that writes a folder rather than a file.
+    public var writesFolder: Bool { self == .projector }
+}
+
+extension LayerChoice {
+    /// The label exports use: "0"..."N", or "last4".
+    public var exportLabel: String {
+        switch self {
+        case .layer(let index): return String(index)
+        case .sumOfLastFour: return "last4"
+        }
+    }
+}
+
+extension VectorRecord {
+    /// One record per word of input text `sequence` and per layer (layers vary fastest).
+    public static func words(
+        of text: EmbeddedText, sequence: Int = 0, sentenceIndex: Int, layers: [LayerChoice], pooling: Pooling, language: String? = nil
+    ) -> [VectorRecord] {
+        let encoding = text.encoding
+        var records = [VectorRecord]()
+        for word in text.words(sequence: sequence) {
+            let first = word.tokens.lowerBound
+            for layer in layers {
+                records.append(VectorRecord(
+                    text: word.text, word: word.text, sentence: encoding.texts[sequence], sentenceIndex: sentenceIndex,
+                    language: language, layer: layer.exportLabel, pooling: pooling.rawValue,
+                    vector: text.wordVector(word, layer: layer, pooling: pooling), span: word.span,
+                    pieceId: encoding.ids[first], isWordStart: true, isUnknown: encoding.isUnknown[first]))
+            }
+        }
+        return records
+    }
+
+    /// One record per token of input text `sequence` (its [CLS] and [SEP] included) and per layer.
+    public static func tokens(
+        of text: EmbeddedText, sequence: Int = 0, sentenceIndex: Int, layers: [LayerChoice], language: String? = nil
+    ) -> [VectorRecord] {
+        let encoding = text.encoding
+        var wordOfToken = [Int: Word]()
+        for word in text.words(sequence: sequence) {
+            for token in word.tokens { wordOfToken[token] = word }
+        }
+        var records = [VectorRecord]()
+        for token in 0..<encoding.count where encoding.sequenceIds[token] == sequence || isOwnSpecial(token, sequence, encoding) {
+            let word = wordOfToken[token]
+            for layer in layers {
+                records.append(VectorRecord(
+                    text: encoding.tokens[token], word: word?.text ?? "", sentence: encoding.texts[sequence], sentenceIndex: sentenceIndex,
+                    tokenIndex: token, language: language, layer: layer.exportLabel, pooling: "none",
+                    vector: text.pieceVector(token, layer: layer), span: word == nil ? nil : encoding.offsets[token],
+                    pieceId: encoding.ids[token], isWordStart: word?.tokens.lowerBound == token, isUnknown: encoding.isUnknown[token]))
+            }
+        }
+        return records
+    }
+
+    /// [CLS] and the first [SEP] belong to the first text; the last [SEP] of a pair to the second.
+    private static func isOwnSpecial(_ token: Int, _ sequence: Int, _ encoding: Encoding) -> Bool {
+        guard encoding.sequenceIds[token] == nil else { return false }
+        return encoding.typeIds[token] == sequence
+    }
+}

@@ -1,0 +1,504 @@
+import BertEngine
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file of a model repository to pull.
+public struct HubFile: Sendable, Equatable {
+    public var name: String
+    /// A 404 for a required file is an error; an optional one is skipped.
+    public var required: Bool
+
+    public init(_ name: String, required: Bool) {
+        self.name = name
+        self.required = required
+    }
+
+    /// What bertscope needs from a BERT repository. config.json comes first so a model bertscope cannot run
+    /// is refused before its weights are downloaded.
+    public static let bertModel: [HubFile] = [
+        HubFile("config.json", required: true),
+        HubFile("vocab.txt", required: true),
+        HubFile("tokenizer_config.json", required: false),
+        HubFile("special_tokens_map.json", required: false),
+        HubFile("tokenizer.json", required: false),
+        HubFile("model.safetensors", required: true),
+    ]
+}
+
+/// How patient a pull is.
+public struct PullOptions: Sendable {
+    /// Seconds without a byte from the server before a request is given up (and retried).
+    public var timeout: TimeInterval
+    /// Further attempts after a timeout or a broken connection; each resumes where the last stopped.
+    public var retries: Int
+    /// Seconds before the first retry; later ones wait longer.
+    public var retryDelay: TimeInterval
+
+    public init(timeout: TimeInterval = 30, retries: Int = 3, retryDelay: TimeInterval = 1) {
+        self.timeout = timeout
+        self.retries = retries
+        self.retryDelay = retryDelay
+    }
+}
+
+/// What a pull is doing, for a progress display. Delivered on the thread that called `pull`.
+public enum PullEvent: Sendable, Equatable {
+    /// HF_HUB_OFFLINE is set and the cache already has the model: nothing is downloaded.
+    case offlineCacheHit(HubSnapshot)
+    /// The Hub answered for every file: what will be downloaded and what is cached already.
+    case planned(commit: String, files: [PlannedFile])
+    case fileCached(String, bytes: Int64)
+    case optionalFileMissing(String)
+    /// Another process is downloading the same file; this one waits for it.
+    case waitingForLock(String)
+    case downloadStarted(String, totalBytes: Int64?, resumingAt: Int64)
+    case downloadProgress(String, receivedBytes: Int64, totalBytes: Int64?)
+    /// The whole file is being hashed to compare with the sha256 the Hub gave.
+    case verifying(String)
+    case downloadFinished(String, bytes: Int64, sha256Verified: Bool)
+    case retrying(String, attempt: Int, of: Int, reason: String)
+}
+
+/// A file the Hub has, as planned before downloading.
+public struct PlannedFile: Sendable, Equatable {
+    public var name: String
+    public var sizeBytes: Int64?
+    /// Its blob is in the cache already.
+    public var cached: Bool
+}
+
+/// Where a pull left the model.
+public struct PullResult: Sendable, Equatable {
+    public var snapshot: HubSnapshot
+    /// Bytes that came over the network in this pull.
+    public var downloadedBytes: Int64
+    /// Nothing was downloaded because HF_HUB_OFFLINE is set and the cache had everything.
+    public var offline: Bool
+}
+
+/// Downloads a repository's files from `{endpoint}/{repo}/resolve/{revision}/{file}` into the Hugging Face
+/// cache layout, as `huggingface_hub` does: a HEAD per file for its commit, ETag and size (LFS files answer
+/// with a redirect to a CDN and carry their sha256 in X-Linked-Etag); then each missing blob is downloaded to
+/// `blobs/ETAG.incomplete` (resumed with `Range` when it exists), checked (size; sha256 for LFS files),
+/// renamed to `blobs/ETAG`, and linked from `snapshots/COMMIT/FILE`. `refs/REVISION` is written last.
+public struct HubDownloader: Sendable {
+    public var environment: StoreEnvironment
+    public var options: PullOptions
+
+    public init(environment: StoreEnvironment = StoreEnvironment(), options: PullOptions = PullOptions()) {
+        self.environment = environment
+        self.options = options
+    }
+
+    public func pull(_ reference: RepoReference, files: [HubFile] = HubFile.bertModel,
+                     progress: (PullEvent) -> Void = { _ in }) throws -> PullResult {
+        let cache = HubCache(root: environment.hubCache)
+        if environment.offline {
+            if let snapshot = cache.snapshot(for: reference),
+               files.filter(\.required).allSatisfy({ FileManager.default.fileExists(atPath: snapshot.folder.appendingPathComponent($0.name).path) }) {
+                progress(.offlineCacheHit(snapshot))
+                return PullResult(snapshot: snapshot, downloadedBytes: 0, offline: true)
+            }
+            throw ModelStoreError.offline(reference, hubCache: environment.hubCache.path)
+        }
+        let http = HTTPSession(idleTimeout: options.timeout)
+
+        // 1. Ask for every file first: the commit to pin, and what there is to download.
+        var commit: String? = reference.revisionIsCommit ? reference.revision : nil
+        var found = [FileMetadata]()
+        var missing = [String]()
+        for file in files {
+            let pinned = RepoReference(repo: reference.repo, revision: commit ?? reference.revision)
+            let url = pinned.resolveURL(endpoint: environment.endpoint, file: file.name)
+            let head: HTTPHead
+            do {
+                head = try withRetries(file.name, progress) { try http.head(url, headers: headers(for: url)) }
+            } catch let failure as TransferFailure {
+                throw error(failure, file: file.name, partial: nil)
+            }
+            switch try classify(head, file: file, reference: reference, url: url) {
+            case .found(let metadata):
+                commit = commit ?? metadata.commit
+                found.append(metadata)
+            case .missing:
+                missing.append(file.name)
+            }
+        }
+        guard let commit else { throw ModelStoreError.notAHub(url: environment.endpoint.absoluteString, missing: "X-Repo-Commit") }
+        let snapshot = HubSnapshot(reference: reference, commit: commit, folder: cache.snapshotFolder(reference, commit: commit))
+        let pinned = RepoReference(repo: reference.repo, revision: commit)
+        // Download from the commit too, so a push during the pull cannot mix two revisions.
+        for index in found.indices where found[index].downloadURL == reference.resolveURL(endpoint: environment.endpoint, file: found[index].file.name) {
+            found[index].downloadURL = pinned.resolveURL(endpoint: environment.endpoint, file: found[index].file.name)
+        }
+        progress(.planned(commit: commit, files: found.map {
+            PlannedFile(name: $0.file.name, sizeBytes: $0.size, cached: blobIsComplete(cache.blobsFolder(reference).appendingPathComponent($0.etag), size: $0.size))
+        }))
+        for name in missing { progress(.optionalFileMissing(name)) }
+
+        // 2. Download what is missing, in order.
+        var downloaded: Int64 = 0
+        for metadata in found {
+            downloaded += try fetch(metadata, reference: reference, cache: cache, snapshot: snapshot.folder, http: http, progress: progress)
+            if metadata.file.name == "config.json" {
+                do {
+                    _ = try BertConfig.load(snapshot.folder.appendingPathComponent("config.json"))
+                } catch let engineError as EngineError {
+                    if case .invalidConfig(_, let reason) = engineError { throw ModelStoreError.notABertModel(reference, reason: reason) }
+                    throw ModelStoreError.notABertModel(reference, reason: engineError.description)
+                }
+            }
+        }
+        for name in missing {
+            // As huggingface_hub does, so neither asks the Hub again for a file it does not have.
+            let marker = cache.noExistMarker(reference, commit: commit, file: name)
+            try? FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
+        }
+
+        // 3. Point the revision at the commit, now that the snapshot is complete.
+        if !reference.revisionIsCommit {
+            let ref = cache.refFile(reference)
+            do {
+                try FileManager.default.createDirectory(at: ref.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(commit.utf8).write(to: ref, options: .atomic)
+            } catch {
+                throw ModelStoreError.fileSystem(path: ref.path, reason: error.localizedDescription)
+            }
+        }
+        return PullResult(snapshot: snapshot, downloadedBytes: downloaded, offline: false)
+    }
+
+    // MARK: Metadata
+
+    struct FileMetadata {
+        var file: HubFile
+        var commit: String
+        /// The blob's name: the sha256 for LFS files, the git blob hash otherwise.
+        var etag: String
+        var size: Int64?
+        var downloadURL: URL
+        var isLFS: Bool { etag.utf8.count == 64 && etag.utf8.allSatisfy { isHexDigit($0) } }
+    }
+
+    enum HeadOutcome { case found(FileMetadata), missing }
+
+    func classify(_ head: HTTPHead, file: HubFile, reference: RepoReference, url: URL) throws -> HeadOutcome {
+        switch head.status {
+        case 200..<400:
+            guard let commit = head["x-repo-commit"], !commit.isEmpty else {
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "X-Repo-Commit")
+            }
+            guard let etag = (head["x-linked-etag"] ?? head["etag"]).map(HubDownloader.normalizedETag), !etag.isEmpty else {
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "ETag")
+            }
+            let redirected = head.status >= 300
+            // A redirect's Content-Length is its own body's, not the file's.
+            let size = Int64(head["x-linked-size"] ?? "") ?? (redirected ? nil : Int64(head["content-length"] ?? ""))
+            var downloadURL = head.url
+            if redirected, let location = head["location"], let target = URL(string: location, relativeTo: head.url) {
+                downloadURL = target.absoluteURL
+            }
+            return .found(FileMetadata(file: file, commit: commit, etag: etag, size: size, downloadURL: downloadURL))
+        case 404:
+            try throwRepositoryErrors(head, reference: reference)
+            if file.required { throw ModelStoreError.fileNotFound(reference, file: file.name) }
+            return .missing
+        case 401, 403:
+            try throwRepositoryErrors(head, reference: reference)
+            throw ModelStoreError.unauthorized(reference, status: head.status, gated: head["x-error-code"] == "GatedRepo",
+                                               tokenSent: environment.token != nil)
+        case 500...:
+            throw TransferFailure.broken("HTTP \(head.status) from \(head.url.host ?? "the server")")
+        default:
+            throw ModelStoreError.httpStatus(file: file.name, status: head.status, url: url.absoluteString)
+        }
+    }
+
+    private func throwRepositoryErrors(_ head: HTTPHead, reference: RepoReference) throws {
+        switch head["x-error-code"] {
+        case "RepoNotFound":
+            throw ModelStoreError.repositoryNotFound(reference, endpoint: environment.endpoint.absoluteString, tokenSent: environment.token != nil)
+        case "RevisionNotFound":
+            throw ModelStoreError.revisionNotFound(reference)
+        default:
+            break
+        }
+    }
+
+    /// `W/"abc"` and `"abc"` both name blob `abc`.
+    static func normalizedETag(_ value: String) -> String {
+        var text = Substring(value.trimmingCharacters(in: .whitespaces))
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        return text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    /// The token goes to the endpoint only, never to the CDN a file redirects to.
+    private func headers(for url: URL) -> [String: String] {
+        var headers = ["Accept-Encoding": "identity"]
+        if let token = environment.token, url.host == environment.endpoint.host, url.port == environment.endpoint.port {
+            headers["Authorization"] = "Bearer \(token)"
+        }
+        return headers
+    }
+
+    // MARK: Downloading one file
+
+    /// Makes `snapshots/COMMIT/FILE` point at the file's blob, downloading the blob if needed; returns the
+    /// bytes that came over the network.
+    private func fetch(_ metadata: FileMetadata, reference: RepoReference, cache: HubCache, snapshot: URL, http: HTTPSession,
+                       progress: (PullEvent) -> Void) throws -> Int64 {
+        let name = metadata.file.name
+        let blob = cache.blobsFolder(reference).appendingPathComponent(metadata.etag)
+        var downloaded: Int64 = 0
+        if blobIsComplete(blob, size: metadata.size) {
+            progress(.fileCached(name, bytes: fileSize(blob.path) ?? 0))
+        } else {
+            try makeFolder(blob.deletingLastPathComponent())
+            let lock = try FileLock(cache.lockFile(reference, etag: metadata.etag)) { progress(.waitingForLock(name)) }
+            defer { lock.release() }
+            if blobIsComplete(blob, size: metadata.size) {
+                progress(.fileCached(name, bytes: fileSize(blob.path) ?? 0))
+            } else {
+                let partial = URL(fileURLWithPath: blob.path + ".incomplete")
+                let kept = fileSize(partial.path) ?? 0
+                do {
+                    try withRetries(name, progress) { try downloadOnce(metadata, to: partial, http: http, progress: progress) }
+                } catch let failure as TransferFailure {
+                    throw error(failure, file: name, partial: (partial, metadata.size))
+                }
+                downloaded = max(0, (fileSize(partial.path) ?? 0) - kept)
+                try verify(metadata, partial: partial, progress: progress)
+                guard rename(partial.path, blob.path) == 0 else {
+                    throw ModelStoreError.fileSystem(path: blob.path, reason: String(cString: strerror(errno)))
+                }
+            }
+        }
+        try link(name, toBlob: metadata.etag, in: snapshot)
+        return downloaded
+    }
+
+    /// One GET of the rest of a file into `partial`. Throws `TransferFailure` for what a retry may fix.
+    private func downloadOnce(_ metadata: FileMetadata, to partial: URL, http: HTTPSession, progress: (PullEvent) -> Void) throws {
+        let name = metadata.file.name
+        var offset = fileSize(partial.path) ?? 0
+        if let size = metadata.size, offset > size {
+            try? FileManager.default.removeItem(at: partial)
+            offset = 0
+        }
+        if offset == 0 { _ = FileManager.default.createFile(atPath: partial.path, contents: Data()) }
+        if let size = metadata.size, offset == size { return }  // complete already; verify decides
+        progress(.downloadStarted(name, totalBytes: metadata.size, resumingAt: offset))
+
+        let sink = try DownloadSink(partial, offset: offset)
+        var requestHeaders = headers(for: metadata.downloadURL)
+        if offset > 0 { requestHeaders["Range"] = "bytes=\(offset)-" }
+        let head: HTTPHead
+        do {
+            head = try http.get(metadata.downloadURL, headers: requestHeaders, receive: { head, data in try sink.write(data, head: head) }) {
+                progress(.downloadProgress(name, receivedBytes: sink.position, totalBytes: metadata.size))
+            }
+        } catch {
+            sink.close()
+            throw error
+        }
+        sink.close()
+        switch head.status {
+        case 200, 206:
+            break
+        case 416:
+            try? FileManager.default.removeItem(at: partial)  // the kept bytes do not fit this file; start over
+            throw TransferFailure.broken("the server refused to resume (HTTP 416)")
+        case 500...:
+            throw TransferFailure.broken("HTTP \(head.status) from \(head.url.host ?? "the server")")
+        default:
+            throw ModelStoreError.httpStatus(file: name, status: head.status, url: metadata.downloadURL.absoluteString)
+        }
+        let total = fileSize(partial.path) ?? 0
+        if let size = metadata.size, total < size {
+            throw TransferFailure.broken("the connection ended after \(total) of \(size) bytes")
+        }
+    }
+
+    /// Size, and sha256 for LFS files; a file that fails is deleted, never renamed into place.
+    private func verify(_ metadata: FileMetadata, partial: URL, progress: (PullEvent) -> Void) throws {
+        let name = metadata.file.name
+        let total = fileSize(partial.path) ?? 0
+        if let size = metadata.size, total != size {
+            try? FileManager.default.removeItem(at: partial)
+            throw ModelStoreError.sizeMismatch(file: name, expected: size, actual: total)
+        }
+        if metadata.isLFS {
+            progress(.verifying(name))
+            let actual = try SHA256.hex(ofFile: partial)
+            if actual != metadata.etag.lowercased() {
+                try? FileManager.default.removeItem(at: partial)
+                throw ModelStoreError.checksumMismatch(file: name, expected: metadata.etag, actual: actual)
+            }
+        }
+        progress(.downloadFinished(name, bytes: total, sha256Verified: metadata.isLFS))
+    }
+
+    // MARK: Helpers
+
+    private func withRetries<T>(_ name: String, _ progress: (PullEvent) -> Void, _ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let failure as TransferFailure {
+                guard failure.isRetryable, attempt < options.retries else { throw failure }
+                attempt += 1
+                progress(.retrying(name, attempt: attempt, of: options.retries, reason: failure.summary))
+                Thread.sleep(forTimeInterval: options.retryDelay * Double(attempt))
+            }
+        }
+    }
+
+    private func error(_ failure: TransferFailure, file: String, partial: (url: URL, size: Int64?)?) -> ModelStoreError {
+        var note = ""
+        if let partial, let kept = fileSize(partial.url.path), kept > 0 {
+            note = " after \(kept)" + (partial.size.map { " of \($0)" } ?? "") + " bytes, which are kept"
+        }
+        switch failure {
+        case .timedOut(let host, _): return .timedOut(file: file, host: host, seconds: options.timeout, progress: note)
+        case .unreachable(let host, let reason): return .unreachable(host: host, reason: reason)
+        case .broken(let reason): return .interrupted(file: file, reason: reason, progress: note)
+        case .sink(let error): return .fileSystem(path: partial?.url.path ?? file, reason: error.localizedDescription)
+        }
+    }
+
+    private func blobIsComplete(_ blob: URL, size: Int64?) -> Bool {
+        guard let actual = fileSize(blob.path) else { return false }
+        return size.map { $0 == actual } ?? true
+    }
+
+    /// `snapshots/COMMIT/FILE` -> `../../blobs/ETAG`, relative as huggingface_hub makes it, swapped in atomically.
+    private func link(_ file: String, toBlob etag: String, in snapshot: URL) throws {
+        let target = snapshot.appendingPathComponent(file)
+        let depth = file.split(separator: "/").count - 1
+        let destination = String(repeating: "../", count: 2 + depth) + "blobs/" + etag
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: target.path)) == destination { return }
+        try makeFolder(target.deletingLastPathComponent())
+        let temporary = target.path + ".tmp-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        do {
+            try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: destination)
+        } catch {
+            throw ModelStoreError.fileSystem(path: temporary, reason: error.localizedDescription)
+        }
+        guard rename(temporary, target.path) == 0 else {
+            throw ModelStoreError.fileSystem(path: target.path, reason: String(cString: strerror(errno)))
+        }
+    }
+}
+
+extension TransferFailure {
+    var isRetryable: Bool {
+        switch self {
+        case .timedOut, .broken: return true
+        case .unreachable, .sink: return false
+        }
+    }
+
+    var summary: String {
+        switch self {
+        case .timedOut(let host, _): return "\(host) stopped sending"
+        case .unreachable(let host, let reason): return "cannot reach \(host): \(reason)"
+        case .broken(let reason): return reason
+        case .sink(let error): return error.localizedDescription
+        }
+    }
+}
+
+/// Appends a response body to a `.incomplete` file. The first chunk decides how: a 206 continues at the
+/// kept offset, a 200 (the server ignored Range) starts the file over.
+private final class DownloadSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private let url: URL
+    private let offset: Int64
+    private var handle: FileHandle?
+    private var started = false
+    private var written: Int64 = 0
+    private var base: Int64
+
+    init(_ url: URL, offset: Int64) throws {
+        self.url = url
+        self.offset = offset
+        base = offset
+    }
+
+    /// Bytes of the file now on disk.
+    var position: Int64 { lock.withLock { base + written } }
+
+    func write(_ data: Data, head: HTTPHead) throws {
+        try lock.withLock {
+            if !started {
+                started = true
+                if head.status == 206 {
+                    let start = head["content-range"].flatMap(DownloadSink.rangeStart)
+                    guard start == offset else {
+                        try? FileManager.default.removeItem(at: url)
+                        throw TransferFailure.broken("the server resumed at byte \(start.map(String.init) ?? "?") instead of \(offset)")
+                    }
+                } else {
+                    base = 0
+                    _ = FileManager.default.createFile(atPath: url.path, contents: Data())
+                }
+                let handle = try FileHandle(forWritingTo: url)
+                try handle.seekToEnd()
+                self.handle = handle
+            }
+            try handle?.write(contentsOf: data)
+            written += Int64(data.count)
+        }
+    }
+
+    func close() { lock.withLock { try? handle?.close(); handle = nil } }
+
+    /// `bytes 100-199/1000` -> 100.
+    static func rangeStart(_ header: String) -> Int64? {
+        guard let range = header.split(separator: " ").last, let dash = range.firstIndex(of: "-") else { return nil }
+        return Int64(range[..<dash])
+    }
+}
+
+/// An exclusive `flock` on a lock file, so two pulls of the same blob do not write one `.incomplete` file.
+private final class FileLock {
+    private var descriptor: Int32
+
+    init(_ url: URL, onWait: () -> Void) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        descriptor = open(url.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ModelStoreError.fileSystem(path: url.path, reason: String(cString: strerror(errno))) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            onWait()
+            guard flock(descriptor, LOCK_EX) == 0 else {
+                close(descriptor)
+                throw ModelStoreError.fileSystem(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        }
+    }
+
+    func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}
+
+func makeFolder(_ url: URL) throws {
+    do {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    } catch {
+        throw ModelStoreError.fileSystem(path: url.path, reason: error.localizedDescription)
+    }
+}
+
+func isHexDigit(_ byte: UInt8) -> Bool {
+    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+}

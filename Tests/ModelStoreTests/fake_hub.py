@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""A stand-in for the Hugging Face Hub's file endpoint, for bertscope's ModelStore tests.
+
+Serves model folders as repositories the way the Hub does:
+  HEAD/GET /{repo}/resolve/{revision}/{file}
+    small files: 200 with ETag "<git blob sha1>", X-Repo-Commit, Content-Length (Range honoured)
+    *.safetensors (LFS): 302 to /cdn/<sha256> with X-Linked-Etag "<sha256>", X-Linked-Size, X-Repo-Commit
+    unknown repository / revision / file: 404 with X-Error-Code RepoNotFound / RevisionNotFound / EntryNotFound
+  GET /cdn/<sha256>: the LFS bytes, 200 or 206 for "Range: bytes=N-", 416 past the end
+
+LFS redirects may name the CDN as another host (--cdn-host localhost) while still reaching this server.
+Faults for the tests: --cut closes the connection mid-body, --corrupt flips a byte, --stall stops sending
+mid-body, --stall-head never answers a metadata request, --token demands a bearer token.
+
+Binds 127.0.0.1 only, on a free port it prints as "PORT <n>". Stops by itself when standard input closes
+(the test that started it is gone) or after --lifetime seconds.
+"""
+import argparse
+import hashlib
+import json
+import os
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def git_blob_sha1(data):
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def read_folder(folder):
+    files = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, folder).replace(os.sep, "/")
+            if not relative.startswith("."):
+                with open(path, "rb") as handle:
+                    files[relative] = handle.read()
+    return files
+
+
+def commit_of(repo, revision, files):
+    digest = hashlib.sha1(("%s@%s" % (repo, revision)).encode())
+    for name in sorted(files):
+        digest.update(name.encode() + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+def spec(text, parts):
+    """FILE:N[:M] -> (FILE, N, M); missing numbers are None."""
+    pieces = text.split(":")
+    numbers = [int(p) for p in pieces[1:]] + [None] * parts
+    return (pieces[0],) + tuple(numbers[:parts])
+
+
+class Hub:
+    def __init__(self, options):
+        self.options = options
+        self.repos = {}  # repo -> {revision: (commit, files)}
+        self.blobs = {}  # sha256 -> (file name, bytes)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.cuts = {}
+        for text in options.cut:
+            name, count, times = spec(text, 2)
+            self.cuts[name] = [count, times if times is not None else 1]
+        self.corrupt = dict(spec(text, 1) for text in options.corrupt)
+        self.stall = dict(spec(text, 1) for text in options.stall)
+        for text in options.repo:
+            repo, folder = text.split("=", 1)
+            self.add(repo, "main", folder)
+        for text in options.revision:
+            target, folder = text.split("=", 1)
+            repo, revision = target.split("@", 1)
+            self.add(repo, revision, folder)
+
+    def add(self, repo, revision, folder):
+        files = read_folder(folder)
+        self.repos.setdefault(repo, {})[revision] = (commit_of(repo, revision, files), files)
+        for name, data in files.items():
+            if self.is_lfs(name):
+                self.blobs[hashlib.sha256(data).hexdigest()] = (name, data)
+
+    @staticmethod
+    def is_lfs(name):
+        return name.endswith(".safetensors")
+
+    def find(self, repo, revision):
+        revisions = self.repos.get(repo)
+        if revisions is None:
+            return None, None
+        if revision in revisions:
+            return revisions[revision]
+        for commit, files in revisions.values():
+            if commit == revision:
+                return commit, files
+        return "", None
+
+    def log(self, record):
+        if not self.options.log:
+            return
+        with self.lock, open(self.options.log, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def take_cut(self, name):
+        with self.lock:
+            cut = self.cuts.get(name)
+            if cut and cut[1] > 0:
+                cut[1] -= 1
+                return cut[0]
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeHub/1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        self.handle_request(send_body=False)
+
+    def do_GET(self):
+        self.handle_request(send_body=True)
+
+    def handle_request(self, send_body):
+        hub = self.server.hub
+        url = urlsplit(self.path)
+        hub.log({"method": self.command, "path": url.path, "range": self.headers.get("Range"),
+                 "authorization": self.headers.get("Authorization")})
+        if url.path.startswith("/cdn/"):
+            sha = url.path[len("/cdn/"):]
+            blob = hub.blobs.get(sha)
+            if blob is None:
+                return self.reply(404, {"X-Error-Code": "EntryNotFound"}, b"blob not found")
+            name = parse_qs(url.query).get("file", [blob[0]])[0]
+            return self.serve(blob[1], name, {"ETag": '"%s"' % sha}, send_body)
+        if "/resolve/" not in url.path:
+            return self.reply(404, {}, b"not found")
+        repo, rest = url.path[1:].split("/resolve/", 1)
+        revision, _, name = rest.partition("/")
+        revision, name = unquote(revision), unquote(name)
+        if hub.options.token and self.headers.get("Authorization") != "Bearer " + hub.options.token:
+            return self.reply(401, {"X-Error-Code": "GatedRepo"}, b"gated")
+        commit, files = hub.find(repo, revision)
+        if commit is None:
+            return self.reply(404, {"X-Error-Code": "RepoNotFound"}, b"Repository not found")
+        if files is None:
+            return self.reply(404, {"X-Error-Code": "RevisionNotFound"}, b"Revision not found")
+        if name not in files:
+            return self.reply(404, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit}, b"Entry not found")
+        if self.command == "HEAD" and name in hub.options.stall_head:
+            hub.stopping.wait(60)
+            self.close_connection = True
+            return
+        data = files[name]
+        if hub.is_lfs(name):
+            sha = hashlib.sha256(data).hexdigest()
+            location = "http://%s:%d/cdn/%s?file=%s" % (hub.options.cdn_host, self.server.server_port, sha, name)
+            return self.reply(302, {"Location": location, "X-Repo-Commit": commit, "X-Linked-Etag": '"%s"' % sha,
+                                    "X-Linked-Size": str(len(data)), "ETag": '"%s"' % git_blob_sha1(data)},
+                              b"Found. Redirecting to " + location.encode())
+        return self.serve(data, name, {"ETag": '"%s"' % git_blob_sha1(data), "X-Repo-Commit": commit}, send_body)
+
+    def reply(self, status, headers, body):
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def serve(self, data, name, headers, send_body):
+        hub = self.server.hub
+        start = 0
+        status = 200
+        requested = self.headers.get("Range")
+        if requested and requested.startswith("bytes=") and not hub.options.ignore_range:
+            start = int(requested[len("bytes="):].split("-")[0])
+            if start >= len(data):
+                return self.reply(416, {"Content-Range": "bytes */%d" % len(data)}, b"")
+            status = 206
+            headers["Content-Range"] = "bytes %d-%d/%d" % (start, len(data) - 1, len(data))
+        body = bytearray(data[start:])
+        offset = hub.corrupt.get(name)
+        if offset is not None and 0 <= offset - start < len(body):
+            body[offset - start] ^= 0x01
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not send_body:
+            return
+        cut = hub.take_cut(name)
+        stall = hub.stall.get(name)
+        if cut is not None:
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif stall is not None:
+            self.wfile.write(body[:stall])
+            self.wfile.flush()
+            hub.stopping.wait(60)
+            self.close_connection = True
+        else:
+            self.wfile.write(body)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", action="append", default=[], help="REPO=FOLDER: FOLDER is REPO at main")
+    parser.add_argument("--revision", action="append", default=[], help="REPO@REV=FOLDER: another branch or tag")
+    parser.add_argument("--token", help="require Authorization: Bearer TOKEN")
+    parser.add_argument("--cut", action="append", default=[], help="FILE:BYTES[:TIMES]: close after BYTES body bytes")
+    parser.add_argument("--corrupt", action="append", default=[], help="FILE:OFFSET: flip a bit of that byte")
+    parser.add_argument("--stall", action="append", default=[], help="FILE:BYTES: stop sending after BYTES body bytes")
+    parser.add_argument("--stall-head", action="append", default=[], help="FILE: never answer its metadata request")
+    parser.add_argument("--cdn-host", default="127.0.0.1",
+                        help="host name LFS redirects use (localhost makes the CDN another host for the client)")
+    parser.add_argument("--ignore-range", action="store_true", help="answer Range requests with the whole file")
+    parser.add_argument("--log", help="append one JSON line per request to this file")
+    parser.add_argument("--lifetime", type=float, default=120, help="seconds before the server exits by itself")
+    options = parser.parse_args()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.hub = Hub(options)
+
+    def stop_when(event):
+        event()
+        server.hub.stopping.set()
+        os._exit(0)
+
+    threading.Thread(target=stop_when, args=(lambda: sys.stdin.read(),), daemon=True).start()
+    threading.Thread(target=stop_when, args=(lambda: time.sleep(options.lifetime),), daemon=True).start()
+    print("PORT %d" % server.server_port, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
