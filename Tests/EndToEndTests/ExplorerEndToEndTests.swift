@@ -65,6 +65,29 @@ struct ExplorerEndToEndTests {
         screen = try session.waitFor("nearest to")
         #expect(screen.contains("2 pins") || screen.contains("● "))
 
+        // Export the pins in every format from the dialog, and read each file back.
+        let names = ["bertscope-export.json", "bertscope-export.jsonl", "bertscope-export.csv", "bertscope-export.npy",
+                     "bertscope-export-projector", "bertscope-export.spark.json"]
+        for (index, name) in names.enumerated() {
+            try session.press("e")
+            try session.waitFor("format:")
+            for _ in 0..<index { try session.press("Tab") }
+            try session.waitFor(name)
+            try session.press("Enter")
+            try session.waitFor("wrote 2 vectors to \(name)")
+        }
+        try checkExports(in: folder, names: names)
+        // An existing file is never replaced without asking; "n" keeps it.
+        let before = try Data(contentsOf: folder.appendingPathComponent(names[0]))
+        try session.press("e", "Enter")
+        try session.waitFor("exists: replace it? y / n")
+        try session.press("n")
+        try session.waitFor("kept the existing file")
+        // The dialog stays open to pick another name; Esc closes it.
+        try session.press("Escape")
+        try session.waitUntil("the dialog to close") { !$0.contains("format:") }
+        #expect(try Data(contentsOf: folder.appendingPathComponent(names[0])) == before)
+
         // Resize to the compact layout and back; too small says so.
         try session.resize(columns: 80, rows: 24)
         screen = try session.waitUntil("compact layout") { $0.contains("Pieces") || $0.contains("Words") }
@@ -78,6 +101,35 @@ struct ExplorerEndToEndTests {
         try session.waitFor("exit=0")
         let stty = try String(contentsOf: folder.appendingPathComponent("stty.txt"), encoding: .utf8)
         #expect(stty.contains(" icanon") && stty.contains(" echo") && !stty.contains("-icanon"), "terminal not restored: \(stty)")
+    }
+
+    /// Reads every exported file back and checks they hold the same two vectors.
+    func checkExports(in folder: URL, names: [String]) throws {
+        func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url(names[0]))) as? [[String: Any]])
+        #expect(json.count == 2)
+        let vectors = try json.map { try #require($0["vector"] as? [Double]).map(Float.init) }
+        #expect(vectors.allSatisfy { $0.count == 32 })
+        let jsonl = try String(contentsOf: url(names[1]), encoding: .utf8).split(separator: "\n")
+        #expect(jsonl.count == 2)
+        let csv = try String(contentsOf: url(names[2]), encoding: .utf8).split(separator: "\r\n")
+        #expect(csv.count == 3 && csv[0].contains("v31"))
+        // .npy: magic, version, header with the shape, then float32 little-endian rows.
+        let npy = try Data(contentsOf: url(names[3]))
+        #expect(npy.prefix(6) == Data([0x93]) + Data("NUMPY".utf8))
+        let headerLength = Int(npy[8]) | Int(npy[9]) << 8
+        let header = String(decoding: npy[10..<(10 + headerLength)], as: UTF8.self)
+        #expect(header.contains("'shape': (2, 32)") && header.contains("'descr': '<f4'"))
+        let values = npy[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(values == vectors.flatMap { $0 })
+        let projector = url(names[4])
+        let tsv = try String(contentsOf: projector.appendingPathComponent("vectors.tsv"), encoding: .utf8).split(separator: "\n")
+        #expect(tsv.count == 2 && tsv[0].split(separator: "\t").count == 32)
+        let metadata = try String(contentsOf: projector.appendingPathComponent("metadata.tsv"), encoding: .utf8).split(separator: "\n")
+        #expect(metadata.count == 3 && metadata[0].hasPrefix("token\tword\tsentence"))
+        #expect(FileManager.default.fileExists(atPath: projector.appendingPathComponent("projector_config.pbtxt").path))
+        let spark = try String(contentsOf: url(names[5]), encoding: .utf8)
+        #expect(spark.contains("\"annotatorType\":\"word_embeddings\""))
     }
 
     @Test("SIGTERM restores the terminal too")
