@@ -137,3 +137,18 @@ public final class Checkpoint: @unchecked Sendable {
         originalNames[name] = name
     }
 }
+
+extension Checkpoint {
+    /// Tensors holding NaN or infinite values, with how many, among the floating-point tensors: such weights
+    /// load, but every vector they touch is garbage, so callers warn about them.
+    public func nonFiniteValueCounts() -> [String: Int] {
+        var counts = [String: Int]()
+        for name in names {
+            guard let (dtype, shape) = describe(name), ["F32", "F16", "BF16"].contains(dtype),
+                  let values = try? float32(name, shape: shape) else { continue }
+            let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            if bad > 0 { counts[originalNames[name] ?? name] = bad }
+        }
+        return counts
+    }
+}

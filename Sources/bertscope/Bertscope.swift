@@ -8,7 +8,7 @@ struct Bertscope: ParsableCommand {
         subcommands: [
             ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, SimilarityCommand.self,
             ExportCommand.self, PullCommand.self, ModelsCommand.self, ModelCommand.self, BenchCommand.self,
-            BenchTokenizeCommand.self,
+            BenchTokenizeCommand.self, BenchExplorerCommand.self,
         ],
         defaultSubcommand: ExploreCommand.self
     )

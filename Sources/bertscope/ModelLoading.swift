@@ -44,6 +44,9 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
     let tokenizer = try loadTokenizer(from: resolved, dialect: dialect)
     do {
         let model = try BertModel(folder: resolved.folder)
+        for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
+            printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
+        }
         if model.config.vocabSize < tokenizer.vocabulary.count {
             printError("warning: vocab.txt has \(tokenizer.vocabulary.count) entries but the model only \(model.config.vocabSize)")
         }

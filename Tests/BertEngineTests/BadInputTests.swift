@@ -1,0 +1,152 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import BertEngine
+
+/// A malformed checkpoint or input gives an error that names the problem, never a crash.
+@Suite("Bad checkpoints and inputs")
+struct BadInputTests {
+    static let tiny = TestPaths.fixtures.appendingPathComponent("engine/tiny-modern")
+
+    /// A safetensors file from a header text and a data size.
+    func file(header: String, dataBytes: Int = 16, claimedLength: UInt64? = nil) -> [UInt8] {
+        let json = Array(header.utf8)
+        let length = claimedLength ?? UInt64(json.count)
+        return (0..<8).map { UInt8((length >> (8 * UInt64($0))) & 0xFF) } + json + [UInt8](repeating: 0, count: dataBytes)
+    }
+
+    func parse(_ bytes: [UInt8]) throws -> SafeTensorsHeader {
+        try bytes.withUnsafeBytes { try SafeTensorsHeader.parse($0, path: "test.safetensors") }
+    }
+
+    func message(_ bytes: [UInt8]) -> String {
+        do {
+            _ = try parse(bytes)
+            return "parsed"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("truncated file, header past the end, a 100 MB header, not JSON")
+    func headerProblems() {
+        #expect(message([1, 2, 3]).contains("shorter than the 8-byte header length"))
+        #expect(message(file(header: "{}", claimedLength: 4096)).contains("truncated file"))
+        #expect(message(file(header: "{}", claimedLength: 100 * 1024 * 1024 + 1)).contains("limit"))
+        #expect(message(file(header: "[1, 2]")).contains("does not start with '{'"))
+        #expect(message(file(header: "{\"a\": ")).contains("not valid JSON"))
+    }
+
+    @Test("offsets out of range or overlapping, unknown dtype, sizes that disagree with the shape")
+    func entryProblems() {
+        let entry = { (name: String, dtype: String, shape: String, begin: Int, end: Int) in
+            "\"\(name)\": {\"dtype\": \"\(dtype)\", \"shape\": \(shape), \"data_offsets\": [\(begin), \(end)]}"
+        }
+        #expect(message(file(header: "{\(entry("a", "F32", "[8]", 0, 32))}")).contains("lie outside"))
+        #expect(message(file(header: "{\(entry("a", "F32", "[2]", 0, 8)), \(entry("b", "F32", "[2]", 4, 12))}")).contains("overlap"))
+        #expect(message(file(header: "{\(entry("a", "Q7", "[2]", 0, 8))}")).contains("dtype Q7"))
+        #expect(message(file(header: "{\(entry("a", "F32", "[3]", 0, 8))}")).contains("needs 12"))
+        #expect(message(file(header: "{\(entry("a", "F32", "[2.5]", 0, 8))}")).contains("not a count"))
+        #expect(message(file(header: "{\(entry("a", "F32", "[-2]", 0, 8))}")).contains("not a count"))
+        #expect(message(file(header: "{\(entry("a", "F32", "[4294967296, 4294967296]", 0, 8))}")).contains("too large"))
+        #expect(message(file(header: "{\"__metadata__\": {\"format\": 1}}")).contains("not a string"))
+        #expect(message(file(header: "{\(entry("a", "F32", "[2]", 0, 8)), \(entry("b", "F32", "[2]", 8, 16))}")) == "parsed")
+    }
+
+    @Test("20,000 random mutations of a real header: every one parses or fails cleanly, and what parses stays in bounds")
+    func fuzzHeader() throws {
+        let original = Array(try Data(contentsOf: Self.tiny.appendingPathComponent("model.safetensors")))
+        var state: UInt64 = 99
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        let headerEnd = 8 + Int(original[0]) + Int(original[1]) << 8 + Int(original[2]) << 16
+        var parsed = 0
+        for _ in 0..<20_000 {
+            var bytes = Array(original.prefix(headerEnd + 64))
+            for _ in 0..<(1 + next() % 4) {
+                let position = next() % (next() % 4 == 0 ? 8 : headerEnd)
+                switch next() % 3 {
+                case 0: bytes[position] = UInt8(truncatingIfNeeded: next())
+                case 1: bytes[position] = [UInt8(ascii: "9"), UInt8(ascii: "\""), UInt8(ascii: ","), UInt8(ascii: "]"), UInt8(ascii: "-")][next() % 5]
+                default: bytes.removeSubrange(position..<min(bytes.count, position + next() % 16))
+                }
+            }
+            if let header = try? parse(bytes) {
+                parsed += 1
+                for entry in header.entries.values {
+                    #expect(entry.dataRange.lowerBound >= 0 && header.dataStart + entry.dataRange.upperBound <= bytes.count)
+                }
+            }
+        }
+        #expect(parsed < 20_000)
+    }
+
+    @Test("a tensor of the wrong shape, or a missing one, is named with the shape the config implies")
+    func shapesAgainstConfig() throws {
+        var config = try BertConfig.load(Self.tiny.appendingPathComponent("config.json"))
+        let checkpoint = try Checkpoint(safetensorsAt: Self.tiny.appendingPathComponent("model.safetensors").path)
+        config.intermediateSize = 40
+        #expect(throws: EngineError.wrongShape("encoder.layer.0.intermediate.dense.weight", found: [37, 32], expected: [40, 32])) {
+            try BertModel(config: config, checkpoint: checkpoint)
+        }
+        config = try BertConfig.load(Self.tiny.appendingPathComponent("config.json"))
+        config.layerCount = 3
+        #expect(throws: EngineError.missingTensor("encoder.layer.2.attention.self.query.weight", expectedShape: [32, 32])) {
+            try BertModel(config: config, checkpoint: checkpoint)
+        }
+    }
+
+    @Test("ids out of the vocabulary, unknown token types, more tokens than positions, an empty sequence")
+    func badInputs() throws {
+        let model = try BertModel(folder: Self.tiny)
+        func error(_ input: ModelInput) -> String {
+            do { _ = try model.forward([input]); return "ran" } catch { return "\(error)" }
+        }
+        #expect(error(ModelInput(ids: [6, 120, 7])).contains("outside the vocabulary 0..<120"))
+        #expect(error(ModelInput(ids: [6, -1, 7])).contains("outside the vocabulary"))
+        #expect(error(ModelInput(ids: [6, 7], typeIds: [0, 2])).contains("token type 2"))
+        #expect(error(ModelInput(ids: [Int](repeating: 10, count: 41))).contains("40 positions"))
+        #expect(error(ModelInput(ids: [])).contains("empty"))
+    }
+
+    @Test("a config that is not BERT, or lacks the vocabulary size, is refused with a reason")
+    func badConfig() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("config.json")
+        try Data(#"{"model_type": "gpt2", "vocab_size": 10}"#.utf8).write(to: url)
+        #expect(throws: EngineError.self) { try BertConfig.load(url) }
+        try Data(#"{"model_type": "bert"}"#.utf8).write(to: url)
+        #expect(throws: EngineError.invalidConfig(url.path, "vocab_size is missing")) { try BertConfig.load(url) }
+        try Data(#"{"vocab_size": 10, "hidden_size": 30, "num_attention_heads": 4}"#.utf8).write(to: url)
+        #expect(throws: EngineError.self) { try BertConfig.load(url) }
+        try Data(#"{"vocab_size": 10}"#.utf8).write(to: url)
+        let defaulted = try BertConfig.load(url)
+        #expect(defaulted.defaultedFields.contains("hidden_size"))
+    }
+
+    @Test("NaN or infinite weights are found and named, for a warning")
+    func nonFiniteWeights() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-nan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var bytes = Array(try Data(contentsOf: Self.tiny.appendingPathComponent("model.safetensors")))
+        let header = try parse(bytes)
+        let entry = try #require(header.entries["pooler.dense.bias"])
+        let nan = Float.nan.bitPattern
+        for (index, shift) in [0, 8, 16, 24].enumerated() {
+            bytes[header.dataStart + entry.dataRange.lowerBound + index] = UInt8((nan >> UInt32(shift)) & 0xFF)
+        }
+        try Data(bytes).write(to: folder.appendingPathComponent("model.safetensors"))
+        let checkpoint = try Checkpoint(safetensorsAt: folder.appendingPathComponent("model.safetensors").path)
+        #expect(checkpoint.nonFiniteValueCounts() == ["pooler.dense.bias": 1])
+        #expect(try Checkpoint(safetensorsAt: Self.tiny.appendingPathComponent("model.safetensors").path).nonFiniteValueCounts().isEmpty)
+    }
+}
