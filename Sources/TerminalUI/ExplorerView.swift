@@ -364,7 +364,7 @@ public enum ExplorerView {
         var baselineText = "baseline: computing…"
         if let baseline = state.baseline {
             let reference = state.centre ? baseline.centredMeanCosine : baseline.meanCosine
-            baselineText = String(format: "baseline (unrelated words, %@) %.3f · this is %+.3f above it", state.centre ? "centred" : "raw",
+            baselineText = String(format: "baseline (unrelated words, %@) %.3f · %+.3f above", state.centre ? "centred" : "raw",
                                   reference, value - reference)
         }
         screen.write(baselineText, row: row + 1, column: left, style: Palette.dim, width: width)
