@@ -279,3 +279,25 @@ struct ExplorerTests {
         #expect(!driver.state.focused.encoding.tokens.contains("[MASK]"))
     }
 }
+
+@Suite("Colour modes")
+struct ColourModeTests {
+    @Test("without colours (NO_COLOR, or a terminal without them) heatmaps and strips use shading characters")
+    func noColor() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.state.colors = .none
+        driver.press(.escape, .character("2"))
+        let text = driver.text
+        #expect(["░", "▒", "▓", "█"].contains { text.contains($0) })
+        driver.state.colors = .full
+        #expect(!["░", "▒", "▓"].contains { driver.text.contains($0) })
+    }
+
+    @Test("256 colours map down to the 8 basic ones")
+    func basicColours() {
+        #expect(Color.cube(5, 0, 0).basic == .red)
+        #expect(Color.cube(0, 0, 5).basic == .blue)
+        #expect(Color(250).basic == .white)
+        #expect(Color(9).basic == .red)
+    }
+}
