@@ -63,19 +63,11 @@ public enum TestModels {
         var length = UInt64(header.utf8.count).littleEndian
         data.append(Data(bytes: &length, count: 8))
         data.append(Data(header.utf8))
-        var state = seed
+        var random = SplitMix64(seed: seed)
         for (name, shape) in tensors {
             let count = shape.reduce(1, *)
-            var values = [Float](repeating: 0, count: count)
             let isNormWeight = name.hasSuffix("LayerNorm.weight")
-            for index in 0..<count {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                let unit = Float((z ^ (z >> 31)) >> 40) / Float(1 << 24) * 2 - 1
-                values[index] = isNormWeight ? 1 + 0.1 * unit : 0.3 * unit
-            }
+            let values = (0..<count).map { _ in isNormWeight ? 1 + 0.1 * random.nextSignedUnit() : 0.3 * random.nextSignedUnit() }
             values.withUnsafeBytes { data.append(contentsOf: $0) }
         }
         try data.write(to: url, options: .atomic)

@@ -74,19 +74,9 @@ struct EmbedCommand: ParsableCommand {
             writeLine(writer.text)
         }
         if let jsonl {
-            var reader = try LineReader(path: jsonl)
-            var failures = 0
-            while let line = reader.next() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                do {
-                    let record = try JSONLRecord.parse(line)
-                    try embed(idJSON: record.idJSON, text: record.text, pair: record.pair)
-                } catch let error as JSONLError {
-                    failures += 1
-                    printError("\(jsonl == "-" ? "standard input" : jsonl), line \(reader.lineNumber): the line \(error.reason); skipped")
-                }
+            try forEachJSONLRecord(in: jsonl) { record in
+                try embed(idJSON: record.idJSON, text: record.text, pair: record.pair)
             }
-            if failures > 0 { throw ExitCode(1) }
         } else {
             for (index, text) in texts.enumerated() { try embed(idJSON: String(index), text: text, pair: pair) }
         }

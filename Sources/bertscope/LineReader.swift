@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Reads a file or standard input line by line as raw bytes, so invalid UTF-8 can be reported per line
@@ -78,4 +79,22 @@ struct JSONLRecord {
 struct JSONLError: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
+}
+
+/// Runs `body` on every record of a JSON Lines input ("-" for standard input). A line that is not valid
+/// UTF-8 or not a record is reported on standard error with its number and skipped; the others are still
+/// processed, and the command then exits with status 1.
+func forEachJSONLRecord(in path: String, _ body: (JSONLRecord) throws -> Void) throws {
+    var reader = try LineReader(path: path)
+    var failures = 0
+    while let line = reader.next() {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        do {
+            try body(try JSONLRecord.parse(line))
+        } catch let error as JSONLError {
+            failures += 1
+            printError("\(path == "-" ? "standard input" : path), line \(reader.lineNumber): the line \(error.reason); skipped")
+        }
+    }
+    if failures > 0 { throw ExitCode(1) }
 }

@@ -53,20 +53,10 @@ struct TokenizeCommand: ParsableCommand {
         let tokenizer = try loadTokenizer(model: model, dialect: dialect)
         let limit = maxLength == 0 ? nil : maxLength
         if let jsonl {
-            var reader = try LineReader(path: jsonl)
-            var failures = 0
-            while let line = reader.next() {
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                do {
-                    let record = try JSONLRecord.parse(line)
-                    let encoding = tokenizer.encode(record.text, pair: record.pair, maxLength: limit)
-                    writeLine(json(idJSON: record.idJSON, encoding))
-                } catch let error as JSONLError {
-                    failures += 1
-                    printError("\(jsonl == "-" ? "standard input" : jsonl), line \(reader.lineNumber): the line \(error.reason); skipped")
-                }
+            try forEachJSONLRecord(in: jsonl) { record in
+                let encoding = tokenizer.encode(record.text, pair: record.pair, maxLength: limit)
+                writeLine(json(idJSON: record.idJSON, encoding))
             }
-            if failures > 0 { throw ExitCode(1) }
             return
         }
         for (index, text) in texts.enumerated() {

@@ -8,21 +8,9 @@ import Testing
 struct RobustnessTests {
     static let tokenizer = try! BertTokenizer(modelFolder: TestPaths.multilingualCased)
 
-    /// A deterministic generator (SplitMix64), so a failure can be reproduced from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Random scalars from every plane (unassigned and private use included), weighted towards the
     /// characters that matter to the tokenizer: ASCII, spaces, marks, CJK.
-    static func randomString(_ random: inout SplitMix) -> String {
+    static func randomString(_ random: inout SplitMix64) -> String {
         let length = Int(random.next() % 24)
         var scalars = String.UnicodeScalarView()
         for _ in 0..<length {
@@ -41,7 +29,7 @@ struct RobustnessTests {
 
     @Test("100,000 random strings: offsets in bounds and ordered, pieces equal their source text")
     func randomStrings() {
-        var random = SplitMix(state: 20261127)
+        var random = SplitMix64(seed: 20261127)
         let classifier = CharacterClassifier.huggingFace
         var failures = [String]()
         for _ in 0..<100_000 {
