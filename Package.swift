@@ -16,9 +16,12 @@ let package = Package(
         .target(name: "Tokenization"),
         .target(name: "Export", dependencies: ["Tokenization", "BertEngine", "Embeddings"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Kernels per instruction set, chosen at run time; the target keeps the baseline -march so the
+        // binary runs on any x86-64. -O3 also in debug builds, so debug test runs stay quick.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
             name: "BertEngine",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Foundation
 
 /// One sequence for the encoder: token ids and their segment (token type) ids.
@@ -24,19 +25,27 @@ public struct ModelOutput: Sendable {
     public var lastHiddenState: Matrix { hiddenStates[hiddenStates.count - 1] }
 }
 
-/// A BERT encoder ready to run: config, weights (memory-mapped when possible) and the forward pass.
+/// A BERT encoder ready to run: config, weights (packed for the kernels at load) and the forward pass.
 public final class BertModel: Sendable {
     public let config: BertConfig
     public let checkpoint: Checkpoint
     let weights: BertWeights
+    /// The kernels every pass uses: the fastest this CPU runs, unless a test chose others.
+    let kernels: KernelSet
+    private let workspaces = WorkspaceCache()
 
     public var hasPooler: Bool { weights.pooler != nil }
     public var hasMaskedLMHead: Bool { weights.maskedLM != nil }
 
-    public init(config: BertConfig, checkpoint: Checkpoint) throws {
+    public convenience init(config: BertConfig, checkpoint: Checkpoint) throws {
+        try self.init(config: config, checkpoint: checkpoint, kernels: .best)
+    }
+
+    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet) throws {
         self.config = config
         self.checkpoint = checkpoint
-        weights = try BertWeights(checkpoint, config: config)
+        self.kernels = kernels
+        weights = try BertWeights(checkpoint, config: config, kernels: kernels)
     }
 
     /// Loads `config.json` and `model.safetensors` from a model folder.
@@ -52,92 +61,88 @@ public final class BertModel: Sendable {
     // MARK: Forward pass
 
     /// Runs the encoder over a batch. Sequences may have different lengths: they are packed without
-    /// padding, so each one's vectors equal what it gets alone.
+    /// padding, so each one's vectors equal what it gets alone. `threads` workers split every matrix
+    /// product by output columns and the attention by (sequence, head).
     public func forward(_ batch: [ModelInput], attentions: Bool = false, threads: Int = 1) throws -> [ModelOutput] {
         try validate(batch)
+        let threads = max(1, threads)
         BLASThreads.set(threads)
         let hiddenSize = config.hiddenSize
         let lengths = batch.map(\.ids.count)
         let rows = lengths.reduce(0, +)
         let rowStarts = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
-        let longest = lengths.max() ?? 0
-
-        let hidden = Buffer(rows * hiddenSize)
-        let query = Buffer(rows * hiddenSize)
-        let key = Buffer(rows * hiddenSize)
-        let value = Buffer(rows * hiddenSize)
-        let context = Buffer(rows * hiddenSize)
-        let attended = Buffer(rows * hiddenSize)
-        let intermediate = Buffer(rows * config.intermediateSize)
-        let scores = Buffer(longest * longest)
-        defer { [hidden, query, key, value, context, attended, intermediate, scores].forEach { $0.free() } }
+        let workspace = workspaces.take(rows: rows, longest: lengths.max() ?? 0, threads: threads, config: config, kernels: kernels)
+        defer { workspaces.keep(workspace) }
+        let hidden = workspace.hidden
+        let queryKeyValue = workspace.queryKeyValue
+        let context = workspace.context
+        let attended = workspace.attended
+        let intermediate = workspace.intermediate
 
         var outputs = batch.map { _ in
             ModelOutput(hiddenStates: [], poolerOutput: nil, attentions: attentions ? [] : nil)
         }
         func record() {
             for (index, length) in lengths.enumerated() {
-                let start = hidden.pointer + rowStarts[index] * hiddenSize
+                let start = hidden + rowStarts[index] * hiddenSize
                 outputs[index].hiddenStates.append(
                     Matrix(rows: length, columns: hiddenSize, values: Array(UnsafeBufferPointer(start: start, count: length * hiddenSize))))
             }
         }
 
-        embed(batch, into: hidden.pointer)
+        embed(batch, into: hidden, workspace: workspace)
         record()
+        let headCount = config.headCount
         let headSize = config.headSize
         let scale = 1 / Float(headSize).squareRoot()
+        // One attention job per (sequence, head); with `attentions`, each keeps its probabilities.
+        let jobs = lengths.indices.flatMap { sequence in (0..<headCount).map { (sequence: sequence, head: $0) } }
+        let probabilityStarts = jobs.reduce(into: [0]) { $0.append($0.last! + lengths[$1.sequence] * lengths[$1.sequence]) }
+        let probabilities = attentions ? UnsafeMutablePointer<Float>.allocate(capacity: probabilityStarts.last!) : nil
+        defer { probabilities?.deallocate() }
+        let stride = 3 * hiddenSize
         for layer in weights.layers {
-            applyLinear(layer.query, input: hidden.pointer, rows: rows, output: query.pointer)
-            applyLinear(layer.key, input: hidden.pointer, rows: rows, output: key.pointer)
-            applyLinear(layer.value, input: hidden.pointer, rows: rows, output: value.pointer)
-            for (index, length) in lengths.enumerated() {
-                var heads = [Matrix]()
-                let offset = rowStarts[index] * hiddenSize
-                for head in 0..<config.headCount {
-                    let column = head * headSize
-                    // scores[T × T] = Q_h · K_hᵀ / √d, rows of Q and K strided by the hidden size
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(length), Int32(headSize), scale,
-                        query.pointer + offset + column, Int32(hiddenSize), key.pointer + offset + column, Int32(hiddenSize),
-                        0, scores.pointer, Int32(length))
-                    softmaxRows(scores.pointer, rows: length, size: length)
-                    if attentions {
-                        heads.append(Matrix(rows: length, columns: length,
-                                            values: Array(UnsafeBufferPointer(start: scores.pointer, count: length * length))))
-                    }
-                    // context_h[T × d] = scores · V_h
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(headSize), Int32(length), 1,
-                        scores.pointer, Int32(length), value.pointer + offset + column, Int32(hiddenSize),
-                        0, context.pointer + offset + column, Int32(hiddenSize))
-                }
-                if attentions { outputs[index].attentions!.append(heads) }
+            applyLinear(layer.queryKeyValue, input: hidden, rows: rows, output: queryKeyValue, workspace: workspace)
+            parallelFor(jobs.count, workers: threads) { job, worker in
+                let (sequence, head) = jobs[job]
+                let query = queryKeyValue + rowStarts[sequence] * stride + head * headSize
+                ck_attention_head(
+                    workspace.kernels.ops, lengths[sequence], headSize, query, query + hiddenSize, query + 2 * hiddenSize, stride,
+                    scale, probabilities.map { $0 + probabilityStarts[job] } ?? workspace.probabilityScratch(worker),
+                    context + rowStarts[sequence] * hiddenSize + head * headSize, hiddenSize, workspace.attentionScratch(worker))
             }
-            applyLinear(layer.attentionOutput, input: context.pointer, rows: rows, output: attended.pointer)
-            add(hidden.pointer, into: attended.pointer, count: rows * hiddenSize)
-            layerNorm(attended.pointer, rows: rows, size: hiddenSize, weights: layer.attentionNorm, epsilon: config.layerNormEpsilon)
-            applyLinear(layer.intermediate, input: attended.pointer, rows: rows, output: intermediate.pointer)
-            gelu(intermediate.pointer, count: rows * config.intermediateSize)
-            applyLinear(layer.output, input: intermediate.pointer, rows: rows, output: hidden.pointer)
-            add(attended.pointer, into: hidden.pointer, count: rows * hiddenSize)
-            layerNorm(hidden.pointer, rows: rows, size: hiddenSize, weights: layer.outputNorm, epsilon: config.layerNormEpsilon)
+            if let probabilities {
+                for (index, length) in lengths.enumerated() {
+                    outputs[index].attentions!.append((0..<headCount).map { head in
+                        let start = probabilities + probabilityStarts[index * headCount + head]
+                        return Matrix(rows: length, columns: length, values: Array(UnsafeBufferPointer(start: start, count: length * length)))
+                    })
+                }
+            }
+            applyLinear(layer.attentionOutput, input: context, rows: rows, output: attended, residual: hidden, workspace: workspace)
+            layerNorm(attended, rows: rows, size: hiddenSize, weights: layer.attentionNorm, epsilon: config.layerNormEpsilon,
+                      workspace: workspace)
+            applyLinear(layer.intermediate, input: attended, rows: rows, output: intermediate, gelu: true, workspace: workspace)
+            applyLinear(layer.output, input: intermediate, rows: rows, output: hidden, residual: attended, workspace: workspace)
+            layerNorm(hidden, rows: rows, size: hiddenSize, weights: layer.outputNorm, epsilon: config.layerNormEpsilon,
+                      workspace: workspace)
             record()
         }
         if let pooler = weights.pooler {
+            // tanh(W h[CLS] + b) for every sequence at once: gather the [CLS] rows, one product.
+            for (index, start) in rowStarts.dropLast().enumerated() {
+                (context + index * hiddenSize).update(from: hidden + start * hiddenSize, count: hiddenSize)
+            }
+            applyLinear(pooler, input: context, rows: batch.count, output: attended, workspace: workspace)
             for index in batch.indices {
-                var pooled = [Float](repeating: 0, count: hiddenSize)
-                pooled.withUnsafeMutableBufferPointer { output in
-                    applyLinear(pooler, input: hidden.pointer + rowStarts[index] * hiddenSize, rows: 1, output: output.baseAddress!)
-                }
-                outputs[index].poolerOutput = pooled.map { tanhf($0) }
+                outputs[index].poolerOutput = UnsafeBufferPointer(start: attended + index * hiddenSize, count: hiddenSize).map { tanhf($0) }
             }
         }
         return outputs
     }
 
     /// word + position + token type embeddings, then LayerNorm.
-    private func embed(_ batch: [ModelInput], into output: UnsafeMutablePointer<Float>) {
+    private func embed(_ batch: [ModelInput], into output: UnsafeMutablePointer<Float>, workspace: Workspace) {
         let hiddenSize = config.hiddenSize
         var row = 0
         for input in batch {
@@ -150,7 +155,8 @@ public final class BertModel: Sendable {
                 row += 1
             }
         }
-        layerNorm(output, rows: row, size: hiddenSize, weights: weights.embeddingNorm, epsilon: config.layerNormEpsilon)
+        layerNorm(output, rows: row, size: hiddenSize, weights: weights.embeddingNorm, epsilon: config.layerNormEpsilon,
+                  workspace: workspace)
     }
 
     private func validate(_ batch: [ModelInput]) throws {
@@ -182,36 +188,107 @@ public final class BertModel: Sendable {
         }
         let hiddenSize = config.hiddenSize
         let vocab = config.vocabSize
-        return positions.map { position in
-            var transformed = [Float](repeating: 0, count: hiddenSize)
-            var logits = [Float](head.bias)
-            let row = Array(lastHiddenState[position])
-            transformed.withUnsafeMutableBufferPointer { output in
-                row.withUnsafeBufferPointer { input in
-                    applyLinear(head.transform, input: input.baseAddress!, rows: 1, output: output.baseAddress!)
-                }
-                gelu(output.baseAddress!, count: hiddenSize)
-                layerNorm(output.baseAddress!, rows: 1, size: hiddenSize, weights: head.norm, epsilon: config.layerNormEpsilon)
-            }
-            logits.withUnsafeMutableBufferPointer { output in
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(vocab), Int32(hiddenSize), 1, head.decoder.baseAddress!,
-                            Int32(hiddenSize), transformed, 1, 1, output.baseAddress!, 1)
-                softmaxRows(output.baseAddress!, rows: 1, size: vocab)
-            }
-            let order = logits.indices.sorted { logits[$0] != logits[$1] ? logits[$0] > logits[$1] : $0 < $1 }
-            return order.prefix(topK).map { ($0, logits[$0]) }
+        guard !positions.isEmpty else { return [] }
+        let count = positions.count
+        let workspace = workspaces.take(rows: count, longest: 1, threads: 1, config: config, kernels: kernels)
+        defer { workspaces.keep(workspace) }
+        // transform = LayerNorm(GELU(W h + b)) for every position, then logits = decoder · transform + bias.
+        let rows = workspace.context
+        let transformed = workspace.attended
+        for (index, position) in positions.enumerated() {
+            lastHiddenState[position].withUnsafeBufferPointer { (rows + index * hiddenSize).update(from: $0.baseAddress!, count: hiddenSize) }
+        }
+        applyLinear(head.transform, input: rows, rows: count, output: transformed, gelu: true, workspace: workspace)
+        layerNorm(transformed, rows: count, size: hiddenSize, weights: head.norm, epsilon: config.layerNormEpsilon, workspace: workspace)
+        var logits = [Float](repeating: 0, count: count * vocab)
+        logits.withUnsafeMutableBufferPointer { output in
+            for index in 0..<count { (output.baseAddress! + index * vocab).update(from: head.bias.baseAddress!, count: vocab) }
+            // One pass over the decoder (vocab × hidden, the largest matrix) for all positions.
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(vocab), Int32(hiddenSize), 1,
+                        transformed, Int32(hiddenSize), head.decoder.baseAddress!, Int32(hiddenSize), 1, output.baseAddress!, Int32(vocab))
+            softmaxRows(output.baseAddress!, rows: count, size: vocab, kernels: kernels)
+        }
+        return (0..<count).map { index in
+            let row = logits[(index * vocab)..<((index + 1) * vocab)]
+            let order = row.indices.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }
+            return order.prefix(topK).map { ($0 - index * vocab, row[$0]) }
         }
     }
 }
 
-/// Scratch memory for one forward pass.
-final class Buffer {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ count: Int) { pointer = .allocate(capacity: max(count, 1)) }
-    func free() { pointer.deallocate() }
+/// Scratch memory for forward passes of up to `rows` tokens (sequences up to `longest`) on `threads`
+/// workers.
+final class Workspace: @unchecked Sendable {
+    let kernels: KernelSet
+    let rows: Int
+    let longest: Int
+    let threads: Int
+    /// [rows × hidden] each, except queryKeyValue [rows × 3 hidden] and intermediate [rows × intermediate].
+    let hidden, queryKeyValue, context, attended, intermediate: UnsafeMutablePointer<Float>
+    /// Shared by the workers of one matrix product (its packed A).
+    let gemmScratch: UnsafeMutablePointer<Float>
+    /// Per worker: scratch for an attention head, then one head's probabilities.
+    private let perWorker: UnsafeMutablePointer<Float>
+    private let workerFloats: Int
+    private let attentionFloats: Int
+    private let storage: UnsafeMutableRawPointer
+    let bytes: Int
+
+    init(rows: Int, longest: Int, threads: Int, config: BertConfig, kernels: KernelSet) {
+        self.rows = rows
+        self.longest = longest
+        self.threads = threads
+        self.kernels = kernels
+        let hiddenSize = config.hiddenSize
+        func rounded(_ floats: Int) -> Int { (floats + 15) / 16 * 16 }  // 64-byte aligned parts
+        attentionFloats = rounded(ck_attention_scratch_floats(longest, config.headSize))
+        workerFloats = attentionFloats + rounded(longest * longest)
+        let sizes = [rows * hiddenSize, rows * 3 * hiddenSize, rows * hiddenSize, rows * hiddenSize, rows * config.intermediateSize,
+                     ck_gemm_scratch_floats(max(hiddenSize, config.intermediateSize)), threads * workerFloats].map(rounded)
+        bytes = sizes.reduce(0, +) * MemoryLayout<Float>.size
+        storage = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        var parts = [UnsafeMutablePointer<Float>]()
+        var offset = 0
+        for size in sizes {
+            parts.append((storage + offset * MemoryLayout<Float>.size).bindMemory(to: Float.self, capacity: size))
+            offset += size
+        }
+        (hidden, queryKeyValue, context, attended, intermediate) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+        (gemmScratch, perWorker) = (parts[5], parts[6])
+    }
+
+    deinit { storage.deallocate() }
+
+    func attentionScratch(_ worker: Int) -> UnsafeMutablePointer<Float> { perWorker + worker * workerFloats }
+    func probabilityScratch(_ worker: Int) -> UnsafeMutablePointer<Float> { perWorker + worker * workerFloats + attentionFloats }
+
+    func fits(rows: Int, longest: Int, threads: Int, kernels: KernelSet) -> Bool {
+        rows <= self.rows && longest <= self.longest && threads == self.threads && kernels.ops == self.kernels.ops
+    }
 }
 
-/// target += source, elementwise.
-func add(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-    for index in 0..<count { target[index] += source[index] }
+/// Keeps the last workspace between passes so a steady stream of passes allocates no scratch.
+final class WorkspaceCache: @unchecked Sendable {
+    private var kept: Workspace?
+    private let lock = NSLock()
+    /// Larger workspaces are freed after their pass rather than held.
+    private static let keepLimit = 64 << 20
+
+    /// A workspace at least this large: the kept one when it fits (concurrent passes get their own).
+    func take(rows: Int, longest: Int, threads: Int, config: BertConfig, kernels: KernelSet) -> Workspace {
+        lock.lock()
+        defer { lock.unlock() }
+        if let workspace = kept, workspace.fits(rows: rows, longest: longest, threads: threads, kernels: kernels) {
+            kept = nil
+            return workspace
+        }
+        return Workspace(rows: rows, longest: longest, threads: threads, config: config, kernels: kernels)
+    }
+
+    func keep(_ workspace: Workspace) {
+        guard workspace.bytes <= Self.keepLimit else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if kept == nil || kept!.bytes < workspace.bytes { kept = workspace }
+    }
 }

@@ -1,71 +1,161 @@
 import CBLAS
+import CKernels
 import Foundation
 
-// Kernels over raw row-major buffers. Shapes are in each signature's comment; callers guarantee them.
+// The Swift face of the C kernels (Sources/CKernels): which instruction set runs them, how work is
+// split over threads, and the operations the forward pass is written in. Buffers are raw row-major
+// floats; shapes are in each signature's comment and callers guarantee them.
 
-/// output[rows × layer.outputs] = input[rows × layer.inputs] · Wᵀ + b
-func applyLinear(_ layer: Linear, input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
-    for row in 0..<rows {
-        (output + row * layer.outputs).update(from: layer.bias.baseAddress!, count: layer.outputs)
+/// One instruction set's kernels, chosen for this CPU at run time.
+struct KernelSet: @unchecked Sendable {
+    let ops: OpaquePointer
+
+    /// The fastest set this CPU runs, unless `BERTSCOPE_KERNELS=baseline` asks for the portable one.
+    static let best: KernelSet = {
+        if ProcessInfo.processInfo.environment["BERTSCOPE_KERNELS"] == "baseline" { return baseline }
+        return KernelSet(ops: ck_ops_best())
+    }()
+
+    static let baseline = KernelSet(ops: ck_ops_for(CK_ISA_BASELINE))
+
+    /// Every set this CPU can run, baseline first (for tests).
+    static var available: [KernelSet] {
+        [CK_ISA_BASELINE, CK_ISA_AVX2].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
     }
-    cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(layer.outputs), Int32(layer.inputs),
-        1, input, Int32(layer.inputs), layer.weight.baseAddress!, Int32(layer.inputs), 1, output, Int32(layer.outputs))
+
+    var name: String { String(cString: ck_ops_name(ops)) }
+}
+
+/// Runs `body(item, worker)` for every item in 0..<items on up to `workers` threads, which take items in
+/// turn (`ck_parallel_for`: a pool whose threads stay awake between the pass's ~60 parallel steps, and
+/// where a thread on a busy core takes fewer items). Items write disjoint parts of shared buffers.
+func parallelFor(_ items: Int, workers: Int, _ body: (_ item: Int, _ worker: Int) -> Void) {
+    guard workers > 1, items > 1 else {
+        for item in 0..<items { body(item, 0) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        var work = body
+        withUnsafeMutablePointer(to: &work) { pointer in
+            ck_parallel_for(items, workers, { context, item, worker in
+                context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(item, worker)
+            }, pointer)
+        }
+    }
+}
+
+// MARK: Weight storage
+
+/// How a weight matrix's numbers are stored: the one choice a quantised format plugs into. Each case
+/// has its own packing and matrix-product kernel behind `WeightMatrix`; only f32 exists today.
+enum WeightStorage {
+    /// f32, packed into 16-column panels (`ck_pack_rows`), in memory the model's `WeightArena` owns.
+    case f32Panels(UnsafeMutablePointer<Float>)
+}
+
+/// A weight matrix W [outputs, inputs] (PyTorch's Linear layout) ready for `y = x Wᵀ`.
+struct WeightMatrix: @unchecked Sendable {
+    let outputs: Int
+    let inputs: Int
+    let storage: WeightStorage
+
+    /// Room for the matrix in `arena`; `pack(rows:kernels:)` fills it.
+    init(outputs: Int, inputs: Int, arena: WeightArena) {
+        self.outputs = outputs
+        self.inputs = inputs
+        storage = .f32Panels(arena.allocate(ck_packed_floats(outputs, inputs)))
+    }
+
+    /// Stores the matrix whose row r (`inputs` floats) starts at rows[r]. Different matrices can be
+    /// packed at the same time.
+    func pack(rows: [UnsafePointer<Float>], kernels: KernelSet) {
+        precondition(rows.count == outputs, "\(outputs) rows expected")
+        switch storage {
+        case .f32Panels(let packed):
+            rows.map { Optional($0) }.withUnsafeBufferPointer { ck_pack_rows(kernels.ops, $0.baseAddress, outputs, inputs, packed) }
+        }
+    }
+
+    /// output[rows × outputs] (row stride ldo) = epilogue(input[rows × inputs] (row stride ldi) · Wᵀ),
+    /// on up to `workers` threads sharing `scratch` (ck_gemm_scratch_floats(inputs) floats).
+    func multiply(_ kernels: KernelSet, workers: Int, input: UnsafePointer<Float>, ldi: Int, rows: Int,
+                  epilogue: inout ck_epilogue, output: UnsafeMutablePointer<Float>, ldo: Int, scratch: UnsafeMutablePointer<Float>) {
+        switch storage {
+        case .f32Panels(let packed):
+            ck_gemm_parallel(kernels.ops, workers, rows, outputs, inputs, input, ldi, packed, &epilogue, output, ldo, scratch)
+        }
+    }
+}
+
+/// Memory for packed weights: one region, freed with the model. On Linux the region asks for
+/// transparent huge pages, which cut TLB misses when the forward pass streams all weights.
+final class WeightArena: @unchecked Sendable {
+    private let base: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var used = 0
+    private let lock = NSLock()
+    /// Huge-page alignment for large arenas (the size of an x86-64 and arm64 Linux huge page).
+    private static let hugePage = 2 << 20
+
+    /// An arena for allocations of these many floats each.
+    init(allocations: [Int]) {
+        capacity = max(allocations.reduce(0) { $0 + Self.rounded($1) }, 1)
+        let large = capacity >= Self.hugePage
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: large ? Self.hugePage : 64)
+        #if os(Linux)
+        if large { madvise(base, capacity, MADV_HUGEPAGE) }
+        #endif
+    }
+
+    deinit { base.deallocate() }
+
+    /// `count` floats, 64-byte aligned.
+    func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        precondition(used + Self.rounded(count) <= capacity, "weight arena overflow")
+        let pointer = (base + used).bindMemory(to: Float.self, capacity: count)
+        used += Self.rounded(count)
+        return pointer
+    }
+
+    private static func rounded(_ floats: Int) -> Int { (floats * MemoryLayout<Float>.size + 63) / 64 * 64 }
+}
+
+// MARK: Operations
+
+/// output[rows × layer.outputs] = act(input[rows × layer.inputs] · Wᵀ + b) + residual (of the output's
+/// shape), on the workspace's threads.
+func applyLinear(_ layer: Linear, input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+                 gelu: Bool = false, residual: UnsafePointer<Float>? = nil, workspace: Workspace) {
+    var epilogue = ck_epilogue(bias: layer.bias.baseAddress, gelu: gelu ? 1 : 0, residual: residual, residual_ld: layer.outputs)
+    layer.weight.multiply(workspace.kernels, workers: workspace.threads, input: input, ldi: layer.inputs, rows: rows,
+                          epilogue: &epilogue, output: output, ldo: layer.outputs, scratch: workspace.gemmScratch)
 }
 
 /// In place over `rows` rows of `size`: (x - mean) / sqrt(var + eps) * scale + shift.
-func layerNorm(_ data: UnsafeMutablePointer<Float>, rows: Int, size: Int, weights: LayerNormWeights, epsilon: Float) {
-    let scale = weights.scale.baseAddress!
-    let shift = weights.shift.baseAddress!
-    for row in 0..<rows {
-        let x = data + row * size
-        var sum: Float = 0
-        for index in 0..<size { sum += x[index] }
-        let mean = sum / Float(size)
-        var squares: Float = 0
-        for index in 0..<size {
-            let centred = x[index] - mean
-            squares += centred * centred
-        }
-        let inverse = 1 / (squares / Float(size) + epsilon).squareRoot()
-        for index in 0..<size { x[index] = (x[index] - mean) * inverse * scale[index] + shift[index] }
-    }
-}
-
-/// In place: BERT's exact GELU, x · Φ(x) = 0.5 x (1 + erf(x / √2)).
-func gelu(_ data: UnsafeMutablePointer<Float>, count: Int) {
-    for index in 0..<count {
-        let x = data[index]
-        data[index] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
+func layerNorm(_ data: UnsafeMutablePointer<Float>, rows: Int, size: Int, weights: LayerNormWeights, epsilon: Float,
+               workspace: Workspace) {
+    // Blocks of 32 rows: fewer rows than that take less time than handing them to another thread.
+    let block = 32
+    parallelFor((rows + block - 1) / block, workers: workspace.threads) { item, _ in
+        let first = item * block
+        ck_layer_norm(workspace.kernels.ops, data + first * size, min(block, rows - first), size, size,
+                      weights.scale.baseAddress, weights.shift.baseAddress, epsilon)
     }
 }
 
 /// In place, each of `rows` rows of `size`: softmax.
-func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, size: Int) {
-    for row in 0..<rows {
-        let x = data + row * size
-        var maximum = -Float.infinity
-        for index in 0..<size { maximum = max(maximum, x[index]) }
-        var sum: Float = 0
-        for index in 0..<size {
-            let e = expf(x[index] - maximum)
-            x[index] = e
-            sum += e
-        }
-        let inverse = 1 / sum
-        for index in 0..<size { x[index] *= inverse }
-    }
+func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, size: Int, kernels: KernelSet) {
+    ck_softmax(kernels.ops, data, rows, size, size)
 }
 
-/// The BLAS threads used by matrix products.
+/// The BLAS threads used by the masked-LM decoder's matrix-vector product.
 enum BLASThreads {
     static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
-    static var current: Int { Int(openblas_get_num_threads()) }
-    /// The kernel family the BLAS chose for this CPU.
-    static var coreName: String { String(cString: openblas_get_corename()) }
 }
 
 extension BertModel {
     /// Which kernels run the matrix products on this CPU, for benchmarks and `model info`.
-    public static var kernelDescription: String { "OpenBLAS (\(BLASThreads.coreName))" }
+    public static var kernelDescription: String { "bertscope \(KernelSet.best.name)" }
 }

@@ -1,0 +1,294 @@
+// Shared drivers: weight packing, the blocked matrix product around the per-ISA microkernel,
+// attention for one head, and the row loops.
+#include "internal.h"
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+
+// Rows of A per block: a block's packed tiles for one depth block (at most 192 × 256 floats, with the
+// tiles' padding to 8 floats per column 256 KB) stay in L2 while weight panels stream past them.
+#define GEMM_BLOCK_ROWS 192
+/// Most tiles in a block (every variant's tiles have at least 4 rows).
+#define GEMM_BLOCK_TILES (GEMM_BLOCK_ROWS / 4)
+/// Panels per chunk of work that workers take in turn, at most.
+#define GEMM_CHUNK_PANELS 8
+
+static long min_long(long a, long b) { return a < b ? a : b; }
+
+long ck_panel_count(long n) { return (n + CK_PANEL_WIDTH - 1) / CK_PANEL_WIDTH; }
+
+size_t ck_packed_floats(long n, long k) { return (size_t)ck_panel_count(n) * CK_PANEL_WIDTH * (size_t)k; }
+
+/// Where row i of panel p's slice starts: depth blocks outermost, then panels, then the block's rows.
+static size_t packed_offset(long panels, long k, long panel, long i) {
+    long block = i / CK_DEPTH_BLOCK;
+    long depth = min_long(CK_DEPTH_BLOCK, k - block * CK_DEPTH_BLOCK);
+    return ((size_t)block * CK_DEPTH_BLOCK * panels + (size_t)panel * depth + (size_t)(i % CK_DEPTH_BLOCK)) * CK_PANEL_WIDTH;
+}
+
+void ck_pack_rows(const ck_ops *ops, const float *const *rows, long n, long k, float *dst) {
+    long panels = ck_panel_count(n);
+    for (long panel = 0; panel < panels; panel++) {
+        long first = panel * CK_PANEL_WIDTH;
+        long columns = min_long(CK_PANEL_WIDTH, n - first);
+        for (long block = 0; block < k; block += CK_DEPTH_BLOCK) {
+            const float *slice[CK_PANEL_WIDTH];
+            for (long j = 0; j < columns; j++) slice[j] = rows[first + j] + block;
+            ops->pack_panel(slice, columns, min_long(CK_DEPTH_BLOCK, k - block), dst + packed_offset(panels, k, panel, block));
+        }
+    }
+}
+
+void ck_pack_nk(const ck_ops *ops, const float *src, long ld, long n, long k, float *dst) {
+    long panels = ck_panel_count(n);
+    for (long panel = 0; panel < panels; panel++) {
+        long first = panel * CK_PANEL_WIDTH;
+        long columns = min_long(CK_PANEL_WIDTH, n - first);
+        for (long block = 0; block < k; block += CK_DEPTH_BLOCK) {
+            const float *slice[CK_PANEL_WIDTH];
+            for (long j = 0; j < columns; j++) slice[j] = src + (size_t)(first + j) * ld + block;
+            ops->pack_panel(slice, columns, min_long(CK_DEPTH_BLOCK, k - block), dst + packed_offset(panels, k, panel, block));
+        }
+    }
+}
+
+void ck_pack_kn(const float *src, long ld, long k, long n, float *dst) {
+    long panels = ck_panel_count(n);
+    for (long block = 0; block < k; block += CK_DEPTH_BLOCK) {
+        long depth = min_long(CK_DEPTH_BLOCK, k - block);
+        for (long panel = 0; panel < panels; panel++) {
+            long first = panel * CK_PANEL_WIDTH;
+            long columns = min_long(CK_PANEL_WIDTH, n - first);
+            float *line = dst + packed_offset(panels, k, panel, block);
+            const float *row = src + (size_t)block * ld + first;
+            for (long i = 0; i < depth; i++, line += CK_PANEL_WIDTH, row += ld) {
+                memcpy(line, row, (size_t)columns * sizeof(float));
+                for (long j = columns; j < CK_PANEL_WIDTH; j++) line[j] = 0;
+            }
+        }
+    }
+}
+
+/// Rows of A are split into ceil(rows / tile_rows) tiles of nearly equal size (8 rows as 4 + 4, not
+/// 6 + 2: a tile of few rows is bound by FMA latency, not throughput).
+static long tile_count(long rows, int tile_rows) { return (rows + tile_rows - 1) / tile_rows; }
+static long tile_start(long rows, long tiles, long tile) { return rows * tile / tiles; }
+
+static int epilogue_is_identity(const ck_epilogue *e) {
+    return e == NULL || (e->bias == NULL && !e->gelu && e->residual == NULL);
+}
+
+static void apply_epilogue(const ck_ops *ops, const ck_epilogue *e, float *c, long ldc, long row, long rows,
+                           long column, long columns) {
+    if (epilogue_is_identity(e)) return;
+    ops->epilogue(c + row * ldc + column, ldc, rows, columns, e->bias ? e->bias + column : NULL, e->gelu,
+                  e->residual ? e->residual + row * e->residual_ld + column : NULL, e->residual_ld);
+}
+
+size_t ck_gemm_scratch_floats(long k) { return (size_t)GEMM_BLOCK_TILES * CK_MAX_TILE_ROWS * (size_t)(k > 0 ? k : 1); }
+
+/// One matrix product shared by `workers` threads. For each block of rows, the workers take A's tiles
+/// in turn and pack them (all depth blocks, into the shared scratch), wait until all are packed, then
+/// take chunks of panels in turn until none is left. A chunk runs every depth block of its panels, so no
+/// two workers write the same C; a worker that starts late or runs on a slower core simply takes fewer
+/// tiles and chunks, and nobody waits for a worker that has not arrived yet.
+typedef struct {
+    const ck_ops *ops;
+    long m, n, k, lda, ldc, panel_begin, panel_end, chunk_panels, workers;
+    const float *a, *packed_b;
+    const ck_epilogue *epilogue;
+    float *c, *packed_a;
+    _Atomic long next_tile, packed_tiles, next_chunk;  // of the current block of rows
+    _Atomic long arrived, generation;                   // the barrier between blocks of rows
+} gemm_job;
+
+static void wait_while_equal(_Atomic long *value, long unwanted) {
+    for (long spins = 0; atomic_load_explicit(value, memory_order_acquire) == unwanted; spins++) {
+        if (spins < CK_SPIN_LIMIT) {
+            CK_CPU_RELAX();
+        } else {
+            sched_yield();  // the thread we wait for may have been descheduled
+        }
+    }
+}
+
+/// Waits for all workers; the last to arrive resets the per-block counters for the next block.
+static void next_block_barrier(gemm_job *job) {
+    long generation = atomic_load_explicit(&job->generation, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&job->arrived, 1, memory_order_acq_rel) == job->workers - 1) {
+        atomic_store_explicit(&job->next_tile, 0, memory_order_relaxed);
+        atomic_store_explicit(&job->packed_tiles, 0, memory_order_relaxed);
+        atomic_store_explicit(&job->next_chunk, 0, memory_order_relaxed);
+        atomic_store_explicit(&job->arrived, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&job->generation, 1, memory_order_release);
+        return;
+    }
+    wait_while_equal(&job->generation, generation);
+}
+
+/// Where tile t of the block's depth block starting at depth0 is packed: depth blocks outermost.
+static float *packed_tile(float *packed_a, long tiles, long depth0, long depth, long tile) {
+    return packed_a + ((size_t)depth0 * tiles + (size_t)tile * depth) * CK_MAX_TILE_ROWS;
+}
+
+/// C for rows [row0, row0 + rows) and panels [first_panel, end_panel), over all of k.
+static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, long first_panel, long end_panel) {
+    const ck_ops *ops = job->ops;
+    const long k = job->k, n = job->n, ldc = job->ldc, panels = ck_panel_count(n);
+    for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
+        long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
+        int accumulate = depth0 > 0;
+        int last = depth0 + depth >= k;
+        long next_depth = last ? 0 : min_long(CK_DEPTH_BLOCK, k - depth0 - depth);
+        const float *block = job->packed_b + (size_t)depth0 * panels * CK_PANEL_WIDTH;
+        for (long panel = first_panel; panel < end_panel; panel++) {
+            const float *b = block + (size_t)panel * depth * CK_PANEL_WIDTH;
+            // The slice read next: the next panel, or the chunk's first panel in the next depth block. Each
+            // tile prefetches its share of it, so the fetch overlaps with all of this panel's work.
+            const float *next = NULL;
+            long next_lines = 0;
+            if (panel + 1 < end_panel) {
+                next = b + (size_t)depth * CK_PANEL_WIDTH;
+                next_lines = depth;
+            } else if (!last) {
+                next = job->packed_b + ((size_t)(depth0 + depth) * panels + (size_t)first_panel * next_depth) * CK_PANEL_WIDTH;
+                next_lines = next_depth;
+            }
+            long column = panel * CK_PANEL_WIDTH;
+            long width = min_long(CK_PANEL_WIDTH, n - column);
+            for (long t = 0; t < tiles; t++) {
+                long first = tile_start(rows, tiles, t);
+                int count = (int)(tile_start(rows, tiles, t + 1) - first);
+                long prefetch_first = next_lines * t / tiles;
+                long prefetch_lines = next_lines * (t + 1) / tiles - prefetch_first;
+                const float *prefetch = next ? next + prefetch_first * CK_PANEL_WIDTH : NULL;
+                const float *tile_a = packed_tile(job->packed_a, tiles, depth0, depth, t);
+                float *out = job->c + (row0 + first) * ldc + column;
+                if (width == CK_PANEL_WIDTH) {
+                    ops->microkernel(count, depth, tile_a, b, out, ldc, accumulate, prefetch, prefetch_lines);
+                } else {
+                    // The last, partial panel: compute 16 columns into a tile, keep `width`.
+                    float tile[CK_MAX_TILE_ROWS * CK_PANEL_WIDTH];
+                    for (int r = 0; r < count; r++) {
+                        for (long j = 0; j < CK_PANEL_WIDTH; j++) tile[r * CK_PANEL_WIDTH + j] = j < width ? out[r * ldc + j] : 0;
+                    }
+                    ops->microkernel(count, depth, tile_a, b, tile, CK_PANEL_WIDTH, accumulate, prefetch, prefetch_lines);
+                    for (int r = 0; r < count; r++) memcpy(out + r * ldc, tile + r * CK_PANEL_WIDTH, (size_t)width * sizeof(float));
+                }
+            }
+            if (last) apply_epilogue(ops, job->epilogue, job->c, ldc, row0, rows, column, width);
+        }
+    }
+}
+
+static void gemm_work(void *context, long worker) {
+    (void)worker;
+    gemm_job *job = context;
+    const ck_ops *ops = job->ops;
+    const long m = job->m, k = job->k;
+    for (long row0 = 0; row0 < m; row0 += GEMM_BLOCK_ROWS) {
+        long rows = min_long(GEMM_BLOCK_ROWS, m - row0);
+        long tiles = tile_count(rows, ops->tile_rows);
+        for (long t; (t = atomic_fetch_add_explicit(&job->next_tile, 1, memory_order_relaxed)) < tiles;) {
+            long first = tile_start(rows, tiles, t);
+            int count = (int)(tile_start(rows, tiles, t + 1) - first);
+            for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
+                long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
+                ops->pack_a(job->a + (row0 + first) * job->lda + depth0, job->lda, count, depth,
+                            packed_tile(job->packed_a, tiles, depth0, depth, t));
+            }
+            atomic_fetch_add_explicit(&job->packed_tiles, 1, memory_order_release);
+        }
+        for (long packed; (packed = atomic_load_explicit(&job->packed_tiles, memory_order_acquire)) < tiles;) {
+            wait_while_equal(&job->packed_tiles, packed);
+        }
+        for (;;) {
+            long first_panel = job->panel_begin + atomic_fetch_add_explicit(&job->next_chunk, 1, memory_order_relaxed) * job->chunk_panels;
+            if (first_panel >= job->panel_end) break;
+            gemm_chunk(job, row0, rows, tiles, first_panel, min_long(first_panel + job->chunk_panels, job->panel_end));
+        }
+        if (row0 + rows < m) next_block_barrier(job);  // the next block's packing overwrites this one's
+    }
+}
+
+/// C = epilogue(A · B) for rows 0..<m and panels [panel_begin, panel_end), zero-depth products included.
+static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
+                     const float *packed_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
+                     long ldc, float *scratch) {
+    panel_end = min_long(panel_end, ck_panel_count(n));
+    if (m <= 0 || panel_begin >= panel_end) return;
+    if (k <= 0) {
+        long first_column = panel_begin * CK_PANEL_WIDTH;
+        long columns = min_long(panel_end * CK_PANEL_WIDTH, n) - first_column;
+        for (long r = 0; r < m; r++) memset(c + r * ldc + first_column, 0, (size_t)columns * sizeof(float));
+        apply_epilogue(ops, epilogue, c, ldc, 0, m, first_column, columns);
+        return;
+    }
+    long panels = panel_end - panel_begin;
+    // About four chunks per worker, so the last ones even out the workers' speeds.
+    long chunk = workers == 1 ? panels : min_long(GEMM_CHUNK_PANELS, (panels + 4 * workers - 1) / (4 * workers));
+    gemm_job job = {
+        .ops = ops, .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .panel_begin = panel_begin, .panel_end = panel_end,
+        .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .packed_b = packed_b, .epilogue = epilogue,
+        .c = c, .packed_a = scratch,
+    };
+    atomic_init(&job.next_tile, 0);
+    atomic_init(&job.packed_tiles, 0);
+    atomic_init(&job.next_chunk, 0);
+    atomic_init(&job.arrived, 0);
+    atomic_init(&job.generation, 0);
+    if (workers == 1) {
+        gemm_work(&job, 0);
+    } else {
+        ck_parallel(workers, gemm_work, &job);
+    }
+}
+
+void ck_gemm(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const float *packed_b,
+             long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
+    gemm_run(ops, 1, m, n, k, a, lda, packed_b, panel_begin, panel_end, epilogue, c, ldc, scratch);
+}
+
+void ck_gemm_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
+                      const float *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
+    // Few panels per worker would leave workers idle and pay for waking them.
+    long useful = ck_panel_count(n) / 4;
+    workers = min_long(workers, useful > 1 ? useful : 1);
+    gemm_run(ops, workers > 1 ? workers : 1, m, n, k, a, lda, packed_b, 0, ck_panel_count(n), epilogue, c, ldc, scratch);
+}
+
+size_t ck_attention_scratch_floats(long t, long d) {
+    return ck_gemm_scratch_floats(t > d ? t : d) + ck_packed_floats(t, d) + ck_packed_floats(d, t);
+}
+
+/// Query rows per block of one head's attention: the block's scores (at most 64 × 512 floats, 128 KB)
+/// stay in L2 from the product through the softmax to the product with V.
+#define ATTENTION_BLOCK_ROWS 64
+
+void ck_attention_head(const ck_ops *ops, long t, long d, const float *q, const float *k, const float *v, long ld,
+                       float scale, float *probs, float *context, long ldc, float *scratch) {
+    float *gemm_scratch = scratch;
+    float *keys = gemm_scratch + ck_gemm_scratch_floats(t > d ? t : d);
+    float *values = keys + ck_packed_floats(t, d);
+    ck_pack_nk(ops, k, ld, t, d, keys);
+    ck_pack_kn(v, ld, t, d, values);
+    for (long row = 0; row < t; row += ATTENTION_BLOCK_ROWS) {
+        long rows = min_long(ATTENTION_BLOCK_ROWS, t - row);
+        float *block = probs + row * t;
+        ck_gemm(ops, rows, t, d, q + row * ld, ld, keys, 0, ck_panel_count(t), NULL, block, t, gemm_scratch);
+        for (long r = 0; r < rows; r++) ops->softmax_row(block + r * t, t, scale);
+        ck_gemm(ops, rows, d, t, block, t, values, 0, ck_panel_count(d), NULL, context + row * ldc, ldc, gemm_scratch);
+    }
+}
+
+void ck_layer_norm(const ck_ops *ops, float *x, long rows, long n, long ld, const float *scale, const float *shift,
+                   float epsilon) {
+    for (long r = 0; r < rows; r++) ops->layer_norm_row(x + r * ld, n, scale, shift, epsilon);
+}
+
+void ck_softmax(const ck_ops *ops, float *x, long rows, long n, long ld) {
+    for (long r = 0; r < rows; r++) ops->softmax_row(x + r * ld, n, 1);
+}
+
+void ck_gelu(const ck_ops *ops, float *x, long count) { ops->gelu(x, count); }

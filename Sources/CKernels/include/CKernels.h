@@ -1,0 +1,121 @@
+// CKernels: the encoder's numeric kernels over raw row-major float buffers.
+//
+// Every kernel exists once per instruction set (a portable baseline, and AVX2+FMA on x86-64); a
+// `ck_ops` table holds one set, chosen at run time for the CPU (`ck_ops_best`), so a binary built for
+// baseline x86-64 runs anywhere and uses the fast variant where it exists. Tests ask for each table by
+// name (`ck_ops_for`) to compare the variants with each other and with a reference.
+//
+// Weight matrices are packed once into 16-column panels (`ck_pack_nk`): panel p holds columns
+// 16p..16p+15 of B as rows of 16 consecutive floats, zero-padded past n. Rows are grouped in blocks of
+// CK_DEPTH_BLOCK, block-major: block 0 of every panel, then block 1 of every panel, ..., so a pass over
+// one block's panels is one sequential stream. Every variant reads that one layout (AVX2 as two
+// 8-float vectors, AVX-512 would read one 16-float vector).
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction sets with their own kernels.
+typedef enum {
+    CK_ISA_BASELINE = 0,  ///< portable C, compiled for the target's baseline (SSE2 on x86-64, NEON on arm64)
+    CK_ISA_AVX2 = 1,      ///< x86-64 with AVX2 and FMA3 (Haswell, Zen and later)
+} ck_isa;
+
+/// One instruction set's kernels. Opaque; obtained from `ck_ops_best` or `ck_ops_for`.
+typedef struct ck_ops ck_ops;
+
+/// The fastest kernels this CPU runs (detected once).
+const ck_ops *ck_ops_best(void);
+/// The kernels for `isa`, or NULL when this CPU (or this build's architecture) cannot run them.
+const ck_ops *ck_ops_for(ck_isa isa);
+/// The name of `ops`' instruction set, for messages ("AVX2+FMA", "baseline").
+const char *ck_ops_name(const ck_ops *ops);
+
+// MARK: Packing
+
+/// Columns per packed panel.
+#define CK_PANEL_WIDTH 16
+/// Rows of B per depth block of the packed layout (the k-blocking of the matrix product).
+#define CK_DEPTH_BLOCK 256
+
+/// Panels needed for n columns: ceil(n / 16).
+long ck_panel_count(long n);
+/// Floats a packed n × k matrix occupies: ck_panel_count(n) * 16 * k.
+size_t ck_packed_floats(long n, long k);
+/// dst[packed] = src[n][k] (row stride ld), e.g. a PyTorch Linear weight [outputs, inputs]: B = srcᵀ.
+/// The result is the same whichever `ops` transposes it.
+void ck_pack_nk(const ck_ops *ops, const float *src, long ld, long n, long k, float *dst);
+/// The same from n rows anywhere in memory (rows[j]: k floats), e.g. the query, key and value weights
+/// of a layer as one [3 hidden, hidden] matrix without copying them together first.
+void ck_pack_rows(const ck_ops *ops, const float *const *rows, long n, long k, float *dst);
+/// dst[packed] = src[k][n] (row stride ld): B = src as it is.
+void ck_pack_kn(const float *src, long ld, long k, long n, float *dst);
+
+// MARK: Matrix product
+
+/// What happens to each product value before it is stored: c = act(A·B + bias) + residual.
+typedef struct {
+    const float *bias;      ///< [n], or NULL
+    int gelu;               ///< nonzero: apply BERT's exact GELU, x Φ(x), after the bias
+    const float *residual;  ///< [m][residual_ld] added last, or NULL
+    long residual_ld;
+} ck_epilogue;
+
+/// Floats of scratch a matrix product with inner dimension k needs (for packing A).
+size_t ck_gemm_scratch_floats(long k);
+
+/// c[m × n] (row stride ldc) = epilogue(A[m × k] (row stride lda) · B), B packed with ck_pack_*,
+/// on the calling thread, computing only panels [panel_begin, panel_end) (columns
+/// 16·panel_begin ..< min(16·panel_end, n)). scratch: ck_gemm_scratch_floats(k) floats, 64-byte aligned.
+void ck_gemm(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const float *packed_b,
+             long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
+
+/// The same product over all columns, shared by up to `workers` threads (ck_parallel): A is packed once
+/// into `scratch` (ck_gemm_scratch_floats(k) floats, shared), then workers take chunks of panels as they
+/// become free, so a slower core does less. Not callable from inside a ck_parallel task.
+void ck_gemm_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
+                      const float *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
+
+// MARK: Attention
+
+/// Floats of scratch `ck_attention_head` needs for sequences of t tokens and heads of d values.
+size_t ck_attention_scratch_floats(long t, long d);
+
+/// One attention head of one sequence: probs[t × t] = softmax(scale · Q Kᵀ) row by row, then
+/// context[t × d] (row stride ldc) = probs · V, in blocks of query rows (scale > 0). q, k, v: t rows of
+/// d values, row stride ld (column slices of a fused QKV product). scratch:
+/// ck_attention_scratch_floats(t, d) floats, 64-byte aligned.
+void ck_attention_head(const ck_ops *ops, long t, long d, const float *q, const float *k, const float *v, long ld,
+                       float scale, float *probs, float *context, long ldc, float *scratch);
+
+// MARK: Row-wise and elementwise
+
+/// In place over rows × n (row stride ld): (x - mean) / sqrt(var + epsilon) * scale + shift.
+void ck_layer_norm(const ck_ops *ops, float *x, long rows, long n, long ld, const float *scale, const float *shift,
+                   float epsilon);
+/// In place over rows × n (row stride ld): softmax of each row.
+void ck_softmax(const ck_ops *ops, float *x, long rows, long n, long ld);
+/// In place: x Φ(x) = 0.5 x (1 + erf(x / √2)).
+void ck_gelu(const ck_ops *ops, float *x, long count);
+
+// MARK: Threads
+
+/// A piece of work on one item, run by `worker` (0..<workers, for per-worker scratch).
+typedef void (*ck_item_task)(void *context, long item, long worker);
+
+/// Runs task(context, item, worker) for every item in 0..<items on up to `workers` threads, which take
+/// items in turn until none is left (a thread on a busy core takes fewer). The calling thread is worker
+/// 0; the others come from a pool started on first use, whose threads spin briefly between jobs (a
+/// forward pass has ~60 short parallel steps) and then sleep. Calls from several threads take turns;
+/// a task must not start parallel work itself (nor call ck_gemm_parallel).
+void ck_parallel_for(long items, long workers, ck_item_task task, void *context);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,61 @@
+// What one instruction set provides. The drivers (packing, blocking, attention) are shared and call
+// through this table; only the inner loops differ per instruction set.
+#ifndef CKERNELS_INTERNAL_H
+#define CKERNELS_INTERNAL_H
+
+#include "CKernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#define CK_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define CK_CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CK_CPU_RELAX() ((void)0)
+#endif
+/// Pause iterations a waiting thread spins before it yields or sleeps (~100 µs).
+#define CK_SPIN_LIMIT 4096
+
+/// Most rows a microkernel tile has, over all instruction sets; also the floats per line of a packed
+/// A tile (lanes past the tile's rows unused), so every variant's pack_a fills lines of 8.
+#define CK_MAX_TILE_ROWS 8
+
+/// Work for each of `count` threads: `worker` is 0..<count.
+typedef void (*ck_task)(void *context, long worker);
+
+/// Runs task(context, w) for w in 0..<count at once, w = 0 on the calling thread, the rest on the pool's
+/// threads; returns when all are done. See ck_parallel_for.
+void ck_parallel(long count, ck_task task, void *context);
+
+struct ck_ops {
+    const char *name;
+    /// Rows per microkernel tile (<= CK_MAX_TILE_ROWS).
+    int tile_rows;
+    /// One depth block of one weight panel: dst[i·16 + j] = rows[j][i] for `columns` (<= 16) source
+    /// rows j and depth values i; columns past `columns` are zero.
+    void (*pack_panel)(const float *const *rows, long columns, long depth, float *dst);
+    /// Packs one tile of A, rows × kc (row stride lda, rows <= tile_rows), into the layout `microkernel`
+    /// reads: kc lines of CK_MAX_TILE_ROWS floats, line i holding column i (a[i·8 + r]; lanes past rows
+    /// unspecified).
+    void (*pack_a)(const float *a, long lda, int rows, long kc, float *dst);
+    /// c[rows × 16] (row stride ldc) = (accumulate ? c : 0) + Σ_k a[k][r] · b[k][j], with a from
+    /// `pack_a` and b as kc rows of 16 floats. rows <= tile_rows.
+    /// While at it, prefetches `prefetch_lines` 64-byte lines (16 floats apart) from `prefetch`.
+    void (*microkernel)(int rows, long kc, const float *a, const float *b, float *c, long ldc, int accumulate,
+                        const float *prefetch, long prefetch_lines);
+    /// c[rows × cols] (row stride ldc) = act(c + bias[cols]) + residual[rows × cols]; bias and
+    /// residual already point at this block's first column (and row).
+    void (*epilogue)(float *c, long ldc, long rows, long cols, const float *bias, int gelu,
+                     const float *residual, long residual_ld);
+    void (*layer_norm_row)(float *x, long n, const float *scale, const float *shift, float epsilon);
+    /// x = softmax(scale · x), scale > 0.
+    void (*softmax_row)(float *x, long n, float scale);
+    void (*gelu)(float *x, long count);
+};
+
+extern const struct ck_ops ck_baseline_ops;
+#if defined(__x86_64__) || defined(_M_X64)
+extern const struct ck_ops ck_avx2_ops;
+#endif
+
+#endif

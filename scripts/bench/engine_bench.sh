@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The encoder benchmark table of docs/BENCHMARKS.md: bertscope and ONNX Runtime on the same checkpoint,
+# shapes and thread counts, median of --runs timed passes after warm-up, printed as markdown rows.
+#
+#   scripts/bench/engine_bench.sh [MODEL_DIR] [RUNS]
+#
+# MODEL_DIR defaults to the random-weight mBERT-shaped checkpoint (scripts/fixtures/make_engine_fixtures.py
+# mbert-random). Builds bertscope in release (scratch path $SCRATCH, default .build-bench). ONNX Runtime
+# runs in the tools venv (torch, transformers, onnx, onnxruntime; scripts/bench/ort_bench.py exports the
+# model once). Set SHAPES / THREADS to run part of the table. Other processes skew the numbers: the
+# script prints the load average before and after.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
+MODEL="${1:-$CACHE/test-assets/mbert-random}"
+RUNS="${2:-20}"
+SHAPES="${SHAPES:-1x8 1x32 1x128 1x512 8x32}"
+THREADS="${THREADS:-1 2}"
+SCRATCH="${SCRATCH:-.build-bench}"
+PY="${PY:-$CACHE/tools-venv/bin/python}"
+
+[ -f "$MODEL/model.safetensors" ] || { echo "engine_bench: no $MODEL/model.safetensors" >&2; exit 1; }
+swift build -c release --scratch-path "$SCRATCH" --product bertscope >&2
+BERTSCOPE="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/bertscope"
+
+echo "engine_bench: $(uptime)" >&2
+ort_json="$(mktemp)"
+ours_json="$(mktemp)"
+trap 'rm -f "$ort_json" "$ours_json"' EXIT
+# shellcheck disable=SC2086
+"$PY" scripts/bench/ort_bench.py --model "$MODEL" --runs "$RUNS" --threads $THREADS --shapes $SHAPES >"$ort_json"
+
+field() { python3 -c "import json, sys; d = json.loads(sys.argv[1]); print(d[sys.argv[2]])" "$1" "$2"; }
+ort_row() {  # threads batch seq -> the matching ORT JSON line
+    python3 - "$ort_json" "$@" <<'EOF'
+import json, sys
+path, threads, batch, seq = sys.argv[1], *map(int, sys.argv[2:])
+for line in open(path):
+    d = json.loads(line)
+    if (d["threads"], d["batch"], d["seq"]) == (threads, batch, seq):
+        print(line.strip())
+EOF
+}
+
+echo "| shape | threads | bertscope median ms (min) | ONNX Runtime median ms (min) | bertscope / ORT |"
+echo "|---|---|---|---|---|"
+for threads in $THREADS; do
+    for shape in $SHAPES; do
+        batch="${shape%x*}"
+        seq="${shape#*x}"
+        ours="$("$BERTSCOPE" bench --model "$MODEL" --batch "$batch" --seq "$seq" --threads "$threads" --runs "$RUNS" --json)"
+        echo "$ours" >>"$ours_json"
+        theirs="$(ort_row "$threads" "$batch" "$seq")"
+        python3 - "$shape" "$threads" "$ours" "$theirs" <<'EOF'
+import json, sys
+shape, threads, ours, theirs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+print(f"| {shape} | {threads} | {ours['median_ms']:.1f} ({ours['min_ms']:.1f}) | {theirs['median_ms']:.1f} ({theirs['min_ms']:.1f}) "
+      f"| {ours['median_ms'] / theirs['median_ms']:.2f} |")
+EOF
+    done
+done
+
+# Load to first forward and peak RSS, with the checkpoint in the page cache (the table's runs put it there).
+load="$("$BERTSCOPE" bench --model "$MODEL" --batch 1 --seq 8 --threads 2 --runs 3 --json)"
+echo
+peak() { python3 -c "import json, sys; print(max(json.loads(l)['peak_rss_mb'] for l in open(sys.argv[1])))" "$1"; }
+echo "bertscope: load $(field "$load" load_ms) ms, load to first forward $(field "$load" first_forward_ms) ms (1x8, 2 threads);" \
+     "peak RSS $(peak "$ours_json") MB (largest over the table); kernels: $(field "$load" kernels)"
+echo "ONNX Runtime: peak RSS $(peak "$ort_json") MB"
+echo "engine_bench: $(uptime)" >&2
