@@ -190,7 +190,7 @@ public final class BertModel: Sendable {
         let vocab = config.vocabSize
         guard !positions.isEmpty else { return [] }
         let count = positions.count
-        let workspace = workspaces.take(rows: count, longest: 1, threads: 1, config: config, kernels: kernels)
+        let workspace = workspaces.take(rows: count, longest: 1, threads: nil, config: config, kernels: kernels)
         defer { workspaces.keep(workspace) }
         // transform = LayerNorm(GELU(W h + b)) for every position, then logits = decoder · transform + bias.
         let rows = workspace.context
@@ -262,8 +262,8 @@ final class Workspace: @unchecked Sendable {
     func attentionScratch(_ worker: Int) -> UnsafeMutablePointer<Float> { perWorker + worker * workerFloats }
     func probabilityScratch(_ worker: Int) -> UnsafeMutablePointer<Float> { perWorker + worker * workerFloats + attentionFloats }
 
-    func fits(rows: Int, longest: Int, threads: Int, kernels: KernelSet) -> Bool {
-        rows <= self.rows && longest <= self.longest && threads == self.threads && kernels.ops == self.kernels.ops
+    func fits(rows: Int, longest: Int, threads: Int?, kernels: KernelSet) -> Bool {
+        rows <= self.rows && longest <= self.longest && (threads ?? self.threads) == self.threads && kernels.ops == self.kernels.ops
     }
 }
 
@@ -274,21 +274,23 @@ final class WorkspaceCache: @unchecked Sendable {
     /// Larger workspaces are freed after their pass rather than held.
     private static let keepLimit = 64 << 20
 
-    /// A workspace at least this large: the kept one when it fits (concurrent passes get their own).
-    func take(rows: Int, longest: Int, threads: Int, config: BertConfig, kernels: KernelSet) -> Workspace {
+    /// A workspace at least this large for `threads` workers (nil: any number), the kept one when it fits
+    /// (concurrent passes get their own).
+    func take(rows: Int, longest: Int, threads: Int?, config: BertConfig, kernels: KernelSet) -> Workspace {
         lock.lock()
         defer { lock.unlock() }
         if let workspace = kept, workspace.fits(rows: rows, longest: longest, threads: threads, kernels: kernels) {
             kept = nil
             return workspace
         }
-        return Workspace(rows: rows, longest: longest, threads: threads, config: config, kernels: kernels)
+        return Workspace(rows: rows, longest: longest, threads: threads ?? 1, config: config, kernels: kernels)
     }
 
+    /// Keeps the workspace a pass just used: the next pass most likely has the same shape.
     func keep(_ workspace: Workspace) {
         guard workspace.bytes <= Self.keepLimit else { return }
         lock.lock()
         defer { lock.unlock() }
-        if kept == nil || kept!.bytes < workspace.bytes { kept = workspace }
+        kept = workspace
     }
 }

@@ -150,7 +150,7 @@ func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, size: Int, kern
     ck_softmax(kernels.ops, data, rows, size, size)
 }
 
-/// The BLAS threads used by the masked-LM decoder's matrix-vector product.
+/// The BLAS threads of the one product left to OpenBLAS, the masked-LM decoder (vocabulary × hidden).
 enum BLASThreads {
     static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
 }

@@ -29,30 +29,20 @@ echo "engine_bench: $(uptime)" >&2
 ort_json="$(mktemp)"
 ours_json="$(mktemp)"
 trap 'rm -f "$ort_json" "$ours_json"' EXIT
-# shellcheck disable=SC2086
-"$PY" scripts/bench/ort_bench.py --model "$MODEL" --runs "$RUNS" --threads $THREADS --shapes $SHAPES >"$ort_json"
 
 field() { python3 -c "import json, sys; d = json.loads(sys.argv[1]); print(d[sys.argv[2]])" "$1" "$2"; }
-ort_row() {  # threads batch seq -> the matching ORT JSON line
-    python3 - "$ort_json" "$@" <<'EOF'
-import json, sys
-path, threads, batch, seq = sys.argv[1], *map(int, sys.argv[2:])
-for line in open(path):
-    d = json.loads(line)
-    if (d["threads"], d["batch"], d["seq"]) == (threads, batch, seq):
-        print(line.strip())
-EOF
-}
 
 echo "| shape | threads | bertscope median ms (min) | ONNX Runtime median ms (min) | bertscope / ORT |"
 echo "|---|---|---|---|---|"
+# One shape at a time, ONNX Runtime then bertscope, so both see the same machine (its speed drifts).
 for threads in $THREADS; do
     for shape in $SHAPES; do
         batch="${shape%x*}"
         seq="${shape#*x}"
+        theirs="$("$PY" scripts/bench/ort_bench.py --model "$MODEL" --runs "$RUNS" --threads "$threads" --shapes "$shape")"
         ours="$("$BERTSCOPE" bench --model "$MODEL" --batch "$batch" --seq "$seq" --threads "$threads" --runs "$RUNS" --json)"
+        echo "$theirs" >>"$ort_json"
         echo "$ours" >>"$ours_json"
-        theirs="$(ort_row "$threads" "$batch" "$seq")"
         python3 - "$shape" "$threads" "$ours" "$theirs" <<'EOF'
 import json, sys
 shape, threads, ours, theirs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
