@@ -37,15 +37,16 @@ public final class BertModel: Sendable {
     public var hasPooler: Bool { weights.pooler != nil }
     public var hasMaskedLMHead: Bool { weights.maskedLM != nil }
 
-    public convenience init(config: BertConfig, checkpoint: Checkpoint) throws {
-        try self.init(config: config, checkpoint: checkpoint, kernels: .best)
+    /// A model over `checkpoint`'s tensors; `quantized` says how Q4_0 linear weights are kept.
+    public convenience init(config: BertConfig, checkpoint: Checkpoint, quantized: QuantizedWeights = .default) throws {
+        try self.init(config: config, checkpoint: checkpoint, kernels: .best, quantized: quantized)
     }
 
-    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet) throws {
+    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet, quantized: QuantizedWeights = .default) throws {
         self.config = config
         self.checkpoint = checkpoint
         self.kernels = kernels
-        weights = try BertWeights(checkpoint, config: config, kernels: kernels)
+        weights = try BertWeights(checkpoint, config: config, kernels: kernels, quantized: quantized)
     }
 
     /// Loads `config.json` and `model.safetensors` from a model folder.
@@ -148,10 +149,10 @@ public final class BertModel: Sendable {
         for input in batch {
             for (position, (id, type)) in zip(input.ids, input.typeIds).enumerated() {
                 let destination = output + row * hiddenSize
-                let word = weights.wordEmbeddings.baseAddress! + id * hiddenSize
+                weights.wordEmbeddings.copyRow(id, width: hiddenSize, to: destination)
                 let place = weights.positionEmbeddings.baseAddress! + position * hiddenSize
                 let segment = weights.typeEmbeddings.baseAddress! + type * hiddenSize
-                for index in 0..<hiddenSize { destination[index] = word[index] + place[index] + segment[index] }
+                for index in 0..<hiddenSize { destination[index] = destination[index] + place[index] + segment[index] }
                 row += 1
             }
         }
