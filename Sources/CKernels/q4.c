@@ -21,17 +21,14 @@ static float half_to_float(uint16_t half) {
 
 static float block_scale(const unsigned char *block) { return half_to_float((uint16_t)(block[0] | block[1] << 8)); }
 
-/// The 4-bit code of element i (0..<32) of a file block.
-static int block_code(const unsigned char *block, int i) {
-    unsigned char byte = block[2 + i % 16];
-    return i < 16 ? byte & 0x0f : byte >> 4;
-}
-
 void ck_q4_dequantize(const void *blocks, long count, float *dst) {
     const unsigned char *block = blocks;
     for (long start = 0; start < count; start += CK_Q4_BLOCK, block += CK_Q4_BLOCK_BYTES) {
         float scale = block_scale(block);
-        for (int i = 0; i < CK_Q4_BLOCK; i++) dst[start + i] = (float)(block_code(block, i) - 8) * scale;
+        for (int i = 0; i < CK_Q4_BLOCK / 2; i++) {
+            dst[start + i] = (float)((block[2 + i] & 0x0f) - 8) * scale;
+            dst[start + i + CK_Q4_BLOCK / 2] = (float)((block[2 + i] >> 4) - 8) * scale;
+        }
     }
 }
 
@@ -44,21 +41,29 @@ void ck_q4_pack_rows(const void *const *rows, long n, long k, void *dst) {
     long blocks = k / CK_Q4_BLOCK;
     for (long panel = 0; panel < ck_panel_count(n); panel++) {
         for (long b = 0; b < blocks; b++, out += CK_Q4_PANEL_BLOCK_BYTES) {
-            // Columns past n: scale 0 and code 8, so they expand to zeros.
-            const unsigned char *source[CK_PANEL_WIDTH];
+            // The block's codes column by column first (columns past n: scale 0 and code 8, so they expand
+            // to zeros), then interleaved into lines; branch-free loops the compiler vectorizes.
+            unsigned char codes[CK_PANEL_WIDTH][CK_Q4_BLOCK];
             float scales[CK_PANEL_WIDTH];
             for (long j = 0; j < CK_PANEL_WIDTH; j++) {
                 long column = panel * CK_PANEL_WIDTH + j;
-                source[j] = column < n ? (const unsigned char *)rows[column] + b * CK_Q4_BLOCK_BYTES : NULL;
-                scales[j] = source[j] ? block_scale(source[j]) : 0.0f;
+                if (column >= n) {
+                    scales[j] = 0.0f;
+                    memset(codes[j], 8, CK_Q4_BLOCK);
+                    continue;
+                }
+                const unsigned char *block = (const unsigned char *)rows[column] + b * CK_Q4_BLOCK_BYTES;
+                scales[j] = block_scale(block);
+                for (int i = 0; i < CK_Q4_BLOCK / 2; i++) {
+                    codes[j][i] = block[2 + i] & 0x0f;
+                    codes[j][i + CK_Q4_BLOCK / 2] = block[2 + i] >> 4;
+                }
             }
             memcpy(out, scales, sizeof scales);
-            unsigned char *codes = out + CK_Q4_PANEL_SCALES_BYTES;
+            unsigned char *lines = out + CK_Q4_PANEL_SCALES_BYTES;
             for (int i = 0; i < CK_Q4_BLOCK; i++) {
                 for (int j = 0; j < CK_PANEL_WIDTH / 2; j++) {
-                    int low = source[j] ? block_code(source[j], i) : 8;
-                    int high = source[j + 8] ? block_code(source[j + 8], i) : 8;
-                    codes[i * (CK_PANEL_WIDTH / 2) + j] = (unsigned char)(low | high << 4);
+                    lines[i * (CK_PANEL_WIDTH / 2) + j] = (unsigned char)(codes[j][i] | codes[j + CK_PANEL_WIDTH / 2][i] << 4);
                 }
             }
         }
