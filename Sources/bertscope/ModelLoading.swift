@@ -6,7 +6,7 @@ import Tokenization
 /// A model's tokenizer and encoder, loaded for a command, with where they came from and why.
 struct LoadedModel {
     var folder: URL
-    var tokenizer: BertTokenizer
+    var tokenizer: any TextTokenizer
     var model: BertModel
     var resolved: ResolvedModel
 }
@@ -47,8 +47,8 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
         for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
             printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
         }
-        if model.config.vocabSize < tokenizer.vocabulary.count {
-            printError("warning: vocab.txt has \(tokenizer.vocabulary.count) entries but the model only \(model.config.vocabSize)")
+        if model.config.vocabSize < tokenizer.pieceCount {
+            printError("warning: the tokenizer has \(tokenizer.pieceCount) pieces but the model only \(model.config.vocabSize) embedding rows")
         }
         return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved)
     } catch let error as EngineError {
@@ -56,13 +56,30 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
     }
 }
 
-/// Loads the tokenizer of a resolved model folder.
-func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> BertTokenizer {
+/// Loads the tokenizer of a resolved model folder: WordPiece from vocab.txt (in any dialect), or the
+/// SentencePiece Unigram tokenizer inside an E5S1 file (one behaviour: Hugging Face's).
+func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any TextTokenizer {
     do {
+        if let file = E5S1File.find(in: resolved.folder) {
+            guard dialect == .hf else {
+                throw UserError("--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect; \(resolved.name) has a SentencePiece tokenizer")
+            }
+            return try unigramTokenizer(of: E5S1File(path: file.path))
+        }
         return try BertTokenizer(modelFolder: resolved.folder, dialect: dialect)
     } catch let error as TokenizerError {
         throw UserError(error.description)
+    } catch let error as EngineError {
+        throw UserError(error.description)
     }
+}
+
+/// The SentencePiece Unigram tokenizer stored in an E5S1 file.
+func unigramTokenizer(of file: E5S1File) throws -> UnigramTokenizer {
+    let data = file.tokenizer
+    return try UnigramTokenizer(
+        pieces: data.pieces, scores: data.scores, classTokenId: data.bosId, separatorTokenId: data.eosId,
+        padTokenId: data.padId, unknownTokenId: data.unkId, normalization: data.normalization)
 }
 
 /// Which hidden states to report: `all`, `last`, or a comma-separated list of indices (0 = embeddings).
