@@ -61,6 +61,15 @@ public enum ResolutionReason: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A word or two for a status bar: empty when `--model` chose the model.
+    public var headline: String {
+        switch self {
+        case .path, .huggingFaceCache, .bertscopeCache: return ""
+        case .defaultInHuggingFaceCache: return "default"
+        case .offlineDefault: return "offline default"
+        }
+    }
+
     /// The model was chosen because `--model` was not given.
     public var isDefault: Bool {
         switch self {

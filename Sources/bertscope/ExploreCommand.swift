@@ -42,8 +42,9 @@ struct ExploreCommand: ParsableCommand {
             },
             export: { request in try exportFromExplorer(request) })
         let facts = ModelFacts(
-            name: loaded.resolved.name, reason: loaded.resolved.reason.description, layerCount: encoder.config.layerCount,
-            hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler)
+            name: loaded.resolved.name, reason: loaded.resolved.reason.description, origin: loaded.resolved.reason.headline,
+            layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler,
+            tokenizerFamily: loaded.tokenizer.family)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
         if let text {
             state.lines[0].editor.setText(text)

@@ -14,22 +14,23 @@ struct LoadedModel {
 /// Help for every command's `--model`.
 let modelOptionHelp = """
     A model folder, a Hugging Face repository (ORG/NAME[@REVISION]) in the Hugging Face cache, or a name in \
-    bertscope's cache. Default: bert-base-multilingual-cased if cached, else bertscope's offline default \
-    (see `bertscope models`).
+    bertscope's cache. Default: bert-base-multilingual-cased if cached, else bertscope's offline default, \
+    multilingual-e5-small (see `bertscope models`).
     """
 
 /// Commands run on one thread; the note about the offline default is worth saying once per run.
 nonisolated(unsafe) private var announcedOfflineDefault = false
 
 /// Finds the model `--model` names (nil: the default), turning a failure into one clear line that says how
-/// to get a model. Falling back to the offline default is mentioned on standard error: it is not multilingual.
+/// to get a model. Falling back to the offline default is mentioned on standard error: it is a different model
+/// (another vocabulary, 384-wide vectors) from the bert-base-multilingual-cased a user may expect.
 func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announceDefault: Bool = true) throws -> ResolvedModel {
     do {
         let resolved = try ModelResolver(environment: StoreEnvironment()).resolve(spec, needs: requirement)
         if announceDefault, !announcedOfflineDefault, case .offlineDefault = resolved.reason {
             announcedOfflineDefault = true
             printError("no --model and no \(DefaultModels.hub.repo) in the Hugging Face cache: using the offline default "
-                       + "\(resolved.name), \(DefaultModels.offline.displayName); `bertscope pull` fetches the multilingual one")
+                       + "\(resolved.name), \(DefaultModels.offline.displayName); with the Hub reachable, `bertscope pull` fetches \(DefaultModels.hub.repo)")
         }
         return resolved
     } catch let error as ModelStoreError {
