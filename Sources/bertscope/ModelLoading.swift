@@ -1,5 +1,6 @@
 import BertEngine
 import Foundation
+import ModelLoader
 import ModelStore
 import Tokenization
 
@@ -57,30 +58,15 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
     }
 }
 
-/// Loads the tokenizer of a resolved model folder: WordPiece from vocab.txt (in any dialect), or the
-/// SentencePiece Unigram tokenizer inside an E5S1 file (one behaviour: Hugging Face's).
+/// Loads the tokenizer of a resolved model folder (WordPiece or an E5S1 file's SentencePiece).
 func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any TextTokenizer {
     do {
-        if let file = E5S1File.find(in: resolved.folder) {
-            guard dialect == .hf else {
-                throw UserError("--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect; \(resolved.name) has a SentencePiece tokenizer")
-            }
-            return try unigramTokenizer(of: E5S1File(path: file.path))
-        }
-        return try BertTokenizer(modelFolder: resolved.folder, dialect: dialect)
+        return try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect)
     } catch let error as TokenizerError {
         throw UserError(error.description)
     } catch let error as EngineError {
         throw UserError(error.description)
     }
-}
-
-/// The SentencePiece Unigram tokenizer stored in an E5S1 file.
-func unigramTokenizer(of file: E5S1File) throws -> UnigramTokenizer {
-    let data = file.tokenizer
-    return try UnigramTokenizer(
-        pieces: data.pieces, scores: data.scores, classTokenId: data.bosId, separatorTokenId: data.eosId,
-        padTokenId: data.padId, unknownTokenId: data.unkId, normalization: data.normalization)
 }
 
 /// Which hidden states to report: `all`, `last`, or a comma-separated list of indices (0 = embeddings).
