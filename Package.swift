@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", path: "Sources/TestSupport"),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "BertEngine", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
