@@ -65,9 +65,7 @@ public struct UnigramTokenizer: Sendable {
     /// - Parameter maxLength: positions allowed, special tokens included (`nil` for no limit). Longer input
     ///   is truncated the way Hugging Face's `longest_first` does it, and the cut is reported.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = 512) -> Encoding {
-        var sequences = [pieces(of: text)]
-        if let pair { sequences.append(pieces(of: pair)) }
-        return template.encoding(of: sequences, maxLength: maxLength, unknownTokenId: unknownTokenId)
+        templatedEncoding(text, pair: pair, maxLength: maxLength)
     }
 
     var template: SpecialTokenTemplate {
@@ -187,7 +185,7 @@ struct UnigramWord {
     var span: TextSpan { TextSpan(origins[0], origins[origins.count - 1] + 1) }
 }
 
-extension UnigramTokenizer: TextTokenizer {
+extension UnigramTokenizer: TextTokenizer, TemplatedTokenizer {
     public var family: TokenizerFamily { .unigram }
     public var pieceCount: Int { pieces.count }
     public func piece(_ id: Int) -> String { pieces[id] }

@@ -136,17 +136,9 @@ struct UnigramTokenizerTests {
     func linearTime() throws {
         let tokenizer = try Self.tokenizer()
         for unit in ["Wörter und 漢字 ", "Donaudampfschifffahrt", "𓀀𓀁"] {
-            func seconds(_ repeats: Int) -> Double {
-                let text = String(repeating: unit, count: repeats)
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = tokenizer.encode(text)
-                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            }
-            _ = seconds(1_000)
-            let small = seconds(5_000)
-            let large = seconds(20_000)
+            let times = encodingTimes(of: unit, repeats: 5_000, with: tokenizer)
             // 4x the text: a linear tokenizer takes about 4x the time; a quadratic one 16x.
-            #expect(large < small * 9, "\(unit): 5k repeats \(small) s, 20k repeats \(large) s")
+            #expect(times.large < times.small * 9, "\(unit): 5k repeats \(times.small) s, 20k repeats \(times.large) s")
         }
     }
 
