@@ -42,6 +42,11 @@ public struct UnigramTokenizer: Sendable {
                            ("unknown", unknownTokenId)] where !pieces.indices.contains(id) {
             throw TokenizerError.missingToken("id \(id)", role: role)
         }
+        // The trie packs scalars into 21 bits, so only real Unicode scalars may come out of normalization.
+        if let (source, _) = normalization.first(where: { $0.value.contains { Unicode.Scalar($0) == nil } }) {
+            throw TokenizerError.invalidVocabulary(
+                "Unigram normalization map", reason: "U+\(String(source, radix: 16, uppercase: true)) maps to a non-scalar")
+        }
         self.pieces = pieces
         self.scores = scores
         self.classTokenId = classTokenId

@@ -163,6 +163,19 @@ struct UnigramTokenizerTests {
         #expect(trace.words.contains { $0.kind == .specialToken && $0.pieces == ["<mask>"] })
     }
 
+    @Test("unusable plain values are refused with the reason")
+    func refusedValues() {
+        func make(scores: [Float] = [0, 0, 0, -1], unknown: Int = 3, normalization: [UInt32: [UInt32]] = [:]) throws {
+            _ = try UnigramTokenizer(
+                pieces: ["<s>", "</s>", "<pad>", "a"], scores: scores, classTokenId: 0, separatorTokenId: 1,
+                padTokenId: 2, unknownTokenId: unknown, normalization: normalization)
+        }
+        #expect(throws: Never.self) { try make() }
+        #expect(throws: TokenizerError.self) { try make(scores: [0, 0]) }
+        #expect(throws: TokenizerError.self) { try make(unknown: 4) }
+        #expect(throws: TokenizerError.self) { try make(normalization: [0x41: [0xD800]]) }
+    }
+
     @Test("the protocol describes both families")
     func protocolConformance() throws {
         let unigram: any TextTokenizer = try Self.tokenizer()
