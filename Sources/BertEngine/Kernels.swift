@@ -47,10 +47,34 @@ func parallelFor(_ items: Int, workers: Int, _ body: (_ item: Int, _ worker: Int
 // MARK: Weight storage
 
 /// How a weight matrix's numbers are stored: the one choice a quantised format plugs into. Each case
-/// has its own packing and matrix-product kernel behind `WeightMatrix`; only f32 exists today.
-enum WeightStorage {
-    /// f32, packed into 16-column panels (`ck_pack_rows`), in memory the model's `WeightArena` owns.
-    case f32Panels(UnsafeMutablePointer<Float>)
+/// has its own layout, packing and matrix-product kernel behind `WeightMatrix`.
+enum WeightStorage: Sendable, Equatable {
+    /// f32, packed into 16-column panels (`ck_pack_rows`).
+    case f32Panels
+    /// Q4_0 (4-bit codes, one scale per 32 inputs) in 16-column panels (`ck_q4_pack_rows`), expanded to
+    /// f32 panel by panel inside the product; needs inputs to be a multiple of 32.
+    case q4_0Panels
+
+    /// Floats of arena memory a matrix of this shape takes.
+    func floats(outputs: Int, inputs: Int) -> Int {
+        switch self {
+        case .f32Panels: return ck_packed_floats(outputs, inputs)
+        case .q4_0Panels: return (ck_q4_packed_bytes(outputs, inputs) + 3) / 4
+        }
+    }
+}
+
+/// Where a matrix's rows are read from when it is packed: f32 rows, or Q4_0 rows as files store them.
+enum WeightRows: @unchecked Sendable {
+    case f32([UnsafePointer<Float>])
+    case q4_0([UnsafeRawPointer])
+
+    var count: Int {
+        switch self {
+        case .f32(let rows): return rows.count
+        case .q4_0(let rows): return rows.count
+        }
+    }
 }
 
 /// A weight matrix W [outputs, inputs] (PyTorch's Linear layout) ready for `y = x Wᵀ`.
@@ -58,22 +82,39 @@ struct WeightMatrix: @unchecked Sendable {
     let outputs: Int
     let inputs: Int
     let storage: WeightStorage
+    /// The packed matrix, in memory the model's `WeightArena` owns.
+    let data: UnsafeMutableRawPointer
 
-    /// Room for the matrix in `arena`; `pack(rows:kernels:)` fills it.
-    init(outputs: Int, inputs: Int, arena: WeightArena) {
+    /// Room for the matrix in `arena`; `pack(_:kernels:)` fills it.
+    init(outputs: Int, inputs: Int, storage: WeightStorage, arena: WeightArena) {
         self.outputs = outputs
         self.inputs = inputs
-        storage = .f32Panels(arena.allocate(ck_packed_floats(outputs, inputs)))
+        self.storage = storage
+        data = UnsafeMutableRawPointer(arena.allocate(storage.floats(outputs: outputs, inputs: inputs)))
     }
 
-    /// Stores the matrix whose row r (`inputs` floats) starts at rows[r]. Different matrices can be
-    /// packed at the same time.
-    func pack(rows: [UnsafePointer<Float>], kernels: KernelSet) {
+    /// Stores the matrix from its rows (each `inputs` values). Q4_0 rows go either way: re-laid out as
+    /// they are, or dequantized (exactly) into f32 panels. Different matrices can be packed at the same time.
+    func pack(_ rows: WeightRows, kernels: KernelSet) {
         precondition(rows.count == outputs, "\(outputs) rows expected")
-        switch storage {
-        case .f32Panels(let packed):
-            rows.map { Optional($0) }.withUnsafeBufferPointer { ck_pack_rows(kernels.ops, $0.baseAddress, outputs, inputs, packed) }
+        switch (storage, rows) {
+        case (.f32Panels, .f32(let rows)):
+            packF32(rows, kernels: kernels)
+        case (.f32Panels, .q4_0(let blockRows)):
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
+            defer { values.deallocate() }
+            for (index, row) in blockRows.enumerated() { ck_q4_dequantize(row, inputs, values + index * inputs) }
+            packF32((0..<outputs).map { UnsafePointer(values + $0 * inputs) }, kernels: kernels)
+        case (.q4_0Panels, .q4_0(let blockRows)):
+            blockRows.map { Optional($0) }.withUnsafeBufferPointer { ck_q4_pack_rows($0.baseAddress, outputs, inputs, data) }
+        case (.q4_0Panels, .f32):
+            preconditionFailure("f32 weights are never quantized to Q4_0")
         }
+    }
+
+    private func packF32(_ rows: [UnsafePointer<Float>], kernels: KernelSet) {
+        let packed = data.assumingMemoryBound(to: Float.self)
+        rows.map { Optional($0) }.withUnsafeBufferPointer { ck_pack_rows(kernels.ops, $0.baseAddress, outputs, inputs, packed) }
     }
 
     /// output[rows × outputs] (row stride ldo) = epilogue(input[rows × inputs] (row stride ldi) · Wᵀ),
@@ -81,8 +122,11 @@ struct WeightMatrix: @unchecked Sendable {
     func multiply(_ kernels: KernelSet, workers: Int, input: UnsafePointer<Float>, ldi: Int, rows: Int,
                   epilogue: inout ck_epilogue, output: UnsafeMutablePointer<Float>, ldo: Int, scratch: UnsafeMutablePointer<Float>) {
         switch storage {
-        case .f32Panels(let packed):
-            ck_gemm_parallel(kernels.ops, workers, rows, outputs, inputs, input, ldi, packed, &epilogue, output, ldo, scratch)
+        case .f32Panels:
+            ck_gemm_parallel(kernels.ops, workers, rows, outputs, inputs, input, ldi, data.assumingMemoryBound(to: Float.self),
+                             &epilogue, output, ldo, scratch)
+        case .q4_0Panels:
+            ck_gemm_q4_parallel(kernels.ops, workers, rows, outputs, inputs, input, ldi, data, &epilogue, output, ldo, scratch)
         }
     }
 }

@@ -9,7 +9,7 @@ extension Checkpoint {
         func add(_ name: String, _ shape: [Int], center: Float = 0, spread: Float = 0.02 * Float(3).squareRoot()) {
             let buffer = checkpoint.allocate(shape.reduce(1, *))
             for index in buffer.indices { buffer[index] = center + spread * generator.nextSignedUnit() }
-            checkpoint.insert(name, buffer, shape: shape)
+            checkpoint.insert(name, .floats(UnsafeBufferPointer(buffer), shape: shape))
         }
         func linear(_ prefix: String, outputs: Int, inputs: Int) {
             add(prefix + ".weight", [outputs, inputs])

