@@ -43,7 +43,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", path: "Sources/TestSupport"),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "BertEngine", "ModelLoader", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "ModelLoader", "TestSupport"]),

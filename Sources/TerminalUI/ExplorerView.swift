@@ -464,13 +464,25 @@ public enum ExplorerView {
             case nil:
                 break
             }
-            screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
-            row += 1
-            for attempt in traced.attempts where row < layout.footerRow - 1 {
-                let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
-                screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24)) \(found)", row: row, column: left,
-                             style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
+            if !traced.scoredPieces.isEmpty {
+                screen.write("Unigram best segmentation (log probability):", row: row, column: left, style: Palette.dim)
                 row += 1
+                for scored in traced.scoredPieces where row < layout.footerRow - 1 {
+                    let why = scored.isUnknown ? "unknown: no piece covers it" : "id \(scored.id)"
+                    screen.write("  \(DisplayWidth.padded(scored.piece, to: 24)) \(String(format: "%8.3f", scored.score)) \(why)",
+                                 row: row, column: left, style: scored.isUnknown ? Palette.unknown : Style(foreground: .green),
+                                 width: width)
+                    row += 1
+                }
+            } else {
+                screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
+                row += 1
+                for attempt in traced.attempts where row < layout.footerRow - 1 {
+                    let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
+                    screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24)) \(found)", row: row, column: left,
+                                 style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
+                    row += 1
+                }
             }
         }
     }

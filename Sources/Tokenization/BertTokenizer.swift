@@ -55,9 +55,7 @@ public struct BertTokenizer: Sendable {
     /// - Parameter maxLength: positions allowed, special tokens included (`nil` for no limit). Longer input
     ///   is truncated the way Hugging Face's `longest_first` does it, and the cut is reported.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = 512) -> Encoding {
-        var sequences = [pieces(of: text)]
-        if let pair { sequences.append(pieces(of: pair)) }
-        return template.encoding(of: sequences, maxLength: maxLength, unknownTokenId: unknownTokenId)
+        templatedEncoding(text, pair: pair, maxLength: maxLength)
     }
 
     var template: SpecialTokenTemplate {

@@ -30,6 +30,21 @@ struct SequencePieces {
     func utf8Offset(_ scalarOffset: Int) -> Int { utf8Offsets[scalarOffset] }
 }
 
+/// A tokenizer that cuts each text into pieces on its own and then adds its model's special tokens.
+protocol TemplatedTokenizer {
+    var template: SpecialTokenTemplate { get }
+    var unknownTokenId: Int { get }
+    func pieces(of text: String) -> SequencePieces
+}
+
+extension TemplatedTokenizer {
+    func templatedEncoding(_ text: String, pair: String?, maxLength: Int?) -> Encoding {
+        var sequences = [pieces(of: text)]
+        if let pair { sequences.append(pieces(of: pair)) }
+        return template.encoding(of: sequences, maxLength: maxLength, unknownTokenId: unknownTokenId)
+    }
+}
+
 /// Where a model's special tokens go around one text or a pair: `[CLS] A [SEP] B [SEP]` for BERT,
 /// `<s> A </s> </s> B </s>` for XLM-R.
 struct SpecialTokenTemplate {

@@ -27,7 +27,7 @@ extension TextTokenizer {
     public func encode(_ text: String) -> Encoding { encode(text, pair: nil, maxLength: 512) }
 }
 
-extension BertTokenizer: TextTokenizer {
+extension BertTokenizer: TextTokenizer, TemplatedTokenizer {
     public var family: TokenizerFamily { .wordPiece }
     public var pieceCount: Int { vocabulary.tokens.count }
     public func piece(_ id: Int) -> String { vocabulary.tokens[id] }

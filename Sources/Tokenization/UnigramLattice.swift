@@ -1,73 +1,74 @@
 /// Every piece of a Unigram vocabulary in a trie over Unicode scalars, so that all pieces starting at a
 /// position are found in one walk bounded by the longest piece.
 ///
-/// Edges live in one open-addressing hash table keyed by (parent node, scalar): 250,002 pieces make about
-/// 505,000 nodes, built in a single pass without sorting.
+/// The trie is one open-addressing hash table of edges keyed by (parent node, scalar), and a node is the
+/// slot of the edge that leads to it: a slot is 8 bytes, so the table stays small enough to be built in one
+/// pass over the pieces (XLM-R's 250,002 pieces make about 505,000 nodes) without sorting them.
 struct PieceTrie: Sendable {
-    /// Packed `parent << 21 | scalar` of each slot's edge.
-    private var edgeKeys: [UInt64]
-    /// The child node of each slot; 0 marks an empty slot (the root is nobody's child).
-    private var edgeChildren: [Int32]
-    /// The piece id that ends at each node, or -1.
-    private var pieceAtNode: [Int32]
-    private let slotMask: Int
-    private let hashShift: UInt64
+    /// Packed `(parent + 1) << 21 | scalar` of the edge in each slot; 0 marks an empty slot.
+    private var edgeKeys: [UInt64] = []
+    /// The piece id that ends at each node (slot), or -1.
+    private var pieceAtNode: [Int32] = []
+    private var hashShift: UInt64 = 0
+
+    static let root = -1
 
     init(pieces: [String]) {
-        // Twice the worst-case node count keeps probe sequences short.
-        let scalarTotal = pieces.reduce(0) { $0 + $1.unicodeScalars.count }
-        var capacity = 1024
-        while capacity < scalarTotal * 2 { capacity <<= 1 }
-        edgeKeys = Array(repeating: 0, count: capacity)
-        edgeChildren = Array(repeating: 0, count: capacity)
-        slotMask = capacity - 1
-        hashShift = UInt64(64 - capacity.trailingZeroBitCount)
-        pieceAtNode = [-1]
-        pieceAtNode.reserveCapacity(scalarTotal + 1)
-        for (id, piece) in pieces.enumerated() where !piece.isEmpty {
-            var node: Int32 = 0
-            for scalar in piece.unicodeScalars { node = childInserting(node, scalar.value) }
-            // A repeated piece resolves to its last id, as in Hugging Face's vocabulary map.
-            pieceAtNode[Int(node)] = Int32(id)
-        }
+        // XLM-R has about two nodes per piece; a vocabulary with more starts again in a larger table.
+        var slots = 1024
+        while slots < pieces.count * 4 { slots <<= 1 }
+        while !build(pieces, slots: slots) { slots <<= 1 }
     }
+
+    /// Fills a table of `slots` slots; false if it would get more than half full, which keeps probe
+    /// sequences short.
+    private mutating func build(_ pieces: [String], slots: Int) -> Bool {
+        edgeKeys = Array(repeating: 0, count: slots)
+        pieceAtNode = Array(repeating: -1, count: slots)
+        hashShift = UInt64(64 - slots.trailingZeroBitCount)
+        var nodeCount = 0
+        for (id, piece) in pieces.enumerated() where !piece.isEmpty {
+            var node = Self.root
+            for scalar in piece.unicodeScalars {
+                let key = Self.key(node, scalar.value)
+                var index = slot(key)
+                while edgeKeys[index] != 0 && edgeKeys[index] != key { index = (index + 1) & (slots - 1) }
+                if edgeKeys[index] == 0 {
+                    nodeCount += 1
+                    if nodeCount * 2 > slots { return false }
+                    edgeKeys[index] = key
+                }
+                node = index
+            }
+            // A repeated piece resolves to its last id, as in Hugging Face's vocabulary map.
+            pieceAtNode[node] = Int32(id)
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func key(_ parent: Int, _ scalar: UInt32) -> UInt64 { UInt64(parent + 1) << 21 | UInt64(scalar) }
 
     @inline(__always)
     private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> hashShift) }
 
-    private mutating func childInserting(_ parent: Int32, _ scalar: UInt32) -> Int32 {
-        let key = UInt64(parent) << 21 | UInt64(scalar)
-        var index = slot(key)
-        while edgeChildren[index] != 0 {
-            if edgeKeys[index] == key { return edgeChildren[index] }
-            index = (index + 1) & slotMask
-        }
-        let child = Int32(pieceAtNode.count)
-        pieceAtNode.append(-1)
-        edgeKeys[index] = key
-        edgeChildren[index] = child
-        return child
-    }
-
     /// The node reached from `parent` by `scalar`, or `nil` when no piece continues that way.
     @inline(__always)
-    func child(_ parent: Int32, _ scalar: UInt32) -> Int32? {
-        let key = UInt64(parent) << 21 | UInt64(scalar)
+    func child(_ parent: Int, _ scalar: UInt32) -> Int? {
+        let key = Self.key(parent, scalar)
         var index = slot(key)
         while true {
-            let child = edgeChildren[index]
-            if child == 0 { return nil }
-            if edgeKeys[index] == key { return child }
-            index = (index + 1) & slotMask
+            let found = edgeKeys[index]
+            if found == key { return index }
+            if found == 0 { return nil }
+            index = (index + 1) & (edgeKeys.count - 1)
         }
     }
-
-    static let root: Int32 = 0
 
     /// The id of the piece spelled by the path to `node`, if one ends there.
     @inline(__always)
-    func piece(at node: Int32) -> Int? {
-        let id = pieceAtNode[Int(node)]
+    func piece(at node: Int) -> Int? {
+        let id = pieceAtNode[node]
         return id < 0 ? nil : Int(id)
     }
 }

@@ -26,6 +26,8 @@ public struct UnigramTokenizer: Sendable {
         var id: Int
     }
 
+    /// How much less likely than the least likely piece an unknown character is (SentencePiece's `kUnkPenalty`).
+    static let unknownPenalty = 10.0
     static let space: UInt32 = 0x20
     /// SentencePiece's word-start mark `▁` (U+2581).
     static let metaspace: UInt32 = 0x2581
@@ -40,7 +42,13 @@ public struct UnigramTokenizer: Sendable {
         }
         for (role, id) in [("class", classTokenId), ("separator", separatorTokenId), ("pad", padTokenId),
                            ("unknown", unknownTokenId)] where !pieces.indices.contains(id) {
-            throw TokenizerError.missingToken("id \(id)", role: role)
+            throw TokenizerError.invalidVocabulary(
+                "Unigram vocabulary", reason: "the \(role) token's id \(id) is not among its \(pieces.count) pieces")
+        }
+        // The trie packs scalars into 21 bits, so only real Unicode scalars may come out of normalization.
+        if let (source, _) = normalization.first(where: { $0.value.contains { Unicode.Scalar($0) == nil } }) {
+            throw TokenizerError.invalidVocabulary(
+                "Unigram normalization map", reason: "U+\(String(source, radix: 16, uppercase: true)) maps to a non-scalar")
         }
         self.pieces = pieces
         self.scores = scores
@@ -53,7 +61,7 @@ public struct UnigramTokenizer: Sendable {
         let lowest = Double(scores.min() ?? 0)
         segmenter = UnigramSegmenter(
             trie: PieceTrie(pieces: pieces), scores: scores.map(Double.init), unknownTokenId: unknownTokenId,
-            unknownScore: lowest - 10)
+            unknownScore: lowest - Self.unknownPenalty)
         let specialIds = [classTokenId, padTokenId, separatorTokenId, unknownTokenId] + (maskTokenId.map { [$0] } ?? [])
         addedTokens = Set(specialIds).sorted().map { AddedToken(scalars: pieces[$0].unicodeScalars.map(\.value), id: $0) }
             .filter { !$0.scalars.isEmpty }
@@ -65,9 +73,7 @@ public struct UnigramTokenizer: Sendable {
     /// - Parameter maxLength: positions allowed, special tokens included (`nil` for no limit). Longer input
     ///   is truncated the way Hugging Face's `longest_first` does it, and the cut is reported.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = 512) -> Encoding {
-        var sequences = [pieces(of: text)]
-        if let pair { sequences.append(pieces(of: pair)) }
-        return template.encoding(of: sequences, maxLength: maxLength, unknownTokenId: unknownTokenId)
+        templatedEncoding(text, pair: pair, maxLength: maxLength)
     }
 
     var template: SpecialTokenTemplate {
@@ -187,7 +193,7 @@ struct UnigramWord {
     var span: TextSpan { TextSpan(origins[0], origins[origins.count - 1] + 1) }
 }
 
-extension UnigramTokenizer: TextTokenizer {
+extension UnigramTokenizer: TextTokenizer, TemplatedTokenizer {
     public var family: TokenizerFamily { .unigram }
     public var pieceCount: Int { pieces.count }
     public func piece(_ id: Int) -> String { pieces[id] }
