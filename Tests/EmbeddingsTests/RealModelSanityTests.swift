@@ -1,5 +1,6 @@
 import Embeddings
 import Foundation
+import Tokenization
 import ModelLoader
 import TestSupport
 import Testing
@@ -45,5 +46,20 @@ struct RealModelSanityTests {
             if !(close > far) { failures.append("cos(\(anchor), \(translation)) = \(close) is not above cos(\(anchor), \(unrelated)) = \(far)") }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+}
+
+@Suite("Words of a SentencePiece encoding")
+struct SentencePieceWordTests {
+    @Test("a word's span and text leave out the space its ▁ piece stands for")
+    func wordsWithoutSpaces() throws {
+        let folder = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+        let tokenizer = try ModelFolder.tokenizer(in: folder)
+        let text = "Der  Hund bellt."
+        let encoding = tokenizer.encode(text)
+        #expect(encoding.tokens.contains("▁Hund"))
+        let words = EmbeddedText.words(of: encoding)
+        #expect(words.map(\.text) == ["Der", "Hund", "bellt."])
+        #expect(words.map(\.span) == [TextSpan(0, 3), TextSpan(5, 9), TextSpan(10, 16)])
     }
 }
