@@ -26,6 +26,7 @@ let package = Package(
         ),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),
         .target(name: "ModelStore", dependencies: ["BertEngine"]),
+        .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Tokenization", "Embeddings", "Export", "CNcursesw"]),
         .executableTarget(
@@ -37,14 +38,15 @@ let package = Package(
                 "BertEngine",
                 "Embeddings",
                 "ModelStore",
+                "ModelLoader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", path: "Sources/TestSupport"),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "BertEngine", "ModelLoader", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
-        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "ModelLoader", "Tokenization", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport", "Tokenization", "TerminalUI"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "bertscope", "TestSupport"], exclude: ["fake_hub.py"]),
         .testTarget(

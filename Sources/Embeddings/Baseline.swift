@@ -30,7 +30,7 @@ public struct Baseline: Sendable {
         "Prices of copper rose sharply last quarter.",
     ]
 
-    public init(tokenizer: BertTokenizer, model: BertModel, layer: LayerChoice, pooling: Pooling, threads: Int = 1) throws {
+    public init(tokenizer: any TextTokenizer, model: BertModel, layer: LayerChoice, pooling: Pooling, threads: Int = 1) throws {
         let texts = try Self.referenceSentences.map { try EmbeddedText($0, tokenizer: tokenizer, model: model, threads: threads) }
         self.init(texts: texts, layer: layer, pooling: pooling)
     }

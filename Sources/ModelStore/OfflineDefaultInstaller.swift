@@ -134,7 +134,7 @@ public struct OfflineDefaultInstaller: Sendable {
             for info in archive.infolist():
                 if info.is_dir() or not info.filename.startswith(prefix):
                     continue
-                parts = info.filename[len(prefix):].split("/")
+                parts = (info.filename[len(prefix):] or os.path.basename(info.filename)).split("/")
                 if any(part in ("", ".", "..") for part in parts):
                     sys.exit("unsafe member name " + info.filename)
                 target = os.path.join(out, *parts)

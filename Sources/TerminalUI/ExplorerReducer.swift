@@ -184,6 +184,8 @@ public enum ExplorerReducer {
         case .character("c"):
             state.centre.toggle()
             state.message = state.centre ? "centring on: the mean word vector is subtracted before cosines" : "centring off"
+        case .character("d") where state.model.tokenizerFamily != .wordPiece:
+            state.message = "dialects (hf/google/spark) are WordPiece's; this model's SentencePiece tokenizer has one behaviour"
         case .character("d"):
             let all = Dialect.allCases
             state.dialect = all[(all.firstIndex(of: state.dialect)! + 1) % all.count]

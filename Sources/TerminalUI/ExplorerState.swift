@@ -72,17 +72,25 @@ public struct ExportRequest: Sendable {
 /// Facts about the loaded model for the status bar.
 public struct ModelFacts: Sendable {
     public var name: String
+    /// Why this model is the one in use, in a sentence (help screen).
     public var reason: String
+    /// The same in a word or two for the header ("offline default"); empty when --model named it.
+    public var origin: String
     public var layerCount: Int
     public var hiddenSize: Int
     public var hasPooler: Bool
+    /// WordPiece has dialects to switch between; SentencePiece has one behaviour.
+    public var tokenizerFamily: TokenizerFamily
 
-    public init(name: String, reason: String, layerCount: Int, hiddenSize: Int, hasPooler: Bool) {
+    public init(name: String, reason: String, origin: String = "", layerCount: Int, hiddenSize: Int, hasPooler: Bool,
+                tokenizerFamily: TokenizerFamily = .wordPiece) {
         self.name = name
         self.reason = reason
+        self.origin = origin
         self.layerCount = layerCount
         self.hiddenSize = hiddenSize
         self.hasPooler = hasPooler
+        self.tokenizerFamily = tokenizerFamily
     }
 }
 

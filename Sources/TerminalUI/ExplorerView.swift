@@ -35,7 +35,9 @@ public enum ExplorerView {
 
     private static func header(_ screen: inout Screen, _ state: ExplorerState) {
         screen.fill(row: 0, column: 0, height: 1, width: state.columns, style: Palette.header)
-        var parts = ["bertscope", state.model.name, "\(state.layer)", "pooling \(state.pooling.rawValue)", "dialect \(state.dialect.rawValue)"]
+        let model = state.model.origin.isEmpty ? state.model.name : "\(state.model.name) (\(state.model.origin))"
+        let tokenizer = state.model.tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
+        var parts = ["bertscope", model, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizer]
         if state.centre { parts.append("centred") }
         if let latency = state.lastLatency { parts.append(String(format: "%.0f ms", latency)) }
         let column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)
@@ -462,13 +464,25 @@ public enum ExplorerView {
             case nil:
                 break
             }
-            screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
-            row += 1
-            for attempt in traced.attempts where row < layout.footerRow - 1 {
-                let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
-                screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24)) \(found)", row: row, column: left,
-                             style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
+            if !traced.scoredPieces.isEmpty {
+                screen.write("Unigram best segmentation (log probability):", row: row, column: left, style: Palette.dim)
                 row += 1
+                for scored in traced.scoredPieces where row < layout.footerRow - 1 {
+                    let why = scored.isUnknown ? "unknown: no piece covers it" : "id \(scored.id)"
+                    screen.write("  \(DisplayWidth.padded(scored.piece, to: 24)) \(String(format: "%8.3f", scored.score)) \(why)",
+                                 row: row, column: left, style: scored.isUnknown ? Palette.unknown : Style(foreground: .green),
+                                 width: width)
+                    row += 1
+                }
+            } else {
+                screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
+                row += 1
+                for attempt in traced.attempts where row < layout.footerRow - 1 {
+                    let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
+                    screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24)) \(found)", row: row, column: left,
+                                 style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
+                    row += 1
+                }
             }
         }
     }

@@ -55,119 +55,33 @@ public struct BertTokenizer: Sendable {
     /// - Parameter maxLength: positions allowed, special tokens included (`nil` for no limit). Longer input
     ///   is truncated the way Hugging Face's `longest_first` does it, and the cut is reported.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = 512) -> Encoding {
-        var sequences = [SequencePieces(text, tokenizer: self)]
-        if let pair { sequences.append(SequencePieces(pair, tokenizer: self)) }
-        let kept = keptPieceCounts(sequences.map(\.ids.count), maxLength: maxLength)
-
-        var encoding = Encoding(
-            texts: sequences.map(\.text), ids: [], tokens: [], offsets: [], byteOffsets: [], wordIds: [],
-            typeIds: [], sequenceIds: [], specialTokensMask: [], isUnknown: [],
-            truncation: Truncation(maxLength: maxLength, removedPieces: zip(sequences, kept).map { $0.ids.count - $1 }))
-        let capacity = kept.reduce(sequences.count + 1, +)
-        encoding.reserveCapacity(capacity)
-        encoding.appendSpecial(classTokenId, token: configuration.classToken, typeId: 0)
-        for (sequence, (pieces, count)) in zip(sequences, kept).enumerated() {
-            for index in 0..<count {
-                let id = pieces.ids[index]
-                let span = pieces.spans[index]
-                encoding.ids.append(id)
-                encoding.tokens.append(vocabulary.tokens[id])
-                encoding.offsets.append(span)
-                encoding.byteOffsets.append(TextSpan(pieces.utf8Offset(span.start), pieces.utf8Offset(span.end)))
-                encoding.wordIds.append(pieces.wordIds[index])
-                encoding.typeIds.append(sequence)
-                encoding.sequenceIds.append(sequence)
-                encoding.specialTokensMask.append(false)
-                encoding.isUnknown.append(id == unknownTokenId)
-            }
-            encoding.appendSpecial(separatorTokenId, token: configuration.separatorToken, typeId: sequence)
-        }
-        return encoding
+        templatedEncoding(text, pair: pair, maxLength: maxLength)
     }
 
-    /// How many pieces of each text fit: Hugging Face's `longest_first` truncation.
-    func keptPieceCounts(_ counts: [Int], maxLength: Int?) -> [Int] {
-        // Like Hugging Face, a limit that cannot even hold the special tokens truncates nothing.
-        let specialCount = counts.count + 1
-        guard let maxLength, maxLength >= specialCount else { return counts }
-        let budget = maxLength - specialCount
-        guard counts.reduce(0, +) > budget else { return counts }
-        if counts.count == 1 { return [budget] }
-        // Give the shorter text all it needs if the longer one still gets as much; else split evenly,
-        // the odd position going to the second text's share.
-        var (short, long) = (min(counts[0], counts[1]), max(counts[0], counts[1]))
-        long = short > budget ? short : max(short, budget - short)
-        if short + long > budget {
-            short = budget / 2
-            long = short + budget % 2
-        }
-        return counts[0] > counts[1] ? [long, short] : [short, long]
+    var template: SpecialTokenTemplate {
+        SpecialTokenTemplate(
+            classTokenId: classTokenId, classToken: configuration.classToken, separatorTokenId: separatorTokenId,
+            separatorToken: configuration.separatorToken, separatorsBetweenPair: 1, secondTypeId: 1)
     }
-}
 
-/// The pieces of one input text before special tokens are added.
-struct SequencePieces {
-    let text: String
-    var ids: [Int] = []
-    /// Original scalar spans.
-    var spans: [TextSpan] = []
-    var wordIds: [Int] = []
-    /// UTF-8 offset of each scalar boundary of `text`.
-    private var utf8Offsets: [Int] = []
-
-    init(_ text: String, tokenizer: BertTokenizer) {
-        self.text = text
+    /// The WordPiece pieces of one text, aligned to its scalars.
+    func pieces(of text: String) -> SequencePieces {
         let scalars = text.unicodeScalars.map(\.value)
-        utf8Offsets.reserveCapacity(scalars.count + 1)
-        var offset = 0
-        for value in scalars {
-            utf8Offsets.append(offset)
-            offset += utf8Length(value)
-        }
-        utf8Offsets.append(offset)
-        for (wordIndex, word) in tokenizer.basic.words(scalars).enumerated() {
+        var sequence = SequencePieces(text: text, scalars: scalars)
+        for (wordIndex, word) in basic.words(scalars).enumerated() {
             let origins = word.text.origins
             if let special = word.specialTokenId {
-                append(id: special, span: TextSpan(origins[0], origins[origins.count - 1] + 1), word: wordIndex)
+                sequence.append(
+                    id: special, token: vocabulary.tokens[special],
+                    span: TextSpan(origins[0], origins[origins.count - 1] + 1), word: wordIndex)
                 continue
             }
-            for piece in tokenizer.wordPiece.pieces(of: word.text.scalars).pieces {
-                append(id: piece.id, span: TextSpan(origins[piece.start], origins[piece.end - 1] + 1), word: wordIndex)
+            for piece in wordPiece.pieces(of: word.text.scalars).pieces {
+                sequence.append(
+                    id: piece.id, token: vocabulary.tokens[piece.id],
+                    span: TextSpan(origins[piece.start], origins[piece.end - 1] + 1), word: wordIndex)
             }
         }
-    }
-
-    private mutating func append(id: Int, span: TextSpan, word: Int) {
-        ids.append(id)
-        spans.append(span)
-        wordIds.append(word)
-    }
-
-    func utf8Offset(_ scalarOffset: Int) -> Int { utf8Offsets[scalarOffset] }
-}
-
-extension Encoding {
-    mutating func reserveCapacity(_ capacity: Int) {
-        ids.reserveCapacity(capacity)
-        tokens.reserveCapacity(capacity)
-        offsets.reserveCapacity(capacity)
-        byteOffsets.reserveCapacity(capacity)
-        wordIds.reserveCapacity(capacity)
-        typeIds.reserveCapacity(capacity)
-        sequenceIds.reserveCapacity(capacity)
-        specialTokensMask.reserveCapacity(capacity)
-        isUnknown.reserveCapacity(capacity)
-    }
-
-    mutating func appendSpecial(_ id: Int, token: String, typeId: Int) {
-        ids.append(id)
-        tokens.append(token)
-        offsets.append(.empty)
-        byteOffsets.append(.empty)
-        wordIds.append(nil)
-        typeIds.append(typeId)
-        sequenceIds.append(nil)
-        specialTokensMask.append(true)
-        isUnknown.append(false)
+        return sequence
     }
 }

@@ -1,11 +1,17 @@
 /// Every stage of tokenizing one text, for the "why was this split / why is this [UNK]" view.
 public struct TokenizationTrace: Sendable, Hashable {
     public var text: String
+    public var family: TokenizerFamily = .wordPiece
+    /// The WordPiece dialect; a Unigram tokenizer always follows Hugging Face (`.hf`).
     public var dialect: Dialect
-    /// Original scalar indices deleted by cleaning (controls, format characters, NUL, U+FFFD, ...).
+    /// Original scalar indices deleted by cleaning (controls, format characters, NUL, U+FFFD, ...), or by
+    /// the Unigram normalization map.
     public var removedByCleaning: [Int]
-    /// Original scalar indices turned into plain spaces by cleaning.
+    /// Original scalar indices turned into plain spaces by cleaning or by the Unigram normalization map.
     public var replacedByWhitespace: [Int]
+    /// Every other scalar the Unigram normalization map replaced (`ﬁ` → `fi`, full-width → ASCII, ...);
+    /// empty for WordPiece, whose lowercasing and accent stripping show in each word's text.
+    public var replacedByNormalization: [ScalarReplacement] = []
     /// The words the basic tokenizer produced, each with its WordPiece search.
     public var words: [TracedWord]
 }
@@ -21,8 +27,29 @@ public struct TracedWord: Sendable, Hashable {
     public var pieces: [String]
     /// Every vocabulary look-up, in order; the successful ones are the pieces.
     public var attempts: [WordPieceAttempt]
-    /// Why the word became the unknown token, if it did.
+    /// Why the word became the unknown token, if it did (WordPiece).
     public var unknownReason: UnknownReason?
+    /// The best segmentation with each piece's score (Unigram); unknown runs are marked.
+    public var scoredPieces: [ScoredPiece] = []
+}
+
+/// One original scalar and what normalization made of it.
+public struct ScalarReplacement: Sendable, Hashable {
+    /// Index of the scalar in the original text.
+    public var index: Int
+    public var replacement: String
+}
+
+/// One piece of a Unigram segmentation and why it won.
+public struct ScoredPiece: Sendable, Hashable {
+    public var piece: String
+    public var id: Int
+    /// Its span in the word's normalized text, in scalars.
+    public var span: TextSpan
+    /// Log probability; for an unknown run, the unknown score (lowest piece score − 10) per character.
+    public var score: Double
+    /// Characters no piece covers, fused into one unknown token.
+    public var isUnknown: Bool
 }
 
 extension BertTokenizer {
@@ -58,5 +85,44 @@ extension BertTokenizer {
         return TokenizationTrace(
             text: text, dialect: configuration.dialect, removedByCleaning: removed, replacedByWhitespace: replaced,
             words: words)
+    }
+}
+
+extension UnigramTokenizer {
+    /// Runs the tokenizer on `text` and records what normalization changed and how each word was segmented.
+    public func trace(_ text: String) -> TokenizationTrace {
+        let scalars = text.unicodeScalars.map(\.value)
+        var trace = TokenizationTrace(
+            text: text, family: .unigram, dialect: .hf, removedByCleaning: [], replacedByWhitespace: [], words: [])
+        for (index, value) in scalars.enumerated() {
+            guard let replacement = normalization[value] else { continue }
+            if replacement.isEmpty {
+                trace.removedByCleaning.append(index)
+            } else if replacement == [Self.space] {
+                trace.replacedByWhitespace.append(index)
+            } else {
+                trace.replacedByNormalization.append(ScalarReplacement(
+                    index: index,
+                    replacement: String(String.UnicodeScalarView(replacement.compactMap(Unicode.Scalar.init)))))
+            }
+        }
+        trace.words = words(scalars).map { word in
+            let wordText = String(String.UnicodeScalarView(word.scalars.compactMap(Unicode.Scalar.init)))
+            if let special = word.specialTokenId {
+                return TracedWord(
+                    text: wordText, span: word.span, kind: .specialToken, pieces: [pieces[special]], attempts: [],
+                    unknownReason: nil)
+            }
+            let segmentation = segmenter.segment(word.scalars[...])
+            let scored = segmentation.map {
+                ScoredPiece(
+                    piece: token($0, in: word), id: $0.id, span: TextSpan($0.start, $0.end), score: $0.score,
+                    isUnknown: $0.isUnknown)
+            }
+            return TracedWord(
+                text: wordText, span: word.span, kind: .word, pieces: scored.map(\.piece), attempts: [],
+                unknownReason: nil, scoredPieces: scored)
+        }
+        return trace
     }
 }

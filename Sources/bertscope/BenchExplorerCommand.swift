@@ -38,7 +38,7 @@ struct BenchExplorerCommand: ParsableCommand {
         let tokenizer = loaded.tokenizer
         let encoder = loaded.model
         let context = ExplorerContext(
-            tokenize: { text, _ in tokenizer.encode(text, maxLength: encoder.config.maxPositions) },
+            tokenize: { text, _ in tokenizer.encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
             trace: { text, _ in tokenizer.trace(text) })
         let facts = ModelFacts(name: loaded.resolved.name, reason: loaded.resolved.reason.description,
                                layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler)

@@ -34,7 +34,7 @@ struct BenchTokenizeCommand: ParsableCommand {
         }
         let bytes = texts.reduce(0) { $0 + $1.utf8.count }
         var loads = [Double]()
-        var tokenizer: BertTokenizer! = nil
+        var tokenizer: (any TextTokenizer)! = nil
         for _ in 0..<5 {
             let seconds = try measure { tokenizer = try loadTokenizer(model: model, dialect: dialect) }
             loads.append(seconds)

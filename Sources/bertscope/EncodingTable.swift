@@ -49,12 +49,15 @@ enum EncodingTable {
 /// Renders a tokenization trace as a table or as JSON.
 enum TraceFormatter {
     static func table(_ trace: TokenizationTrace) -> String {
-        var lines = ["dialect: \(trace.dialect.rawValue)"]
+        var lines = [trace.family == .unigram ? "family: unigram" : "dialect: \(trace.dialect.rawValue)"]
         if !trace.removedByCleaning.isEmpty {
             lines.append("cleaning deleted scalars at \(trace.removedByCleaning.map(String.init).joined(separator: ", "))")
         }
         if !trace.replacedByWhitespace.isEmpty {
             lines.append("cleaning turned scalars at \(trace.replacedByWhitespace.map(String.init).joined(separator: ", ")) into spaces")
+        }
+        for replacement in trace.replacedByNormalization {
+            lines.append("normalization replaced scalar \(replacement.index) by \"\(EncodingTable.printable(replacement.replacement))\"")
         }
         for (index, word) in trace.words.enumerated() {
             lines.append(
@@ -62,6 +65,9 @@ enum TraceFormatter {
                     + " -> \(word.pieces.joined(separator: " "))")
             for attempt in word.attempts {
                 lines.append("    try \"\(attempt.candidate)\": " + (attempt.id.map { "found, id \($0)" } ?? "not in vocabulary"))
+            }
+            for scored in word.scoredPieces {
+                lines.append("    \"\(scored.piece)\" score \(scored.score): " + (scored.isUnknown ? "unknown" : "id \(scored.id)"))
             }
             switch word.unknownReason {
             case .tooLong(let characters, let limit)?:
@@ -80,8 +86,18 @@ enum TraceFormatter {
         writer.beginObject()
         writer.key("text"); writer.string(trace.text)
         writer.key("dialect"); writer.string(trace.dialect.rawValue)
+        writer.key("family"); writer.string(trace.family.rawValue)
         writer.key("removed_by_cleaning"); writer.ints(trace.removedByCleaning)
         writer.key("replaced_by_whitespace"); writer.ints(trace.replacedByWhitespace)
+        writer.key("replaced_by_normalization")
+        writer.beginArray()
+        for replacement in trace.replacedByNormalization {
+            writer.beginObject()
+            writer.key("index"); writer.int(replacement.index)
+            writer.key("replacement"); writer.string(replacement.replacement)
+            writer.endObject()
+        }
+        writer.endArray()
         writer.key("words")
         writer.beginArray()
         for word in trace.words {
@@ -101,6 +117,19 @@ enum TraceFormatter {
                 writer.key("end"); writer.int(attempt.end)
                 writer.key("candidate"); writer.string(attempt.candidate)
                 writer.key("id"); writer.int(attempt.id)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.key("scored_pieces")
+            writer.beginArray()
+            for scored in word.scoredPieces {
+                writer.beginObject()
+                writer.key("piece"); writer.string(scored.piece)
+                writer.key("id"); writer.int(scored.id)
+                writer.key("start"); writer.int(scored.span.start)
+                writer.key("end"); writer.int(scored.span.end)
+                writer.key("score"); writer.double(scored.score)
+                writer.key("unknown"); writer.bool(scored.isUnknown)
                 writer.endObject()
             }
             writer.endArray()

@@ -30,7 +30,7 @@ struct ExploreCommand: ParsableCommand {
         let encoder = loaded.model
         let threads = self.threads
         let context = ExplorerContext(
-            tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, maxLength: encoder.config.maxPositions) },
+            tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
             trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })
         let services = ExplorerServices(
             context: context,
@@ -42,8 +42,9 @@ struct ExploreCommand: ParsableCommand {
             },
             export: { request in try exportFromExplorer(request) })
         let facts = ModelFacts(
-            name: loaded.resolved.name, reason: loaded.resolved.reason.description, layerCount: encoder.config.layerCount,
-            hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler)
+            name: loaded.resolved.name, reason: loaded.resolved.reason.description, origin: loaded.resolved.reason.headline,
+            layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler,
+            tokenizerFamily: loaded.tokenizer.family)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
         if let text {
             state.lines[0].editor.setText(text)
@@ -54,22 +55,25 @@ struct ExploreCommand: ParsableCommand {
 }
 
 /// One tokenizer per dialect, made on first use (the Google and Spark character tables take a moment).
+/// Dialects are WordPiece's: a SentencePiece tokenizer is the same in every dialect.
 final class TokenizerSet: @unchecked Sendable {
     private let folder: URL
-    private var tokenizers: [Dialect: BertTokenizer]
+    private var tokenizers: [Dialect: any TextTokenizer]
     private let lock = NSLock()
 
-    init(folder: URL, hf: BertTokenizer) {
+    init(folder: URL, hf: any TextTokenizer) {
         self.folder = folder
-        tokenizers = [hf.configuration.dialect: hf]
+        tokenizers = [.hf: hf]
     }
 
-    func tokenizer(_ dialect: Dialect) -> BertTokenizer {
+    func tokenizer(_ dialect: Dialect) -> any TextTokenizer {
         lock.lock()
         defer { lock.unlock() }
         if let known = tokenizers[dialect] { return known }
+        let hf = tokenizers[.hf]!
+        guard hf.family == .wordPiece else { return hf }
         // The folder loaded once already, so this can only fail if it changed under us: fall back to hf.
-        let made = (try? BertTokenizer(modelFolder: folder, dialect: dialect)) ?? tokenizers.values.first!
+        let made = (try? BertTokenizer(modelFolder: folder, dialect: dialect)) ?? hf
         tokenizers[dialect] = made
         return made
     }

@@ -3,6 +3,7 @@ import BertEngine
 import Embeddings
 import Export
 import Foundation
+import ModelLoader
 import Tokenization
 
 extension ExportFormat: ExpressibleByArgument {}
@@ -90,7 +91,10 @@ struct ExportCommand: ParsableCommand {
         } catch let error as ExportError {
             throw UserError(error.description)
         }
-        let loaded = try loadModel(model, dialect: dialect ?? (format == .spark ? .spark : .hf))
+        let resolved = try resolveModel(model, needs: .weights)
+        // Spark NLP's BertEmbeddings tokenizes like the spark dialect; a SentencePiece model has one tokenizer.
+        let sparkTokenizes = format == .spark && ModelFolder.tokenizerFamily(of: resolved.folder) == .wordPiece
+        let loaded = try loadModel(resolved, dialect: dialect ?? (sparkTokenizes ? .spark : .hf))
         let config = loaded.model.config
         let layerIndices = format == .spark ? [config.layerCount] : try LayerSelection(layers ?? "last", layerCount: config.layerCount).indices
         let poolingChoice: Pooling? = format == .spark ? .first : (pooling == "none" ? nil : Pooling(rawValue: pooling ?? "mean"))
@@ -113,7 +117,7 @@ struct ExportCommand: ParsableCommand {
                     cleanup.track(exporter!.temporaryPaths)
                 }
                 guard !batch.isEmpty, let exporter else { break }
-                let encodings = batch.map { loaded.tokenizer.encode($0.text, maxLength: limit) }
+                let encodings = batch.map { loaded.tokenizer.encode($0.text, pair: nil, maxLength: limit) }
                 let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) }, threads: threads)
                 for (item, (encoding, output)) in zip(batch, zip(encodings, outputs)) {
                     if encoding.truncation.isTruncated { truncated.append(index) }

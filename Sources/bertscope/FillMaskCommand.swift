@@ -32,11 +32,11 @@ struct FillMaskCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try loadModel(model)
-        let encoding = loaded.tokenizer.encode(text, maxLength: loaded.model.config.maxPositions)
+        let encoding = loaded.tokenizer.encode(text, pair: nil, maxLength: loaded.model.config.maxPositions)
         guard let maskId = loaded.tokenizer.maskTokenId else { throw UserError("the vocabulary has no mask token") }
         let positions = encoding.ids.indices.filter { encoding.ids[$0] == maskId }
         guard !positions.isEmpty else {
-            throw UserError("the text has no \(loaded.tokenizer.configuration.maskToken); write it where a word should be predicted")
+            throw UserError("the text has no \(loaded.tokenizer.maskToken ?? "mask token"); write it where a word should be predicted")
         }
         let predictions: [[(id: Int, probability: Float)]]
         do {
@@ -46,7 +46,8 @@ struct FillMaskCommand: ParsableCommand {
         } catch let error as EngineError {
             throw UserError(error.description)
         }
-        let tokens = loaded.tokenizer.vocabulary.tokens
+        // The model may have more output rows than the tokenizer has pieces (rows no text produces).
+        func token(_ id: Int) -> String { id < loaded.tokenizer.pieceCount ? loaded.tokenizer.piece(id) : "<row \(id)>" }
         if json {
             var writer = JSONWriter()
             writer.beginObject()
@@ -61,7 +62,7 @@ struct FillMaskCommand: ParsableCommand {
                 for candidate in candidates {
                     writer.beginObject()
                     writer.key("id"); writer.int(candidate.id)
-                    writer.key("token"); writer.string(tokens[candidate.id])
+                    writer.key("token"); writer.string(token(candidate.id))
                     writer.key("score"); writer.float(candidate.probability)
                     writer.endObject()
                 }
@@ -75,7 +76,7 @@ struct FillMaskCommand: ParsableCommand {
             for (position, candidates) in zip(positions, predictions) {
                 writeLine("[MASK] at token \(position):")
                 for candidate in candidates {
-                    writeLine("  " + DisplayWidth.padded(tokens[candidate.id], to: 20) + EncodingTable.leftPad(String(candidate.id), 7)
+                    writeLine("  " + DisplayWidth.padded(token(candidate.id), to: 20) + EncodingTable.leftPad(String(candidate.id), 7)
                         + String(format: "  %.4f", candidate.probability))
                 }
             }

