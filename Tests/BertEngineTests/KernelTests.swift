@@ -35,6 +35,23 @@ private func aligned64(_ count: Int) -> UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(count, 1))
 }
 
+/// Runs `body` with the epilogue the forward pass would build from these parts (bias [n], residual [m × n]).
+private func withEpilogue(bias: [Float]?, gelu: Bool, residual: [Float]?, columns n: Int, _ body: (inout ck_epilogue) -> Void) {
+    (bias ?? []).withUnsafeBufferPointer { biasPointer in
+        (residual ?? []).withUnsafeBufferPointer { residualPointer in
+            var epilogue = ck_epilogue(bias: bias == nil ? nil : biasPointer.baseAddress, gelu: gelu ? 1 : 0,
+                                       residual: residual == nil ? nil : residualPointer.baseAddress, residual_ld: n)
+            body(&epilogue)
+        }
+    }
+}
+
+/// The panels of n columns in two parts, as two workers would take them.
+private func panelHalves(_ n: Int) -> [Range<Int>] {
+    let panels = ck_panel_count(n)
+    return [0..<(panels / 2), (panels / 2)..<panels]
+}
+
 /// Seeded Q4_0 blocks for a [rows, columns] matrix as files store them: random codes, scales from the
 /// normal range and every 7th block a subnormal one.
 private func randomQ4_0(rows: Int, columns: Int, seed: UInt64) -> [UInt8] {
@@ -93,16 +110,9 @@ struct KernelTests {
             ck_pack_nk(kernels.ops, b, k, n, k, packed)
             for (withBias, gelu, withResidual) in [(false, false, false), (true, true, false), (false, true, false), (true, false, true)] {
                 var c = [Float](repeating: .nan, count: m * n)
-                var epilogue = ck_epilogue(bias: nil, gelu: gelu ? 1 : 0, residual: nil, residual_ld: n)
-                bias.withUnsafeBufferPointer { biasPointer in
-                    residual.withUnsafeBufferPointer { residualPointer in
-                        if withBias { epilogue.bias = biasPointer.baseAddress }
-                        if withResidual { epilogue.residual = residualPointer.baseAddress }
-                        // Two calls splitting the panels, as two workers would.
-                        let panels = ck_panel_count(n)
-                        for part in [0..<(panels / 2), (panels / 2)..<panels] {
-                            ck_gemm(kernels.ops, m, n, k, a, lda, packed, part.lowerBound, part.upperBound, &epilogue, &c, n, scratch)
-                        }
+                withEpilogue(bias: withBias ? bias : nil, gelu: gelu, residual: withResidual ? residual : nil, columns: n) { epilogue in
+                    for part in panelHalves(n) {
+                        ck_gemm(kernels.ops, m, n, k, a, lda, packed, part.lowerBound, part.upperBound, &epilogue, &c, n, scratch)
                     }
                 }
                 let expected = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: withBias ? bias : nil,
@@ -151,17 +161,11 @@ struct KernelTests {
             for (withBias, gelu, withResidual) in [(false, false, false), (true, true, false), (true, false, true)] {
                 var q4 = [Float](repeating: .nan, count: m * n)
                 var f32 = [Float](repeating: .nan, count: m * n)
-                var epilogue = ck_epilogue(bias: nil, gelu: gelu ? 1 : 0, residual: nil, residual_ld: n)
-                bias.withUnsafeBufferPointer { biasPointer in
-                    residual.withUnsafeBufferPointer { residualPointer in
-                        if withBias { epilogue.bias = biasPointer.baseAddress }
-                        if withResidual { epilogue.residual = residualPointer.baseAddress }
-                        let panels = ck_panel_count(n)
-                        for part in [0..<(panels / 2), (panels / 2)..<panels] {
-                            ck_gemm_q4(kernels.ops, m, n, k, a, lda, packedQ4, part.lowerBound, part.upperBound, &epilogue, &q4, n, scratch)
-                        }
-                        ck_gemm(kernels.ops, m, n, k, a, lda, packedF32, 0, panels, &epilogue, &f32, n, scratch)
+                withEpilogue(bias: withBias ? bias : nil, gelu: gelu, residual: withResidual ? residual : nil, columns: n) { epilogue in
+                    for part in panelHalves(n) {
+                        ck_gemm_q4(kernels.ops, m, n, k, a, lda, packedQ4, part.lowerBound, part.upperBound, &epilogue, &q4, n, scratch)
                     }
+                    ck_gemm(kernels.ops, m, n, k, a, lda, packedF32, 0, ck_panel_count(n), &epilogue, &f32, n, scratch)
                 }
                 let label = "\(name) \(m)x\(n)x\(k) bias \(withBias) gelu \(gelu) residual \(withResidual)"
                 #expect(q4 == f32, "\(label): Q4_0 and f32 panels differ")
