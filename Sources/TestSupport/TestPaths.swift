@@ -52,3 +52,13 @@ public func readJSONLines<T: Decodable>(_ url: URL, as type: T.Type) throws -> [
     let decoder = JSONDecoder()
     return try data.split(separator: UInt8(ascii: "\n")).map { try decoder.decode(T.self, from: Data($0)) }
 }
+
+/// The description of the error `body` throws, or "ok" when it throws none: for tests of error messages.
+public func errorDescription(_ body: () throws -> Void) -> String {
+    do {
+        try body()
+        return "ok"
+    } catch {
+        return "\(error)"
+    }
+}

@@ -20,14 +20,7 @@ struct BadInputTests {
         try bytes.withUnsafeBytes { try SafeTensorsHeader.parse($0, path: "test.safetensors") }
     }
 
-    func message(_ bytes: [UInt8]) -> String {
-        do {
-            _ = try parse(bytes)
-            return "parsed"
-        } catch {
-            return "\(error)"
-        }
-    }
+    func message(_ bytes: [UInt8]) -> String { errorDescription { _ = try parse(bytes) } }
 
     @Test("truncated file, header past the end, a 100 MB header, not JSON")
     func headerProblems() {
@@ -51,7 +44,7 @@ struct BadInputTests {
         #expect(message(file(header: "{\(entry("a", "F32", "[-2]", 0, 8))}")).contains("not a count"))
         #expect(message(file(header: "{\(entry("a", "F32", "[4294967296, 4294967296]", 0, 8))}")).contains("too large"))
         #expect(message(file(header: "{\"__metadata__\": {\"format\": 1}}")).contains("not a string"))
-        #expect(message(file(header: "{\(entry("a", "F32", "[2]", 0, 8)), \(entry("b", "F32", "[2]", 8, 16))}")) == "parsed")
+        #expect(message(file(header: "{\(entry("a", "F32", "[2]", 0, 8)), \(entry("b", "F32", "[2]", 8, 16))}")) == "ok")
     }
 
     @Test("20,000 random mutations of a real header: every one parses or fails cleanly, and what parses stays in bounds")

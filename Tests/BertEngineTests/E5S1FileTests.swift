@@ -89,14 +89,7 @@ struct E5S1FileTests {
         }
     }
 
-    func message(_ bytes: [UInt8]) -> String {
-        do {
-            _ = try parse(bytes)
-            return "parsed"
-        } catch {
-            return "\(error)"
-        }
-    }
+    func message(_ bytes: [UInt8]) -> String { errorDescription { _ = try parse(bytes) } }
 
     @Test("a small file reads back field for field")
     func roundTrip() throws {
