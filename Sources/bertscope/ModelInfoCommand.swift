@@ -105,7 +105,9 @@ struct ModelReport {
         hasNextSentence = names.contains("cls.seq_relationship.weight")
         do {
             let model = try BertModel(folder: folder)
-            encoderParameters = model.config.parameterCount
+            // The config's count includes a pooler; a checkpoint without one (sentence encoders) has fewer.
+            let hidden = model.config.hiddenSize
+            encoderParameters = model.config.parameterCount - (model.hasPooler ? 0 : hidden * hidden + hidden)
             hasPooler = model.hasPooler
             hasMaskedLM = model.hasMaskedLMHead
         } catch let error as EngineError {
@@ -137,7 +139,9 @@ struct ModelReport {
         let yes = { (flag: Bool) in flag ? "yes" : "no" }
         lines += ["", "Heads: pooler \(yes(hasPooler)), masked-LM \(yes(hasMaskedLM)), next-sentence \(yes(hasNextSentence))"]
         var parameters = "Parameters: \(ModelReport.grouped(checkpointParameters)) in \(weightsFile)"
-        if let encoderParameters { parameters += " (encoder and pooler: \(ModelReport.grouped(encoderParameters)))" }
+        if let encoderParameters {
+            parameters += " (\(hasPooler ? "encoder and pooler" : "encoder"): \(ModelReport.grouped(encoderParameters)))"
+        }
         lines.append(parameters)
         lines.append("Size on disk: \(ByteCount.text(sizeBytes)) (" + files.map { "\($0.name) \(ByteCount.text($0.bytes))" }.joined(separator: ", ") + ")")
         if let loadError { lines.append("Does not load: \(loadError)") }
