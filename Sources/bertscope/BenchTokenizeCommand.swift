@@ -28,7 +28,7 @@ struct BenchTokenizeCommand: ParsableCommand {
     func run() throws {
         var reader = try LineReader(path: jsonl)
         var texts = [String]()
-        while let line = reader.next() {
+        while let line = try reader.next() {
             guard !line.isEmpty else { continue }
             texts.append(try JSONLRecordOrFail(line, lineNumber: reader.lineNumber).text)
         }

@@ -181,7 +181,7 @@ struct ExportInput {
             if type == .typeRegular {
                 var counter = try LineReader(path: jsonl)
                 var count = 0
-                while let line = counter.next() { if !Self.isBlank(line) { count += 1 } }
+                while let line = try counter.next() { if !Self.isBlank(line) { count += 1 } }
                 total = count
             } else {
                 total = nil
@@ -204,7 +204,7 @@ struct ExportInput {
             defer { position += 1 }
             return ExportItem(idJSON: String(position), text: arguments[position], language: defaultLanguage)
         }
-        while let line = reader!.next() {
+        while let line = try reader!.next() {
             if Self.isBlank(line) { continue }
             let record: JSONLRecord
             do {

@@ -5,6 +5,7 @@ import Foundation
 /// instead of being silently repaired.
 struct LineReader {
     private let handle: FileHandle
+    private let path: String
     private var buffer = [UInt8]()
     private var position = 0
     private var finished = false
@@ -12,6 +13,7 @@ struct LineReader {
 
     /// `path` "-" means standard input.
     init(path: String) throws {
+        self.path = path
         if path == "-" {
             handle = FileHandle.standardInput
         } else {
@@ -23,7 +25,7 @@ struct LineReader {
     }
 
     /// The next line without its line break, or `nil` at the end.
-    mutating func next() -> [UInt8]? {
+    mutating func next() throws -> [UInt8]? {
         while true {
             if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
                 var line = Array(buffer[position..<newline])
@@ -41,8 +43,25 @@ struct LineReader {
             }
             buffer.removeFirst(position)
             position = 0
-            let chunk = handle.readData(ofLength: 1 << 16)
-            if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+            try readChunk()
+        }
+    }
+
+    /// Appends what one read(2) gives, up to 64 KB: from a pipe that is whatever has arrived, so a line is
+    /// handled as soon as it is complete (FileHandle.readData(ofLength:) would wait for all 64 KB).
+    private mutating func readChunk() throws {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                buffer.append(contentsOf: chunk[0..<count])
+                return
+            }
+            if count == 0 {
+                finished = true
+                return
+            }
+            if errno != EINTR { throw UserError("reading \(path == "-" ? "standard input" : path) failed: \(String(cString: strerror(errno)))") }
         }
     }
 }
@@ -87,7 +106,7 @@ struct JSONLError: Error {
 func forEachJSONLRecord(in path: String, _ body: (JSONLRecord) throws -> Void) throws {
     var reader = try LineReader(path: path)
     var failures = 0
-    while let line = reader.next() {
+    while let line = try reader.next() {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
         do {
             try body(try JSONLRecord.parse(line))

@@ -21,6 +21,32 @@ struct TokenizeCommandEndToEndTests {
         #expect((objects[0]["word_ids"] as? [Any])?.first is NSNull)
     }
 
+    @Test("--jsonl - answers each line as it arrives, while standard input stays open")
+    func jsonlStreams() throws {
+        let process = Process()
+        process.executableURL = Bertscope.executable
+        process.arguments = ["tokenize", "--model", model, "--jsonl", "-", "--json"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+        try input.fileHandleForWriting.write(contentsOf: Data(#"{"id": 1, "text": "Hund"}"#.utf8 + [0x0A]))
+        // The answer must come while the input is still open (a reader waiting for 64 KB would never answer).
+        let answered = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var line = Data()
+        DispatchQueue.global().async {
+            while !line.contains(0x0A), let byte = try? output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty { line += byte }
+            answered.signal()
+        }
+        #expect(answered.wait(timeout: .now() + 30) == .success, "no answer to the first line while standard input is open")
+        #expect(String(decoding: line, as: UTF8.self).contains(#""tokens":["[CLS]","Hund","[SEP]"]"#))
+    }
+
     @Test("--jsonl copies ids, reads pairs, and reports a bad line by number while processing the rest")
     func jsonlWithBadLines() throws {
         var input = Data(#"{"id": "a1", "text": "Hello world"}"#.utf8) + Data("\n".utf8)
