@@ -18,8 +18,7 @@ struct BenchExplorerCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
+    @OptionGroup var options: EncoderOptions
 
     @Option(name: .long, help: "The text to type.")
     var text = "The quick brown fox jumps over the lazy dog, und der schnelle Fuchs springt über den Hund."
@@ -27,14 +26,11 @@ struct BenchExplorerCommand: ParsableCommand {
     @Option(name: .long, help: "Passes over the text.")
     var runs: Int = 3
 
-    @Option(name: .long, help: "Threads for the encoder.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
 
     func run() throws {
-        let loaded = try loadModel(model)
+        let loaded = try loadModel(options.model)
         let tokenizer = loaded.tokenizer
         let encoder = loaded.model
         let context = ExplorerContext(
@@ -54,7 +50,7 @@ struct BenchExplorerCommand: ParsableCommand {
                 } * 1000)
                 for case let .embed(line, generation, typed, _) in effects {
                     vectorTimes.append(try measure {
-                        let embedded = try EmbeddedText(typed, tokenizer: tokenizer, model: encoder, threads: threads)
+                        let embedded = try EmbeddedText(typed, tokenizer: tokenizer, model: encoder, threads: options.threads)
                         _ = ExplorerReducer.reduce(&state, .vectorsReady(line: line, generation: generation, embedded, milliseconds: 0), context: context)
                         _ = ExplorerView.render(state)
                     } * 1000)

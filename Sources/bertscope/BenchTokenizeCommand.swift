@@ -10,8 +10,7 @@ struct BenchTokenizeCommand: ParsableCommand {
         discussion: "Each text is encoded with [CLS]/[SEP] one after another; the median of --runs timed runs after a warm-up is reported."
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
+    @OptionGroup var source: ModelOption
 
     @Option(name: .long, help: "JSON Lines corpus: one {\"text\": ...} per line.")
     var jsonl: String
@@ -36,7 +35,7 @@ struct BenchTokenizeCommand: ParsableCommand {
         var loads = [Double]()
         var tokenizer: (any TextTokenizer)! = nil
         for _ in 0..<5 {
-            let seconds = try measure { tokenizer = try loadTokenizer(model: model, dialect: dialect) }
+            let seconds = try measure { tokenizer = try loadTokenizer(model: source.model, dialect: dialect) }
             loads.append(seconds)
         }
         var tokens = 0

@@ -15,8 +15,7 @@ struct EmbedCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
+    @OptionGroup var options: EncoderOptions
 
     @Option(name: .long, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
     var layers: String = "all"
@@ -30,9 +29,6 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included (at most the model's positions).")
     var maxLength: Int?
 
-    @Option(name: .long, help: "Threads for the matrix products.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
     @Flag(name: .long, help: "Write JSON (the only output format; accepted for symmetry with tokenize).")
     var json = false
 
@@ -42,18 +38,17 @@ struct EmbedCommand: ParsableCommand {
     func validate() throws {
         if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to embed, or --jsonl FILE") }
         if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try loadModel(model)
+        let loaded = try loadModel(options.model)
         let selection = try LayerSelection(layers, layerCount: loaded.model.config.layerCount)
         let limit = min(maxLength ?? loaded.model.config.maxPositions, loaded.model.config.maxPositions)
         func embed(idJSON: String, text: String, pair: String?) throws {
             let encoding = loaded.tokenizer.encode(text, pair: pair, maxLength: limit)
             let output: ModelOutput
             do {
-                output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
+                output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: options.threads)[0]
             } catch let error as EngineError {
                 throw UserError(error.description)
             }

@@ -12,11 +12,7 @@ struct ExploreCommand: ParsableCommand {
         discussion: "Keys: press F1 or ? in the explorer; docs/USAGE.md lists them all."
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
-
-    @Option(name: .long, help: "Threads for the encoder.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var options: EncoderOptions
 
     @Argument(help: "Text to start with.")
     var text: String?
@@ -25,10 +21,10 @@ struct ExploreCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 else {
             throw UserError("the explorer needs a terminal; for scripts use tokenize, embed, similarity or export")
         }
-        let loaded = try loadModel(model)
+        let loaded = try loadModel(options.model)
         let tokenizers = TokenizerSet(folder: loaded.folder, hf: loaded.tokenizer)
         let encoder = loaded.model
-        let threads = self.threads
+        let threads = options.threads
         let context = ExplorerContext(
             tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
             trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })

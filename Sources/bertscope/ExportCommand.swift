@@ -26,8 +26,7 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Model folder: config.json, model.safetensors, vocab.txt.")
-    var model: String
+    @OptionGroup var options: EncoderOptions
 
     @Option(name: .long, help: "The file format.")
     var format: ExportFormat
@@ -56,9 +55,6 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 8
 
-    @Option(name: .long, help: "Threads for the matrix products.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
     @Flag(name: .long, help: "Replace --out if it exists.")
     var force = false
 
@@ -71,7 +67,7 @@ struct ExportCommand: ParsableCommand {
         if out.isEmpty || out == "-" {
             throw ValidationError("--out must be a path: exports are written to a temporary file and renamed, not streamed to standard output")
         }
-        if batchSize < 1 || threads < 1 { throw ValidationError("--batch-size and --threads must be at least 1") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if let pooling, pooling != "none" && Pooling(rawValue: pooling) == nil {
             throw ValidationError("--pooling must be first, mean, max, sum or none")
         }
@@ -91,7 +87,7 @@ struct ExportCommand: ParsableCommand {
         } catch let error as ExportError {
             throw UserError(error.description)
         }
-        let resolved = try resolveModel(model, needs: .weights)
+        let resolved = try resolveModel(options.model, needs: .weights)
         // Spark NLP's BertEmbeddings tokenizes like the spark dialect; a SentencePiece model has one tokenizer.
         let sparkTokenizes = format == .spark && ModelFolder.tokenizerFamily(of: resolved.folder) == .wordPiece
         let loaded = try loadModel(resolved, dialect: dialect ?? (sparkTokenizes ? .spark : .hf))
@@ -118,7 +114,7 @@ struct ExportCommand: ParsableCommand {
                 }
                 guard !batch.isEmpty, let exporter else { break }
                 let encodings = batch.map { loaded.tokenizer.encode($0.text, pair: nil, maxLength: limit) }
-                let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) }, threads: threads)
+                let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) }, threads: options.threads)
                 for (item, (encoding, output)) in zip(batch, zip(encodings, outputs)) {
                     if encoding.truncation.isTruncated { truncated.append(index) }
                     try exporter.append(EmbeddedText(encoding: encoding, output: output), idJSON: item.idJSON, index: index, language: item.language)

@@ -11,14 +11,10 @@ struct FillMaskCommand: ParsableCommand {
         abstract: "Predict the tokens behind each [MASK] with the checkpoint's masked-LM head."
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
+    @OptionGroup var options: EncoderOptions
 
     @Option(name: .long, help: "Predictions per mask.")
     var topK: Int = 5
-
-    @Option(name: .long, help: "Threads for the matrix products.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
@@ -31,7 +27,7 @@ struct FillMaskCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModel(model)
+        let loaded = try loadModel(options.model)
         let encoding = loaded.tokenizer.encode(text, pair: nil, maxLength: loaded.model.config.maxPositions)
         guard let maskId = loaded.tokenizer.maskTokenId else { throw UserError("the vocabulary has no mask token") }
         let positions = encoding.ids.indices.filter { encoding.ids[$0] == maskId }
@@ -40,7 +36,7 @@ struct FillMaskCommand: ParsableCommand {
         }
         let predictions: [[(id: Int, probability: Float)]]
         do {
-            let output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
+            let output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: options.threads)[0]
             predictions = try loaded.model.maskedLMPredictions(
                 lastHiddenState: output.lastHiddenState, positions: positions, topK: min(topK, loaded.model.config.vocabSize))
         } catch let error as EngineError {

@@ -25,14 +25,13 @@ struct ModelInfoCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
+    @OptionGroup var source: ModelOption
 
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
 
     func run() throws {
-        let resolved = try resolveModel(model, needs: .weights, announceDefault: false)
+        let resolved = try resolveModel(source.model, needs: .weights, announceDefault: false)
         let info = try ModelReport(resolved)
         writeLine(json ? info.json() : info.text())
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import BertEngine
 import Foundation
 import ModelLoader
@@ -18,6 +19,26 @@ let modelOptionHelp = """
     bertscope's cache. Default: bert-base-multilingual-cased if cached, else bertscope's offline default, \
     multilingual-e5-small (see `bertscope models`).
     """
+
+/// `--model`, as every command that reads a model takes it.
+struct ModelOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
+    var model: String?
+}
+
+/// `--model` and `--threads`: the options of every command that runs the encoder.
+struct EncoderOptions: ParsableArguments {
+    @OptionGroup var source: ModelOption
+
+    @Option(name: .long, help: "Threads for the encoder (matrix products and attention).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    var model: String? { source.model }
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+}
 
 /// Commands run on one thread; the note about the offline default is worth saying once per run.
 nonisolated(unsafe) private var announcedOfflineDefault = false

@@ -19,8 +19,7 @@ struct SimilarityCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Model folder: config.json, model.safetensors, vocab.txt.")
-    var model: String
+    @OptionGroup var options: EncoderOptions
 
     @Option(name: .long, help: "Hidden state to compare: 0 (embeddings) to N, last, or last4 (sum of the last four).")
     var layer: String = "last"
@@ -30,9 +29,6 @@ struct SimilarityCommand: ParsableCommand {
 
     @Flag(name: .customLong("centre"), help: "Subtract the mean word vector of reference sentences before the cosines.")
     var centre = false
-
-    @Option(name: .long, help: "Threads for the matrix products.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
@@ -44,11 +40,10 @@ struct SimilarityCommand: ParsableCommand {
     var textB: String
 
     func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try loadModel(model)
+        let loaded = try loadModel(options.model)
         let layerCount = loaded.model.config.layerCount
         guard let choice = LayerChoice(layer, layerCount: layerCount) else {
             throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, or last4")
@@ -56,13 +51,13 @@ struct SimilarityCommand: ParsableCommand {
         let similarity: CrossSimilarity
         var baseline: Baseline?
         do {
-            let a = try EmbeddedText(textA, tokenizer: loaded.tokenizer, model: loaded.model, threads: threads)
-            let b = try EmbeddedText(textB, tokenizer: loaded.tokenizer, model: loaded.model, threads: threads)
+            let a = try EmbeddedText(textA, tokenizer: loaded.tokenizer, model: loaded.model, threads: options.threads)
+            let b = try EmbeddedText(textB, tokenizer: loaded.tokenizer, model: loaded.model, threads: options.threads)
             for (name, text) in [("TEXT_A", a), ("TEXT_B", b)] where text.encoding.truncation.isTruncated {
                 printError("warning: \(name) was cut to \(loaded.model.config.maxPositions) positions; its later words are not compared")
             }
             if centre {
-                baseline = try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: threads)
+                baseline = try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: options.threads)
             }
             similarity = CrossSimilarity(a, b, layer: choice, pooling: pooling, centroid: baseline?.centroid)
         } catch let error as EngineError {

@@ -17,8 +17,7 @@ struct TokenizeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp(modelOptionHelp))
-    var model: String?
+    @OptionGroup var source: ModelOption
 
     @Option(name: .long, help: "Whose tokenization to reproduce: hf, google or spark.")
     var dialect: Dialect = .hf
@@ -50,7 +49,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let tokenizer = try loadTokenizer(model: model, dialect: dialect)
+        let tokenizer = try loadTokenizer(model: source.model, dialect: dialect)
         let limit = maxLength == 0 ? nil : maxLength
         if let jsonl {
             try forEachJSONLRecord(in: jsonl) { record in
