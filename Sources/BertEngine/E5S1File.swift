@@ -121,7 +121,9 @@ public struct E5S1File: @unchecked Sendable {
                           "emb.ln.b": "embeddings.LayerNorm.bias"]
         if let mapped = embeddings[name] { return mapped }
         let parts = name.split(separator: ".")
+        // The layer number written canonically ("l1", not "l01" or "l+1"), so two names never map to one.
         guard parts.count == 3, parts[0].first == "l", let layer = Int(parts[0].dropFirst()), layer >= 0,
+              String(layer) == parts[0].dropFirst(),
               let module = layerModules[String(parts[1])], let suffix = ["w": "weight", "b": "bias"][String(parts[2])]
         else { return nil }
         return "encoder.layer.\(layer).\(module).\(suffix)"
@@ -276,12 +278,18 @@ public struct E5S1File: @unchecked Sendable {
             }
             guard length == UInt64(needed) else { throw reader.fail("\(name) has \(length) data bytes; \(kind) \(shape) needs \(needed)") }
             guard offset <= UInt64(reader.bytes.count), length <= UInt64(reader.bytes.count) - offset else {
-                throw reader.fail("\(name)'s data [\(offset), \(offset + length)) lies past the end of the \(reader.bytes.count)-byte file")
+                throw reader.fail("\(name)'s data (\(length) bytes at offset \(offset)) lies past the end of the \(reader.bytes.count)-byte file")
             }
             let start = Int(offset)
             guard tensors.updateValue(Tensor(name: name, kind: kind, shape: shape, byteRange: start..<(start + needed)), forKey: name) == nil else {
                 throw reader.fail("the directory lists \(name) twice")
             }
+        }
+        // Every layer has 16 tensors: a header claiming more layers than the directory can hold is damaged
+        // (and would make the engine plan millions of layers before finding the first one missing).
+        let storedLayers = tensors.keys.filter { $0.hasPrefix("l") && $0.hasSuffix(".q.w") }.count
+        guard header.layerCount <= storedLayers else {
+            throw reader.fail("the header says \(header.layerCount) layers but the directory has query weights for \(storedLayers)")
         }
         let directoryEnd = reader.position
         let ordered = tensors.values.sorted { $0.byteRange.lowerBound < $1.byteRange.lowerBound }

@@ -138,6 +138,25 @@ struct E5S1FileTests {
         #expect(message(Array(full.dropLast(1))).contains("past the end"))
     }
 
+    @Test("an offset near 2⁶⁴, more layers than stored, a non-canonical layer name: errors, not traps")
+    func hostileDirectory() throws {
+        var bytes = E5S1Builder().bytes()
+        let name = Array("l0.q.w".utf8)
+        let at = try #require((0...(bytes.count - name.count)).first { Array(bytes[$0..<($0 + name.count)]) == name })
+        let offsetField = at + name.count + 1 + 4
+        for index in 0..<8 { bytes[offsetField + index] = index == 0 ? 0x00 : 0xFF }
+        #expect(message(bytes).contains("lies past the end"))
+
+        var builder = E5S1Builder()
+        builder.tensorNames = ["emb.word", "emb.pos", "emb.type", "emb.ln.w", "emb.ln.b"]
+            + ["q", "k", "v", "ao", "aln", "fi", "fo", "oln"].flatMap { ["l0.\($0).w", "l0.\($0).b"] }
+        builder.layers = 1 << 20
+        #expect(message(builder.bytes()).contains("says 1048576 layers"))
+
+        #expect(E5S1File.huggingFaceName("l1.q.w") == "encoder.layer.1.attention.self.query.weight")
+        #expect(E5S1File.huggingFaceName("l01.q.w") == nil && E5S1File.huggingFaceName("l+1.q.w") == nil)
+    }
+
     @Test("20,000 random mutations and truncations of a small file: each parses or fails cleanly")
     func fuzz() throws {
         let original = E5S1Builder().bytes()
