@@ -177,16 +177,38 @@ public final class Checkpoint: @unchecked Sendable {
 }
 
 extension Checkpoint {
-    /// Tensors holding NaN or infinite values, with how many, among the floating-point tensors: such weights
-    /// load, but every vector they touch is garbage, so callers warn about them.
+    /// Tensors holding NaN or infinite values, with how many, among the floating-point tensors (for Q4_0, the
+    /// values of blocks whose fp16 scale is NaN or infinite): such weights load, but every vector they touch
+    /// is garbage, so callers warn about them.
     public func nonFiniteValueCounts() -> [String: Int] {
         var counts = [String: Int]()
         for name in names {
+            if case .q4_0(let blocks, let shape, let mapped)? = sources[name] {
+                let bad = Self.nonFiniteQ4Blocks(blocks, count: shape.reduce(1, *) / Int(CK_Q4_BLOCK), releasePages: mapped)
+                if bad > 0 { counts[originalNames[name] ?? name] = bad * Int(CK_Q4_BLOCK) }
+                continue
+            }
             guard let (dtype, shape) = describe(name), ["F32", "F16", "BF16"].contains(dtype),
                   let values = try? float32(name, shape: shape) else { continue }
             let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
             if bad > 0 { counts[originalNames[name] ?? name] = bad }
         }
         return counts
+    }
+
+    /// Q4_0 blocks whose scale has every exponent bit set (fp16 NaN or infinity). Pages of a mapped file
+    /// read for the check are given back, so a scan of the word embeddings does not make them all resident.
+    private static func nonFiniteQ4Blocks(_ blocks: UnsafeRawPointer, count: Int, releasePages: Bool) -> Int {
+        var bad = 0
+        for block in 0..<count where blocks.loadUnaligned(fromByteOffset: block * Int(CK_Q4_BLOCK_BYTES), as: UInt16.self) & 0x7C00 == 0x7C00 {
+            bad += 1
+        }
+        if releasePages {
+            let page = Int(getpagesize())
+            let first = (Int(bitPattern: blocks) + page - 1) / page * page
+            let end = (Int(bitPattern: blocks) + count * Int(CK_Q4_BLOCK_BYTES)) / page * page
+            if end > first { madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, MADV_DONTNEED) }
+        }
+        return bad
     }
 }

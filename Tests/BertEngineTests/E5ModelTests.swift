@@ -44,6 +44,26 @@ struct E5ModelTests {
         #expect(model.checkpoint.describe("embeddings.word_embeddings.weight")! == ("Q4_0", [250_037, 384]))
     }
 
+    @Test("a NaN or infinite scale in a Q4_0 block is reported like a NaN weight (32 values per block)")
+    func nonFiniteScales() throws {
+        let original = try e5Folder().appendingPathComponent(TestPaths.e5Model.lastPathComponent)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e5-nan-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var bytes = try Data(contentsOf: original)
+        let file = try bytes.withUnsafeBytes { try E5S1File(bytes: $0, path: "copy") }
+        let query = try #require(file.tensors["l0.q.w"]), words = try #require(file.tensors["emb.word"])
+        for (tensor, block, bits) in [(query, 0, UInt16(0x7E00)), (query, 5, UInt16(0xFC00)), (words, 1000, UInt16(0x7C00))] {
+            let at = tensor.byteRange.lowerBound + block * 18
+            bytes[at] = UInt8(bits & 0xFF)
+            bytes[at + 1] = UInt8(bits >> 8)
+        }
+        try bytes.write(to: folder.appendingPathComponent("model.bin"))
+        let counts = try BertModel(folder: folder).checkpoint.nonFiniteValueCounts()
+        #expect(counts == ["l0.q.w": 64, "emb.word": 32])
+        #expect(try BertModel(folder: try e5Folder()).checkpoint.nonFiniteValueCounts().isEmpty)
+    }
+
     @Test("every hidden state within 1e-4 of transformers' BertModel on the dequantized weights",
           arguments: QuantizedWeights.allCases)
     func parity(quantized: QuantizedWeights) throws {
