@@ -103,14 +103,21 @@ public struct EmbeddedText: Sendable {
             while end < encoding.count && encoding.sequenceIds[end] == sequence && encoding.wordIds[end] == word { end += 1 }
             var span = TextSpan(encoding.offsets[token].start, encoding.offsets[end - 1].end)
             // SentencePiece's `▁` stands for the space before a word, so its pieces' offsets take that space
-            // in; the word itself starts after it (a word of spaces only keeps them).
-            while span.end - span.start > 1, scalars[span.start].properties.isWhitespace { span.start += 1 }
-            while span.end - span.start > 1, scalars[span.end - 1].properties.isWhitespace { span.end -= 1 }
+            // in (or whatever normalization made a space or deleted: a zero-width space, a control); the
+            // word itself starts after it (a word of such characters only keeps them).
+            while span.end - span.start > 1, Self.isInvisible(scalars[span.start]) { span.start += 1 }
+            while span.end - span.start > 1, Self.isInvisible(scalars[span.end - 1]) { span.end -= 1 }
             words.append(Word(sequence: sequence, index: word, text: String(String.UnicodeScalarView(scalars[span.start..<span.end])),
                               span: span, tokens: token..<end))
             token = end
         }
         return words
+    }
+
+    /// Whitespace, controls and format characters (zero-width space, joiners, BOM): nothing to see of a word.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        return properties.isWhitespace || properties.generalCategory == .control || properties.generalCategory == .format
     }
 
     /// A word's vector: its pieces' vectors at `layer`, pooled.

@@ -61,5 +61,7 @@ struct SentencePieceWordTests {
         let words = EmbeddedText.words(of: encoding)
         #expect(words.map(\.text) == ["Der", "Hund", "bellt."])
         #expect(words.map(\.span) == [TextSpan(0, 3), TextSpan(5, 9), TextSpan(10, 16)])
+        let invisible = EmbeddedText.words(of: tokenizer.encode("foo\u{200B}bar \u{1}baz"))
+        #expect(invisible.map(\.text) == ["foo", "bar", "baz"])
     }
 }
