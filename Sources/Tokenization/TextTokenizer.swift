@@ -20,6 +20,9 @@ public protocol TextTokenizer: Sendable {
     func piece(_ id: Int) -> String
     var maskTokenId: Int? { get }
     var maskToken: String? { get }
+    /// Special tokens the template adds: 2 for one text; for a pair 3 ([CLS] A [SEP] B [SEP]) or 4
+    /// (<s> A </s></s> B </s>).
+    func specialTokenCount(pair: Bool) -> Int
 }
 
 extension TextTokenizer {
@@ -32,4 +35,5 @@ extension BertTokenizer: TextTokenizer, TemplatedTokenizer {
     public var pieceCount: Int { vocabulary.tokens.count }
     public func piece(_ id: Int) -> String { vocabulary.tokens[id] }
     public var maskToken: String? { maskTokenId.map { vocabulary.tokens[$0] } }
+    public func specialTokenCount(pair: Bool) -> Int { template.specialCount(sequences: pair ? 2 : 1) }
 }

@@ -198,4 +198,5 @@ extension UnigramTokenizer: TextTokenizer, TemplatedTokenizer {
     public var pieceCount: Int { pieces.count }
     public func piece(_ id: Int) -> String { pieces[id] }
     public var maskToken: String? { maskTokenId.map { pieces[$0] } }
+    public func specialTokenCount(pair: Bool) -> Int { template.specialCount(sequences: pair ? 2 : 1) }
 }

@@ -45,7 +45,7 @@ struct EmbedCommand: ParsableCommand {
         let selection = try LayerSelection(layers, layerCount: loaded.model.config.layerCount)
         let limit = min(maxLength ?? loaded.model.config.maxPositions, loaded.model.config.maxPositions)
         func embed(idJSON: String, text: String, pair: String?) throws {
-            let encoding = loaded.tokenizer.encode(text, pair: pair, maxLength: limit)
+            let encoding = try encode(loaded.tokenizer, text, pair: pair, maxLength: limit)
             let output: ModelOutput
             do {
                 output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: options.threads)[0]

@@ -113,7 +113,7 @@ struct ExportCommand: ParsableCommand {
                     cleanup.track(exporter!.temporaryPaths)
                 }
                 guard !batch.isEmpty, let exporter else { break }
-                let encodings = batch.map { loaded.tokenizer.encode($0.text, pair: nil, maxLength: limit) }
+                let encodings = try batch.map { try encode(loaded.tokenizer, $0.text, pair: nil, maxLength: limit) }
                 let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) }, threads: options.threads)
                 for (item, (encoding, output)) in zip(batch, zip(encodings, outputs)) {
                     if encoding.truncation.isTruncated { truncated.append(index) }

@@ -83,6 +83,16 @@ func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any
     try reportingModelErrors { try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect) }
 }
 
+/// Tokenizes with a position limit, refusing a limit too small for the tokenizer's own special tokens
+/// (which the tokenizer would otherwise ignore, truncating nothing).
+func encode(_ tokenizer: any TextTokenizer, _ text: String, pair: String?, maxLength: Int?) throws -> Encoding {
+    let needed = tokenizer.specialTokenCount(pair: pair != nil)
+    if let maxLength, maxLength < needed {
+        throw UserError("--max-length \(maxLength) leaves no room: this tokenizer adds \(needed) special tokens to \(pair == nil ? "a text" : "a pair")")
+    }
+    return tokenizer.encode(text, pair: pair, maxLength: maxLength)
+}
+
 /// Runs `body`, turning a tokenizer's or the engine's error into one clear line.
 private func reportingModelErrors<T>(_ body: () throws -> T) throws -> T {
     do {

@@ -43,9 +43,7 @@ struct TokenizeCommand: ParsableCommand {
     func validate() throws {
         if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to tokenize, or --jsonl FILE") }
         if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
-        if maxLength < 0 || (maxLength > 0 && maxLength < (pair == nil ? 2 : 3)) {
-            throw ValidationError("--max-length must be 0 (no limit) or leave room for [CLS] and [SEP]")
-        }
+        if maxLength < 0 { throw ValidationError("--max-length must be 0 (no limit) or a number of positions") }
     }
 
     func run() throws {
@@ -53,7 +51,7 @@ struct TokenizeCommand: ParsableCommand {
         let limit = maxLength == 0 ? nil : maxLength
         if let jsonl {
             try forEachJSONLRecord(in: jsonl) { record in
-                let encoding = tokenizer.encode(record.text, pair: record.pair, maxLength: limit)
+                let encoding = try encode(tokenizer, record.text, pair: record.pair, maxLength: limit)
                 writeLine(json(idJSON: record.idJSON, encoding))
             }
             return
@@ -64,7 +62,7 @@ struct TokenizeCommand: ParsableCommand {
                 writeLine(json ? TraceFormatter.json(traced) : TraceFormatter.table(traced))
                 continue
             }
-            let encoding = tokenizer.encode(text, pair: pair, maxLength: limit)
+            let encoding = try encode(tokenizer, text, pair: pair, maxLength: limit)
             writeLine(json ? self.json(idJSON: String(index), encoding) : EncodingTable.render(encoding))
         }
     }

@@ -21,6 +21,17 @@ struct TokenizeCommandEndToEndTests {
         #expect((objects[0]["word_ids"] as? [Any])?.first is NSNull)
     }
 
+    @Test("--max-length must leave room for the tokenizer's own special tokens: 3 for a BERT pair, 4 for XLM-R's")
+    func maxLengthLeavesRoomForSpecials() throws {
+        let bert = try Bertscope.run(["tokenize", "--model", model, "--max-length", "3", "--pair", "y", "x"])
+        #expect(bert.status == 0, "\(bert.standardError)")
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent().path
+        let tooSmall = try Bertscope.run(["tokenize", "--model", e5, "--max-length", "3", "--pair", "y", "x"])
+        #expect(tooSmall.status != 0 && tooSmall.standardError.contains("4 special tokens"), "\(tooSmall.standardError)")
+        let enough = try Bertscope.run(["tokenize", "--model", e5, "--max-length", "4", "--pair", "y", "x", "--json"])
+        #expect(enough.status == 0 && enough.standardOutput.contains(#""input_ids":[0,2,2,2]"#), "\(enough.standardOutput)")
+    }
+
     @Test("--jsonl - answers each line as it arrives, while standard input stays open")
     func jsonlStreams() throws {
         let process = Process()
