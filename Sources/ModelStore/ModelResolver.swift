@@ -70,6 +70,11 @@ public enum ResolutionReason: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    public var isOfflineDefault: Bool {
+        if case .offlineDefault = self { return true }
+        return false
+    }
+
     /// The model was chosen because `--model` was not given.
     public var isDefault: Bool {
         switch self {

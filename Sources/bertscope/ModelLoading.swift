@@ -68,7 +68,7 @@ func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
 
 /// Loads the tokenizer and the weights of a resolved model; errors become one clear line.
 func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf) throws -> LoadedModel {
-    let (tokenizer, model) = try reportingModelErrors { try ModelFolder.open(resolved.folder, dialect: dialect) }
+    let (tokenizer, model) = try reportingModelErrors(of: resolved) { try ModelFolder.open(resolved.folder, dialect: dialect) }
     for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
         printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
     }
@@ -80,7 +80,7 @@ func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf) throws -> Load
 
 /// Loads the tokenizer of a resolved model folder (WordPiece or an E5S1 file's SentencePiece).
 func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any TextTokenizer {
-    try reportingModelErrors { try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect) }
+    try reportingModelErrors(of: resolved) { try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect) }
 }
 
 /// Tokenizes with a position limit, refusing a limit too small for the tokenizer's own special tokens
@@ -93,14 +93,16 @@ func encode(_ tokenizer: any TextTokenizer, _ text: String, pair: String?, maxLe
     return tokenizer.encode(text, pair: pair, maxLength: maxLength)
 }
 
-/// Runs `body`, turning a tokenizer's or the engine's error into one clear line.
-private func reportingModelErrors<T>(_ body: () throws -> T) throws -> T {
+/// Runs `body`, turning a tokenizer's or the engine's error about `resolved` into one clear line; a damaged
+/// offline default gets the command that installs it again.
+private func reportingModelErrors<T>(of resolved: ResolvedModel, _ body: () throws -> T) throws -> T {
+    let repair = resolved.reason.isOfflineDefault ? "; `bertscope pull --default-offline` installs the offline default again" : ""
     do {
         return try body()
     } catch let error as TokenizerError {
-        throw UserError(error.description)
+        throw UserError(error.description + repair)
     } catch let error as EngineError {
-        throw UserError(error.description)
+        throw UserError(error.description + repair)
     }
 }
 
