@@ -126,13 +126,13 @@ public struct TokenizerConfiguration: Sendable, Equatable {
             var data = try Data(contentsOf: url)
             if stripVocabulary { data = Data(JSONVocabularyStripper.strip(Array(data))) }
             guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw TokenizerError.invalidConfiguration(url.path, reason: "the top level is not a JSON object")
+                throw TokenizerError.invalidConfiguration(url.path, reason: "not a usable tokenizer config: the top level is not a JSON object")
             }
             return object
         } catch let error as TokenizerError {
             throw error
         } catch {
-            throw TokenizerError.invalidConfiguration(url.path, reason: error.localizedDescription)
+            throw TokenizerError.invalidConfiguration(url.path, reason: "not a usable tokenizer config: \(error.localizedDescription)")
         }
     }
 }
@@ -148,7 +148,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unreadableFile(let path, let reason): return "cannot read \(path): \(reason)"
         case .invalidVocabulary(let path, let reason): return "\(path) is not a usable vocabulary: \(reason)"
-        case .invalidConfiguration(let path, let reason): return "\(path) is not a usable tokenizer config: \(reason)"
+        case .invalidConfiguration(let path, let reason): return "\(path): \(reason)"
         case .missingToken(let token, let role):
             return "the vocabulary has no \(role) token \"\(token)\"; check the model folder's vocab.txt"
         }

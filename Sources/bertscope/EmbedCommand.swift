@@ -20,13 +20,13 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
     var layers: String = "all"
 
-    @Option(name: .long, help: "A second text: encode TEXT and this as a pair (token type 1).")
+    @Option(name: .long, help: "A second text: encode TEXT and this as a pair (BERT gives it token type 1).")
     var pair: String?
 
     @Option(name: .long, help: "Read inputs from a JSON Lines file ({\"id\", \"text\", \"pair\"}), or - for standard input.")
     var jsonl: String?
 
-    @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included (at most the model's positions).")
+    @Option(name: .long, help: "Positions allowed, special tokens included (at most the model's positions).")
     var maxLength: Int?
 
     @Flag(name: .long, help: "Write JSON (the only output format; accepted for symmetry with tokenize).")

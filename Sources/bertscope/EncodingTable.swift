@@ -14,7 +14,7 @@ enum EncodingTable {
         for index in 0..<encoding.count {
             var marks = ""
             if encoding.specialTokensMask[index] { marks = " (special)" }
-            if encoding.isUnknown[index] { marks = " (unknown: no wordpiece matches)" }
+            if encoding.isUnknown[index] { marks = " (unknown: no piece of the vocabulary matches)" }
             let word = encoding.wordIds[index].map(String.init) ?? "-"
             let span = encoding.offsets[index]
             var source = ""

@@ -20,7 +20,7 @@ struct ExportCommand: ParsableCommand {
             interruption leaves the previous file (or none). An existing --out is kept unless --force is given.
 
             Rows: one per word and layer (--pooling first|mean|max|sum), or one per token and layer \
-            (--pooling none, [CLS] and [SEP] included). --format spark always uses the last layer and each \
+            (--pooling none, special tokens such as [CLS] and [SEP] included). --format spark always uses the last layer and each \
             word's first piece, as Spark NLP's BertEmbeddings does, and tokenizes as Spark does. npy also \
             writes <name>.labels.tsv; projector writes a folder. See docs/EXPORTS.md for every layout.
             """

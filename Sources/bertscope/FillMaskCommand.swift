@@ -19,7 +19,7 @@ struct FillMaskCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
 
-    @Argument(help: "Text with one or more [MASK] tokens.")
+    @Argument(help: "Text with one or more mask tokens ([MASK] for BERT).")
     var text: String
 
     func validate() throws {
@@ -28,6 +28,9 @@ struct FillMaskCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try loadModel(options.model)
+        guard loaded.model.hasMaskedLMHead else {
+            throw UserError("\(loaded.resolved.name) has no masked-LM head (cls.predictions.*), so it cannot fill masks")
+        }
         let encoding = loaded.tokenizer.encode(text, pair: nil, maxLength: loaded.model.config.maxPositions)
         guard let maskId = loaded.tokenizer.maskTokenId else { throw UserError("the vocabulary has no mask token") }
         let positions = encoding.ids.indices.filter { encoding.ids[$0] == maskId }

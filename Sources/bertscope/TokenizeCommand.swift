@@ -19,10 +19,10 @@ struct TokenizeCommand: ParsableCommand {
 
     @OptionGroup var source: ModelOption
 
-    @Option(name: .long, help: "Whose tokenization to reproduce: hf, google or spark.")
+    @Option(name: .long, help: "Whose WordPiece tokenization to reproduce: hf, google or spark (SentencePiece models: hf only).")
     var dialect: Dialect = .hf
 
-    @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included; 0 for no limit.")
+    @Option(name: .long, help: "Positions allowed, special tokens included; 0 for no limit.")
     var maxLength: Int = 512
 
     @Option(name: .long, help: "A second text: encode TEXT and this as a pair.")
