@@ -225,6 +225,11 @@ extension Checkpoint {
         default:
             return nil
         }
+        return Self.wholePages(from: start, byteCount: byteCount)
+    }
+
+    /// The pages lying wholly inside `byteCount` bytes from `start`, or nil when there is none.
+    static func wholePages(from start: UnsafeRawPointer, byteCount: Int) -> UnsafeMutableRawBufferPointer? {
         let page = Int(getpagesize())
         let first = (Int(bitPattern: start) + page - 1) / page * page
         let end = (Int(bitPattern: start) + byteCount) / page * page
