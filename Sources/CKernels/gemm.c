@@ -27,30 +27,26 @@ static size_t packed_offset(long panels, long k, long panel, long i) {
     return ((size_t)block * CK_DEPTH_BLOCK * panels + (size_t)panel * depth + (size_t)(i % CK_DEPTH_BLOCK)) * CK_PANEL_WIDTH;
 }
 
-void ck_pack_rows(const ck_ops *ops, const float *const *rows, long n, long k, float *dst) {
+/// Packs n rows of k floats into panels: row j is rows[j] when rows is given, else src + j·ld.
+static void pack_panels(const ck_ops *ops, const float *const *rows, const float *src, long ld, long n, long k, float *dst) {
     long panels = ck_panel_count(n);
     for (long panel = 0; panel < panels; panel++) {
         long first = panel * CK_PANEL_WIDTH;
         long columns = min_long(CK_PANEL_WIDTH, n - first);
         for (long block = 0; block < k; block += CK_DEPTH_BLOCK) {
             const float *slice[CK_PANEL_WIDTH];
-            for (long j = 0; j < columns; j++) slice[j] = rows[first + j] + block;
+            for (long j = 0; j < columns; j++) slice[j] = (rows ? rows[first + j] : src + (size_t)(first + j) * ld) + block;
             ops->pack_panel(slice, columns, min_long(CK_DEPTH_BLOCK, k - block), dst + packed_offset(panels, k, panel, block));
         }
     }
 }
 
+void ck_pack_rows(const ck_ops *ops, const float *const *rows, long n, long k, float *dst) {
+    pack_panels(ops, rows, NULL, 0, n, k, dst);
+}
+
 void ck_pack_nk(const ck_ops *ops, const float *src, long ld, long n, long k, float *dst) {
-    long panels = ck_panel_count(n);
-    for (long panel = 0; panel < panels; panel++) {
-        long first = panel * CK_PANEL_WIDTH;
-        long columns = min_long(CK_PANEL_WIDTH, n - first);
-        for (long block = 0; block < k; block += CK_DEPTH_BLOCK) {
-            const float *slice[CK_PANEL_WIDTH];
-            for (long j = 0; j < columns; j++) slice[j] = src + (size_t)(first + j) * ld + block;
-            ops->pack_panel(slice, columns, min_long(CK_DEPTH_BLOCK, k - block), dst + packed_offset(panels, k, panel, block));
-        }
-    }
+    pack_panels(ops, NULL, src, ld, n, k, dst);
 }
 
 void ck_pack_kn(const float *src, long ld, long k, long n, float *dst) {
