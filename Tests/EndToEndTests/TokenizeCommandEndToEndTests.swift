@@ -83,6 +83,18 @@ struct TokenizeCommandEndToEndTests {
         #expect(result.standardError.contains("vocab.txt"))
     }
 
+    @Test("a folder whose only model file is a .bin that is not E5S1 says so, not just that vocab.txt is missing")
+    func binThatIsNotE5S1() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-not-e5s1-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("GGUF and more".utf8).write(to: folder.appendingPathComponent("model-q4.bin"))
+        let result = try Bertscope.run(["tokenize", "--model", folder.path, "x"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("model-q4.bin is not an E5S1 file"))
+        #expect(result.standardError.contains("vocab.txt"))
+    }
+
     @Test("the table shows pieces, ids and the source text of each span")
     func table() throws {
         let result = try Bertscope.run(["tokenize", "--model", model, "Weißbier"])
