@@ -1,0 +1,64 @@
+// The machine's fp32 ceiling for the encoder goals of docs/BENCHMARKS.md: how many GFLOP/s one core gives
+// with nothing but AVX2 FMAs in registers (no memory traffic, no dependency stalls), alone and while the
+// other core does the same. A forward pass can never beat FLOPs / this rate.
+//
+//   cc -O3 -mavx2 -mfma -pthread scripts/bench/fma_peak.c -o /tmp/fma_peak && /tmp/fma_peak [RUNS]
+//
+// Prints one line per thread count: the median (min, max) GFLOP/s per thread over RUNS timed runs.
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+enum { ITERATIONS = 20 * 1000 * 1000, CHAINS = 10 };
+// Each iteration issues CHAINS independent 8-wide FMAs: 2 FLOPs per lane.
+static const double FLOPS_PER_RUN = 2.0 * 8 * CHAINS * (double)ITERATIONS;
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// Ten accumulators cover the FMA latency (4 cycles) times the two FMA pipes, with room to spare. -O3 keeps
+// them in registers; -O2 leaves them in memory and measures stores instead.
+static void *fma_run(void *result) {
+    __m256 acc[CHAINS];
+    for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_set1_ps((float)c * 1e-3f);
+    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+    double start = now_seconds();
+    for (long i = 0; i < ITERATIONS; i++) {
+        for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_fmadd_ps(acc[c], a, b);
+    }
+    double seconds = now_seconds() - start;
+    float sink = 0;  // keeps the accumulators alive so the loop is not optimised away
+    for (int c = 0; c < CHAINS; c++) sink += _mm256_cvtss_f32(acc[c]);
+    *(double *)result = FLOPS_PER_RUN / seconds / 1e9 + (double)(sink * 0.0f);
+    return NULL;
+}
+
+static int compare(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    int runs = argc > 1 ? atoi(argv[1]) : 9;
+    if (runs < 1 || runs > 1000) { fprintf(stderr, "fma_peak: RUNS must be 1...1000\n"); return 2; }
+    double *rates = malloc(sizeof(double) * (size_t)runs * 2);
+    for (int threads = 1; threads <= 2; threads++) {
+        int count = 0;
+        for (int r = 0; r < runs; r++) {
+            pthread_t ids[2];
+            double results[2];
+            for (int t = 0; t < threads; t++) pthread_create(&ids[t], NULL, fma_run, &results[t]);
+            for (int t = 0; t < threads; t++) { pthread_join(ids[t], NULL); rates[count++] = results[t]; }
+        }
+        qsort(rates, (size_t)count, sizeof(double), compare);
+        printf("%d thread%s: %.1f GFLOP/s per thread (min %.1f, max %.1f), %d samples\n", threads,
+               threads == 1 ? " " : "s", rates[count / 2], rates[0], rates[count - 1], count);
+    }
+    free(rates);
+    return 0;
+}
