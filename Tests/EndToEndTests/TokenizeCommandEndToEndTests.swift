@@ -85,8 +85,7 @@ struct TokenizeCommandEndToEndTests {
 
     @Test("a folder whose only model file is a .bin that is not E5S1 says so, not just that vocab.txt is missing")
     func binThatIsNotE5S1() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-not-e5s1-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("not-e5s1")
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("GGUF and more".utf8).write(to: folder.appendingPathComponent("model-q4.bin"))
         let result = try Bertscope.run(["tokenize", "--model", folder.path, "x"])

@@ -80,11 +80,7 @@ struct ReaderFailure: Error, CustomStringConvertible {
 
 /// A fresh folder under the system's temporary folder, removed by the caller's `defer`.
 func makeScratchFolder(_ name: String = #function) throws -> URL {
-    let cleaned = name.filter { $0.isLetter || $0.isNumber }
-    let folder = FileManager.default.temporaryDirectory
-        .appendingPathComponent("bertscope-export-tests-\(cleaned)-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
+    try makeTemporaryFolder("export-tests-\(name)")
 }
 
 func removeScratch(_ folder: URL) {

@@ -61,8 +61,7 @@ final class Sandbox {
     let root: URL
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-store-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        root = try makeTemporaryFolder("store")
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }

@@ -48,8 +48,7 @@ struct VocabularyTests {
 
     @Test("CRLF line endings and an empty file are handled")
     func fileFormats() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-vocab-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("vocab")
         defer { try? FileManager.default.removeItem(at: folder) }
         let crlf = folder.appendingPathComponent("crlf.txt")
         try Data("[PAD]\r\nhello\r\n".utf8).write(to: crlf)
