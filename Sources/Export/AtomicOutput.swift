@@ -78,9 +78,23 @@ struct Destination {
     }
 }
 
-/// write(2), which `OutputFile.write` would otherwise shadow.
-private func systemWrite(_ descriptor: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, pointer, count)
+/// Writes all of `bytes` to `descriptor` (at `offset` when given, else at its position), retrying
+/// interrupted and partial writes. Returns nil, or the errno of the write that failed.
+public func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int? = nil) -> Int32? {
+    guard var pointer = bytes.baseAddress else { return nil }
+    var remaining = bytes.count
+    var position = offset
+    while remaining > 0 {
+        let written = position.map { pwrite(descriptor, pointer, remaining, off_t($0)) } ?? write(descriptor, pointer, remaining)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        remaining -= written
+        pointer += written
+        position = position.map { $0 + written }
+    }
+    return nil
 }
 
 /// Flushes a folder's entry list to disk after a rename; a failure here loses nothing already renamed,
@@ -198,23 +212,11 @@ final class OutputFile {
     }
 
     private func writeFully(_ bytes: UnsafeRawBufferPointer, at offset: Int?) throws {
-        guard var pointer = bytes.baseAddress else { return }
-        var remaining = bytes.count
-        var position = offset
-        while remaining > 0 {
-            let written = position.map { pwrite(descriptor, pointer, remaining, off_t($0)) } ?? systemWrite(descriptor, pointer, remaining)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure()
-            }
-            remaining -= written
-            pointer += written
-            position = position.map { $0 + written }
-        }
+        if let error = writeAll(descriptor, bytes, at: offset) { throw failure(error) }
     }
 
-    private func failure() -> ExportError {
-        ExportError.failed(path: reportPath, reason: ExportError.systemReason(), kept: keptOnFailure)
+    private func failure(_ code: Int32 = errno) -> ExportError {
+        ExportError.failed(path: reportPath, reason: ExportError.systemReason(code), kept: keptOnFailure)
     }
 }
 

@@ -34,14 +34,21 @@ final class CursesTerminal {
         }
         bertscope_enable_mouse()
         // Bracketed paste: a paste arrives as one event instead of thousands of keys.
-        FileHandle.standardOutput.write(Data("\u{1b}[?2004h".utf8))
+        writeToTerminal("\u{1b}[?2004h")
     }
 
     var size: (rows: Int, columns: Int) { (Int(bertscope_lines()), Int(bertscope_columns())) }
 
+    /// A control sequence curses does not send itself. write(2), not FileHandle: a terminal that has gone
+    /// away must not stop the program with a fatal error while it restores the screen.
+    private func writeToTerminal(_ sequence: String) {
+        var sequence = sequence
+        _ = sequence.withUTF8 { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+
     /// Puts the terminal back as it was. Safe to call more than once.
     func restore() {
-        FileHandle.standardOutput.write(Data("\u{1b}[?2004l".utf8))
+        writeToTerminal("\u{1b}[?2004l")
         mousemask(0, nil)
         endwin()
     }

@@ -29,6 +29,11 @@ struct BenchExplorerCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
 
+    func validate() throws {
+        if text.allSatisfy(\.isWhitespace) { throw ValidationError("--text must have something to type besides spaces") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+    }
+
     func run() throws {
         let loaded = try loadModel(options.model)
         let tokenizer = loaded.tokenizer
@@ -40,7 +45,7 @@ struct BenchExplorerCommand: ParsableCommand {
                                layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler)
         var tokenTimes = [Double]()
         var vectorTimes = [Double]()
-        for _ in 0..<max(1, runs) {
+        for _ in 0..<runs {
             var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
             for character in text {
                 var effects = [ExplorerEffect]()
@@ -60,7 +65,7 @@ struct BenchExplorerCommand: ParsableCommand {
         let tokens = tokenizer.encode(text).count
         func percentile(_ values: [Double], _ p: Double) -> Double {
             let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+            return sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
         }
         if json {
             var writer = JSONWriter()

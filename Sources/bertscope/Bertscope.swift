@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Bertscope: ParsableCommand {
@@ -12,4 +13,11 @@ struct Bertscope: ParsableCommand {
         ],
         defaultSubcommand: ExploreCommand.self
     )
+
+    static func main() {
+        // Past a file size limit (ulimit -f), write(2) then fails with EFBIG, which every writer reports and
+        // cleans up after, instead of the process being killed halfway through a file.
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 }

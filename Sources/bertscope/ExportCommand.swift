@@ -257,7 +257,7 @@ final class ExportProgress {
                 bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
                     + String(format: "%3d%% ", texts * 100 / total)
             }
-            FileHandle.standardError.write(Data("\r\u{1B}[2Kexport \(bar)\(counts), \(rows) rows, \(rate)".utf8))
+            writeToStandardError("\r\u{1B}[2Kexport \(bar)\(counts), \(rows) rows, \(rate)")
             drawn = true
         } else {
             printError("export: \(counts), \(rows) rows, \(rate)")
@@ -266,7 +266,7 @@ final class ExportProgress {
 
     /// Ends the bar's line so later messages start on their own.
     func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        if drawn { writeToStandardError("\n") }
         drawn = false
     }
 }

@@ -181,16 +181,16 @@ final class PullProgressView {
         var size = winsize()
         let columns = ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 80
         let fitted = text.count < columns ? text : String(text.prefix(columns - 2)) + "…"
-        FileHandle.standardError.write(Data(("\r" + fitted + "\u{1B}[K").utf8))
+        writeToStandardError("\r" + fitted + "\u{1B}[K")
         barShown = true
     }
 
     private func line(_ text: String) {
         if barShown {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            writeToStandardError("\r\u{1B}[K")
             barShown = false
         }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        writeToStandardError(text + "\n")
     }
 }
 

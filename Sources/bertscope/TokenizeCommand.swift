@@ -83,13 +83,3 @@ struct TokenizeCommand: ParsableCommand {
 func loadTokenizer(model: String?, dialect: Dialect) throws -> any TextTokenizer {
     try loadTokenizer(from: resolveModel(model, needs: .tokenizer), dialect: dialect)
 }
-
-/// Writes a line to standard output.
-func writeLine(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
-}
-
-/// Writes a line to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data(("bertscope: " + text + "\n").utf8))
-}

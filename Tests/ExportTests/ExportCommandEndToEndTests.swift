@@ -288,8 +288,12 @@ struct ExportFailureEndToEndTests {
         defer { removeScratch(folder) }
         let (path, contents) = try previous(in: folder)
         let many = Array(repeating: "the dogs bark at the man in the house", count: 40)
-        // SIGXFSZ ignored, so write(2) fails with EFBIG past 8 KiB instead of killing the process.
-        let script = "trap '' XFSZ; ulimit -f 8; exec \"$@\""
+        // As a user's shell would run it: SIGXFSZ at its default, which kills a process that writes past the
+        // limit unless the process ignores the signal and handles EFBIG. (The test runner may have it blocked or
+        // ignored, which a shell cannot undo, so Python resets both before the exec.)
+        let reset = "import os, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_DFL); "
+            + "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGXFSZ]); os.execv(sys.argv[1], sys.argv[1:])"
+        let script = "ulimit -f 8; exec python3 -c '\(reset)' \"$@\""
         let result = try runProgram("/bin/bash", ["-c", script, "bash", Bertscope.executable.path, "export", "--model", model,
                                                   "--format", "csv", "--out", path, "--force", "--pooling", "none", "--layers", "all"] + many)
         #expect(result.status != 0)

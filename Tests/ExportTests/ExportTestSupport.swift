@@ -106,29 +106,3 @@ func maxRelativeDifference(_ expected: [Float], _ actual: [Double]) -> Double {
     return zip(expected, actual).reduce(0) { max($0, abs(Double($1.0) - Double(Float($1.1))) / max(1, abs(Double($1.0)))) }
 }
 
-/// Runs any program (the `bertscope` binary under another user, or through a shell) and captures its output.
-func runProgram(_ executable: String, _ arguments: [String]) throws -> ProgramResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let group = DispatchGroup()
-    nonisolated(unsafe) var outputData = Data(), errorData = Data()
-    DispatchQueue.global().async(group: group) { outputData = output.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
-    process.waitUntilExit()
-    group.wait()
-    return ProgramResult(
-        status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-        standardError: String(decoding: errorData, as: UTF8.self))
-}
-
-struct ProgramResult {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-}
