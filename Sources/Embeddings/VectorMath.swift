@@ -9,10 +9,14 @@ public enum VectorMath {
 
     public static func norm(_ a: [Float]) -> Double { dot(a, a).squareRoot() }
 
-    /// Cosine similarity; 0 when either vector is zero.
+    /// Cosine similarity, within [-1, 1]; 0 when either vector is zero.
     public static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        let denominator = norm(a) * norm(b)
-        return denominator > 0 ? dot(a, b) / denominator : 0
+        cosine(dot: dot(a, b), norms: norm(a) * norm(b))
+    }
+
+    /// dot / norms, clamped: rounding can put the cosine of a vector with itself a few ulps above 1.
+    private static func cosine(dot: Double, norms: Double) -> Double {
+        norms > 0 ? min(1, max(-1, dot / norms)) : 0
     }
 
     public static func mean(_ a: [Float]) -> Double {
@@ -40,10 +44,7 @@ public enum VectorMath {
         let columnNorms = columns.map(norm)
         return rows.map { row in
             let rowNorm = norm(row)
-            return columns.indices.map { index in
-                let denominator = rowNorm * columnNorms[index]
-                return denominator > 0 ? dot(row, columns[index]) / denominator : 0
-            }
+            return columns.indices.map { cosine(dot: dot(row, columns[$0]), norms: rowNorm * columnNorms[$0]) }
         }
     }
 

@@ -51,6 +51,25 @@ struct EmbeddingsTests {
         }
     }
 
+    @Test("a cosine never leaves [-1, 1], even where rounding puts dot / (norm · norm) past 1")
+    func cosineStaysInRange() throws {
+        var generator = SplitMix64(seed: 7)
+        // Vectors whose self-cosine, computed plainly, rounds above 1 (and their negations, below -1).
+        var overshooting = [[Float]]()
+        for _ in 0..<2000 where overshooting.count < 5 {
+            let vector = (0..<384).map { _ in generator.nextSignedUnit() }
+            let plain = VectorMath.dot(vector, vector) / (VectorMath.norm(vector) * VectorMath.norm(vector))
+            if plain > 1 { overshooting.append(vector) }
+        }
+        #expect(overshooting.count == 5, "no vector found whose plain self-cosine exceeds 1: the check is void")
+        for vector in overshooting {
+            let negated = vector.map { -$0 }
+            #expect(VectorMath.cosine(vector, vector) == 1)
+            #expect(VectorMath.cosine(vector, negated) == -1)
+            #expect(VectorMath.cosineMatrix([vector, negated], [vector]).map(\.[0]) == [1, -1])
+        }
+    }
+
     @Test("cosine, norm and the cross-sentence matrix with best matches")
     func crossSimilarity() throws {
         #expect(VectorMath.cosine([1, 0], [0, 1]) == 0)
