@@ -151,8 +151,16 @@ public struct ModelResolver: Sendable {
                                             bertscopeModels: environment.bertscopeModels.path, reference: reference)
     }
 
-    /// Without `--model`: the Hub default if the Hugging Face cache has it, else the offline default.
+    /// Without `--model`: the Hub default if the Hugging Face cache has it, else the offline default. A default
+    /// that can run the encoder comes first whatever the command needs, so that every command (tokenize and
+    /// embed alike) uses the same model; a tokenizer-only copy serves only when nothing can run the encoder.
     public func resolveDefault(needs requirement: ModelRequirement = .weights) throws -> ResolvedModel {
+        if requirement != .weights, let complete = try? firstDefault(needs: .weights) { return complete }
+        return try firstDefault(needs: requirement)
+    }
+
+    /// The Hub default if the Hugging Face cache has what `requirement` needs of it, else the offline default.
+    private func firstDefault(needs requirement: ModelRequirement) throws -> ResolvedModel {
         var problem = "\(DefaultModels.hub.repo) is not in the Hugging Face cache (\(environment.hubCache.path))"
         for alias in DefaultModels.hubAliases {
             guard let snapshot = hubCache.snapshot(for: alias) else { continue }

@@ -49,9 +49,9 @@ nonisolated(unsafe) private var announcedOfflineDefault = false
 func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announceDefault: Bool = true) throws -> ResolvedModel {
     do {
         let resolved = try ModelResolver(environment: StoreEnvironment()).resolve(spec, needs: requirement)
-        if announceDefault, !announcedOfflineDefault, case .offlineDefault = resolved.reason {
+        if announceDefault, !announcedOfflineDefault, case .offlineDefault(let hubDefaultProblem) = resolved.reason {
             announcedOfflineDefault = true
-            printError("no --model and no \(DefaultModels.hub.repo) in the Hugging Face cache: using the offline default "
+            printError("no --model, and \(hubDefaultProblem): using the offline default "
                        + "\(resolved.name), \(DefaultModels.offline.displayName); with the Hub reachable, `bertscope pull` fetches \(DefaultModels.hub.repo)")
         }
         return resolved

@@ -131,6 +131,22 @@ struct ResolutionTests {
         }
     }
 
+    @Test("without --model every command gets the same model: a tokenizer-only Hub default does not win over the offline default")
+    func sameDefaultForEveryCommand() throws {
+        let sandbox = try Sandbox()
+        let vocabOnly = try sandbox.modelFolder("vocab-only", from: "tiny-modern", files: ["vocab.txt", "config.json"])
+        _ = try sandbox.cacheSnapshot(repo: DefaultModels.hub.repo, commit: .commit("tok"), from: vocabOnly)
+        let resolver = ModelResolver(environment: sandbox.storeEnvironment())
+        let offline = resolver.offlineDefaultFolder
+        try FileManager.default.createDirectory(at: offline.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: tinyGoogle, to: offline)
+        let forTokens = try resolver.resolve(nil, needs: .tokenizer)
+        let forVectors = try resolver.resolve(nil, needs: .weights)
+        #expect(forTokens == forVectors)
+        #expect(forVectors.folder.path == offline.path)
+        #expect(forVectors.reason.description.contains("the Hugging Face cache has \(DefaultModels.hub.repo) without model.safetensors"))
+    }
+
     @Test("nothing found: the error says how to get a model")
     func notFound() throws {
         let sandbox = try Sandbox()
