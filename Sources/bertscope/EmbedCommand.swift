@@ -17,7 +17,7 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup var options: EncoderOptions
 
-    @Option(name: .long, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
+    @Option(name: .long, parsing: .unconditional, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
     var layers: String = "all"
 
     @Option(name: .long, help: "A second text: encode TEXT and this as a pair (BERT gives it token type 1).")

@@ -34,7 +34,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "The file to write (a folder for projector).")
     var out: String
 
-    @Option(name: .long, help: "Hidden states: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last). Default: last.")
+    @Option(name: .long, parsing: .unconditional, help: "Hidden states: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last). Default: last.")
     var layers: String?
 
     @Option(name: .long, help: "How a word's pieces are pooled: first, mean, max, sum; none for one row per token. Default: mean.")

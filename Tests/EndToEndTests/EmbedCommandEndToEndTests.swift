@@ -1,0 +1,72 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The command-line contracts of issue #3 that checks outside the repository rely on: `embed --json` and
+/// `fill-mask --json`, on the tiny Google-named fixture model (2 layers, 32 wide, with its masked-LM head).
+@Suite("bertscope embed and fill-mask, end to end")
+struct EmbedCommandEndToEndTests {
+    let model = TestPaths.fixtures.appendingPathComponent("engine/tiny-google").path
+    let hiddenSize = 32
+    let layerCount = 2
+
+    func embed(_ arguments: [String]) throws -> [String: Any] {
+        let result = try Bertscope.run(["embed", "--model", model, "--json"] + arguments)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+    }
+
+    func hiddenStates(_ object: [String: Any]) -> [[[Double]]] {
+        (object["hidden_states"] as? [[[NSNumber]]] ?? []).map { $0.map { $0.map(\.doubleValue) } }
+    }
+
+    @Test("--json: ids, tokens, offsets, every hidden state (T x H, index 0 the embeddings) and the pooler output")
+    func contract() throws {
+        let object = try embed(["hello world"])
+        let ids = try #require(object["input_ids"] as? [Int])
+        #expect((object["tokens"] as? [String])?.count == ids.count)
+        #expect((object["offsets"] as? [[Int]])?.count == ids.count)
+        let states = hiddenStates(object)
+        #expect(states.count == layerCount + 1)
+        #expect(states.allSatisfy { $0.count == ids.count && $0.allSatisfy { $0.count == hiddenSize } })
+        #expect((object["pooler_output"] as? [NSNumber])?.count == hiddenSize)
+    }
+
+    @Test("--layers picks hidden states out of the same pass: last, -1, and a list give the rows of `all`")
+    func layerSelection() throws {
+        let all = hiddenStates(try embed(["--layers", "all", "Guten Tag"]))
+        #expect(hiddenStates(try embed(["--layers", "last", "Guten Tag"])) == [all[layerCount]])
+        #expect(hiddenStates(try embed(["--layers", "-1", "Guten Tag"])) == [all[layerCount]])
+        #expect(hiddenStates(try embed(["--layers", "0,-1", "Guten Tag"])) == [all[0], all[layerCount]])
+        let bad = try Bertscope.run(["embed", "--model", model, "--layers", "3", "x"])
+        #expect(bad.status != 0 && bad.standardError.contains("0...2"), "\(bad.standardError)")
+    }
+
+    @Test("--pair: the second text's pieces have token type 1")
+    func pair() throws {
+        let object = try embed(["--pair", "good day", "hello"])
+        let types = try #require(object["token_type_ids"] as? [Int])
+        let tokens = try #require(object["tokens"] as? [String])
+        let firstSeparator = try #require(tokens.firstIndex(of: "[SEP]"))
+        #expect(types[...firstSeparator].allSatisfy { $0 == 0 })
+        #expect(types[(firstSeparator + 1)...].allSatisfy { $0 == 1 })
+        #expect(hiddenStates(object).allSatisfy { $0.count == tokens.count })
+    }
+
+    @Test("fill-mask --json: top-k predictions for each [MASK], most probable first, probabilities in (0, 1]")
+    func fillMask() throws {
+        let result = try Bertscope.run(["fill-mask", "--model", model, "--top-k", "4", "--json", "hello [MASK] world [MASK]"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let masks = try #require(object["masks"] as? [[String: Any]])
+        #expect(masks.count == 2)
+        for mask in masks {
+            let predictions = try #require(mask["predictions"] as? [[String: Any]])
+            let scores = predictions.compactMap { ($0["score"] as? NSNumber)?.doubleValue }
+            #expect(predictions.count == 4 && scores.count == 4)
+            #expect(scores == scores.sorted(by: >))
+            #expect(scores.allSatisfy { $0 > 0 && $0 <= 1 })
+            #expect(predictions.allSatisfy { $0["id"] is Int && $0["token"] is String })
+        }
+    }
+}
