@@ -100,6 +100,9 @@ public final class Checkpoint: @unchecked Sendable {
         return false
     }
 
+    /// Whether any tensor is stored as Q4_0 blocks (then `QuantizedWeights` says how they are kept).
+    public var hasQ4_0Tensors: Bool { sources.keys.contains { isQ4_0($0) } }
+
     /// A Q4_0 tensor's blocks as stored (row r of [rows, columns] starts at r · columns / 32 blocks),
     /// checked against the shape the config implies.
     func q4_0Blocks(_ name: String, shape: [Int]) throws -> UnsafeRawPointer {

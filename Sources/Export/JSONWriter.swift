@@ -19,6 +19,8 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func string(_ value: String) { valuePrefix(); JSONWriter.appendQuoted(value, to: &text) }
+
+    public mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
     public mutating func int(_ value: Int) { valuePrefix(); text += String(value) }
     public mutating func bool(_ value: Bool) { valuePrefix(); text += value ? "true" : "false" }
     public mutating func null() { valuePrefix(); text += "null" }

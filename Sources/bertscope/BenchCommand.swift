@@ -83,12 +83,14 @@ struct BenchCommand: ParsableCommand {
         let loadMilliseconds = Double(loaded - start) / 1e6
         let firstForwardMilliseconds = Double(firstForward - start) / 1e6
         let peakMegabytes = peakResidentMegabytes()
+        // --quantized only matters, and is only reported, for a checkpoint with 4-bit tensors.
+        let quantizedLabel = encoder.checkpoint.hasQ4_0Tensors ? quantized.rawValue : nil
         if json {
             var writer = JSONWriter()
             writer.beginObject()
             writer.key("implementation"); writer.string("bertscope")
             writer.key("weights"); writer.string(weights)
-            writer.key("quantized"); writer.string(quantized.rawValue)
+            writer.key("quantized"); writer.string(quantizedLabel)
             writer.key("batch"); writer.int(batch)
             writer.key("seq"); writer.int(seq)
             writer.key("threads"); writer.int(threads)
@@ -104,7 +106,7 @@ struct BenchCommand: ParsableCommand {
             writer.endObject()
             writeLine(writer.text)
         } else {
-            writeLine("weights: \(weights) (Q4_0: \(quantized.rawValue)); kernels: \(BertModel.kernelDescription)")
+            writeLine("weights: \(weights)\(quantizedLabel.map { " (Q4_0: \($0))" } ?? ""); kernels: \(BertModel.kernelDescription)")
             writeLine(String(format: "%dx%d, %d thread%@: median %.2f ms (min %.2f, max %.2f) over %d runs, %.0f tokens/s",
                              batch, seq, threads, threads == 1 ? "" : "s", median, times.min()!, times.max()!, runs, tokensPerSecond))
             writeLine(String(format: "load %.0f ms, load to first forward %.0f ms, peak RSS %.0f MB",

@@ -2,10 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The command-line contracts of issue #3 that checks outside the repository rely on: `embed --json` and
-/// `fill-mask --json`, on the tiny Google-named fixture model (2 layers, 32 wide, with its masked-LM head).
-@Suite("bertscope embed and fill-mask, end to end")
-struct EmbedCommandEndToEndTests {
+/// The command-line contracts of issue #3 that checks outside the repository rely on: `embed --json`,
+/// `fill-mask --json` and `bench --json`, mostly on the tiny Google-named fixture model (2 layers, 32 wide,
+/// with its masked-LM head).
+@Suite("bertscope embed, fill-mask and bench, end to end")
+struct EngineCommandsEndToEndTests {
     let model = TestPaths.fixtures.appendingPathComponent("engine/tiny-google").path
     let hiddenSize = 32
     let layerCount = 2
@@ -68,5 +69,33 @@ struct EmbedCommandEndToEndTests {
             #expect(scores.allSatisfy { $0 > 0 && $0 <= 1 })
             #expect(predictions.allSatisfy { $0["id"] is Int && $0["token"] is String })
         }
+    }
+
+    func bench(_ folder: String, _ extra: [String] = []) throws -> [String: Any] {
+        let result = try Bertscope.run(["bench", "--model", folder, "--batch", "2", "--seq", "8", "--runs", "3", "--threads", "1", "--json"] + extra)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+    }
+
+    @Test("bench --json: median, min and max ms and tokens per second, consistent with each other")
+    func benchContract() throws {
+        let object = try bench(model)
+        let times = ["min_ms", "median_ms", "max_ms"].compactMap { (object[$0] as? NSNumber)?.doubleValue }
+        #expect(times.count == 3 && times == times.sorted() && times[0] > 0, "\(times)")
+        let tokensPerSecond = try #require((object["tokens_per_s"] as? NSNumber)?.doubleValue)
+        #expect(abs(tokensPerSecond - 16 / (times[1] / 1000)) <= tokensPerSecond * 0.01)
+        #expect(object["weights"] as? String == "model.safetensors")
+        #expect(object["quantized"] is NSNull, "f32 weights are not reported as 4-bit")
+    }
+
+    @Test("bench on a folder with only config.json runs random weights; on a 4-bit E5S1 file it says how they are kept")
+    func benchWeights() throws {
+        let folder = try makeTemporaryFolder("bench-config-only")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: model).appendingPathComponent("config.json"),
+                                         to: folder.appendingPathComponent("config.json"))
+        #expect(try bench(folder.path)["weights"] as? String == "random (seed 42)")
+        let e5 = TestPaths.e5Model.deletingLastPathComponent().path
+        #expect(try bench(e5, ["--quantized", "dequantize"])["quantized"] as? String == "dequantize")
     }
 }
