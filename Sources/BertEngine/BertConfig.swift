@@ -42,6 +42,9 @@ public struct BertConfig: Sendable, Equatable {
     /// Reads `config.json`. BERT's defaults fill missing optional fields (and are listed in
     /// `defaultedFields`); a model that is not a BERT encoder is refused.
     public static func load(_ url: URL) throws -> BertConfig {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw EngineError.invalidConfig(url.path, "no such file; a BERT model folder holds config.json next to vocab.txt and model.safetensors")
+        }
         let object: [String: Any]
         do {
             let data = try Data(contentsOf: url)

@@ -19,7 +19,7 @@ struct ModelInfoCommand: ParsableCommand {
         abstract: "Show a model's config, tensors (name, dtype, shape), parameter count, size on disk and heads.",
         discussion: """
             --json writes one object: name, folder, reason, reason_code, config (config.json as is; for an E5S1 file, the fields its header implies), \
-            parameters {checkpoint, encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
+            parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence}, load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
             in checkpoint naming. Parameters count floating-point tensors only (not buffers such as position_ids).
             """
@@ -31,7 +31,8 @@ struct ModelInfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let resolved = try resolveModel(source.model, needs: .weights, announceDefault: false)
+        // A tokenizer-only folder still has a config and files to show; its missing weights are reported.
+        let resolved = try resolveModel(source.model, needs: .tokenizer, announceDefault: false)
         let info = try ModelReport(resolved)
         writeLine(json ? info.json() : info.text())
     }
@@ -53,6 +54,8 @@ struct ModelReport {
     var configSource: String
     var weightsFile: String
     var tensors: [Tensor]
+    /// False for a tokenizer-only folder (no model.safetensors): then there are no tensors or parameters.
+    var hasWeights = true
     var files: [(name: String, bytes: Int64)]
     var encoderParameters: Int?
     var hasPooler: Bool
@@ -82,9 +85,14 @@ struct ModelReport {
                 configSource = "config.json"
                 weightsFile = "model.safetensors"
                 let weights = folder.appendingPathComponent(weightsFile).path
-                let file = try MappedFile(path: weights)
-                tensors = try SafeTensorsHeader.parse(file.bytes, path: weights).entries.values
-                    .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+                if FileManager.default.fileExists(atPath: weights) {
+                    let file = try MappedFile(path: weights)
+                    tensors = try SafeTensorsHeader.parse(file.bytes, path: weights).entries.values
+                        .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+                } else {
+                    tensors = []
+                    hasWeights = false
+                }
             }
         } catch let error as EngineError {
             throw UserError(error.description)
@@ -137,7 +145,8 @@ struct ModelReport {
         }
         let yes = { (flag: Bool) in flag ? "yes" : "no" }
         lines += ["", "Heads: pooler \(yes(hasPooler)), masked-LM \(yes(hasMaskedLM)), next-sentence \(yes(hasNextSentence))"]
-        var parameters = "Parameters: \(ModelReport.grouped(checkpointParameters)) in \(weightsFile)"
+        var parameters = hasWeights ? "Parameters: \(ModelReport.grouped(checkpointParameters)) in \(weightsFile)"
+                                    : "Parameters: none here (no \(weightsFile): tokenizer only)"
         if let encoderParameters {
             parameters += " (\(hasPooler ? "encoder and pooler" : "encoder"): \(ModelReport.grouped(encoderParameters)))"
         }
@@ -167,7 +176,7 @@ struct ModelReport {
         writer.key("config"); writer.raw(ModelReport.compactJSON(config))
         writer.key("parameters")
         writer.beginObject()
-        writer.key("checkpoint"); writer.int(checkpointParameters)
+        writer.key("checkpoint"); writer.int(hasWeights ? checkpointParameters : nil)
         writer.key("encoder_and_pooler"); writer.int(encoderParameters)
         writer.endObject()
         writer.key("size_bytes"); writer.int(Int(sizeBytes))

@@ -223,6 +223,21 @@ struct ResolutionEndToEndTests {
         #expect(text.standardOutput.contains("bert.embeddings.word_embeddings.weight"))
     }
 
+    @Test("model info on a tokenizer-only folder shows its config and files and says the weights are missing")
+    func modelInfoWithoutWeights() throws {
+        let sandbox = try Sandbox()
+        let folder = TestPaths.multilingualCased
+        let result = try Bertscope.run(["model", "info", "--model", folder.path, "--json"], environment: sandbox.environment())
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try jsonObject(result.standardOutput)
+        #expect((object["config"] as? [String: Any])?["vocab_size"] as? Int == 119547)
+        #expect((object["parameters"] as? [String: Any])?["checkpoint"] is NSNull)
+        #expect((object["load_error"] as? String)?.contains("model.safetensors") == true)
+        #expect((object["files"] as? [[String: Any]])?.contains { $0["name"] as? String == "vocab.txt" } == true)
+        let text = try Bertscope.run(["model", "info", "--model", folder.path], environment: sandbox.environment())
+        #expect(text.standardOutput.contains("no model.safetensors: tokenizer only"), "\(text.standardOutput)")
+    }
+
     @Test("a command without --model and without any model says how to get one")
     func noModel() throws {
         let sandbox = try Sandbox()
