@@ -58,9 +58,6 @@ extension ModelFolder {
 
     /// A SentencePiece tokenizer has one behaviour, Hugging Face's.
     private static func requireHuggingFaceDialect(_ dialect: Dialect, path: String) throws {
-        guard dialect == .hf else {
-            throw TokenizerError.invalidConfiguration(
-                path, reason: "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect and this is a SentencePiece tokenizer")
-        }
+        guard dialect == .hf else { throw TokenizerError.dialectNotSupported(dialect, path: path) }
     }
 }

@@ -143,6 +143,14 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case invalidVocabulary(String, reason: String)
     case invalidConfiguration(String, reason: String)
     case missingToken(String, role: String)
+    /// A WordPiece dialect asked of a tokenizer that has only one behaviour (the file's path).
+    case dialectNotSupported(Dialect, path: String)
+
+    /// The error is about the files (missing, unreadable, damaged), not about what was asked of them.
+    public var isAboutFiles: Bool {
+        if case .dialectNotSupported = self { return false }
+        return true
+    }
 
     public var description: String {
         switch self {
@@ -151,6 +159,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         case .invalidConfiguration(let path, let reason): return "\(path): \(reason)"
         case .missingToken(let token, let role):
             return "the vocabulary has no \(role) token \"\(token)\"; check the model folder's vocab.txt"
+        case .dialectNotSupported(let dialect, let path):
+            return "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect, and \(path) holds a SentencePiece tokenizer, "
+                + "which has one behaviour (Hugging Face's, --dialect hf)"
         }
     }
 }

@@ -100,7 +100,7 @@ private func reportingModelErrors<T>(of resolved: ResolvedModel, _ body: () thro
     do {
         return try body()
     } catch let error as TokenizerError {
-        throw UserError(error.description + repair)
+        throw UserError(error.description + (error.isAboutFiles ? repair : ""))
     } catch let error as EngineError {
         throw UserError(error.description + repair)
     }

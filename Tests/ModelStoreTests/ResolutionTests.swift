@@ -238,6 +238,19 @@ struct ResolutionEndToEndTests {
         #expect(text.standardOutput.contains("no model.safetensors: tokenizer only"), "\(text.standardOutput)")
     }
 
+    @Test("a WordPiece dialect asked of the offline default is refused for what it is, without a reinstall hint")
+    func dialectOfOfflineDefault() throws {
+        let sandbox = try Sandbox()
+        let installed = ModelResolver(environment: sandbox.storeEnvironment()).offlineDefaultFolder
+        try FileManager.default.createDirectory(at: installed, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: installed.appendingPathComponent(TestPaths.e5Model.lastPathComponent),
+                                                   withDestinationURL: TestPaths.e5Model)
+        let result = try Bertscope.run(["tokenize", "--dialect", "google", "Hund"], environment: sandbox.environment())
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("--dialect google is a WordPiece (BERT) dialect"), "\(result.standardError)")
+        #expect(!result.standardError.contains("installs the offline default again"), "\(result.standardError)")
+    }
+
     @Test("a command without --model and without any model says how to get one")
     func noModel() throws {
         let sandbox = try Sandbox()
