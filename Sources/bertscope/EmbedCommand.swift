@@ -26,7 +26,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Read inputs from a JSON Lines file ({\"id\", \"text\", \"pair\"}), or - for standard input.")
     var jsonl: String?
 
-    @Option(name: .long, help: "Positions allowed, special tokens included (at most the model's positions).")
+    @Option(name: .long, help: ArgumentHelp(encoderMaxLengthHelp))
     var maxLength: Int?
 
     @Flag(name: .long, help: "Write JSON (the only output format; accepted for symmetry with tokenize).")
@@ -43,7 +43,7 @@ struct EmbedCommand: ParsableCommand {
     func run() throws {
         let loaded = try loadModel(options.model)
         let selection = try LayerSelection(layers, layerCount: loaded.model.config.layerCount)
-        let limit = min(maxLength ?? loaded.model.config.maxPositions, loaded.model.config.maxPositions)
+        let limit = positionLimit(maxLength, modelPositions: loaded.model.config.maxPositions)
         func embed(idJSON: String, text: String, pair: String?) throws {
             let encoding = try encode(loaded.tokenizer, text, pair: pair, maxLength: limit)
             let output: ModelOutput

@@ -49,7 +49,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: "Whose tokenization to use: hf, google or spark (default hf; spark for --format spark).")
     var dialect: Dialect?
 
-    @Option(name: .long, help: "Positions allowed, [CLS] and [SEP] included (at most the model's positions).")
+    @Option(name: .long, help: ArgumentHelp(encoderMaxLengthHelp))
     var maxLength: Int?
 
     @Option(name: .long, help: "Texts per forward pass.")
@@ -94,7 +94,7 @@ struct ExportCommand: ParsableCommand {
         let config = loaded.model.config
         let layerIndices = format == .spark ? [config.layerCount] : try LayerSelection(layers ?? "last", layerCount: config.layerCount).indices
         let poolingChoice: Pooling? = format == .spark ? .first : (pooling == "none" ? nil : Pooling(rawValue: pooling ?? "mean"))
-        let limit = min(maxLength ?? config.maxPositions, config.maxPositions)
+        let limit = positionLimit(maxLength, modelPositions: config.maxPositions)
         var input = try ExportInput(texts: texts, jsonl: jsonl, language: language)
         let progress = ExportProgress(total: input.total)
         let cleanup = InterruptCleanup(destination: out)

@@ -83,6 +83,16 @@ func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any
     try reportingModelErrors(of: resolved) { try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect) }
 }
 
+/// Help for `--max-length` of the commands that run the encoder.
+let encoderMaxLengthHelp = "Positions allowed, special tokens included; by default, with 0, or when larger: the model's positions."
+
+/// The positions a text may take in the encoder: `--max-length` (0 or nil: no limit of the user's own) within
+/// the model's positions.
+func positionLimit(_ requested: Int?, modelPositions: Int) -> Int {
+    guard let requested, requested != 0 else { return modelPositions }
+    return min(requested, modelPositions)
+}
+
 /// Tokenizes with a position limit, refusing a limit too small for the tokenizer's own special tokens
 /// (which the tokenizer would otherwise ignore, truncating nothing).
 func encode(_ tokenizer: any TextTokenizer, _ text: String, pair: String?, maxLength: Int?) throws -> Encoding {

@@ -43,6 +43,20 @@ struct EngineCommandsEndToEndTests {
         #expect(bad.status != 0 && bad.standardError.contains("0...2"), "\(bad.standardError)")
     }
 
+    @Test("--max-length: 0 or more than the model has means the model's positions, as tokenize's 0 means no limit of one's own")
+    func maxLength() throws {
+        let long = String(repeating: "hello world ", count: 100)
+        let positions = { (object: [String: Any]) in (object["input_ids"] as? [Int])?.count }
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model).appendingPathComponent("config.json")))
+        let modelPositions = try #require((config as? [String: Any])?["max_position_embeddings"] as? Int)
+        #expect(try positions(embed([long])) == modelPositions)
+        #expect(try positions(embed(["--max-length", "0", long])) == modelPositions)
+        #expect(try positions(embed(["--max-length", "100000", long])) == modelPositions)
+        #expect(try positions(embed(["--max-length", "3", long])) == 3)
+        let tooSmall = try Bertscope.run(["embed", "--model", model, "--max-length", "1", "x"])
+        #expect(tooSmall.status != 0 && tooSmall.standardError.contains("2 special tokens"), "\(tooSmall.standardError)")
+    }
+
     @Test("--pair: the second text's pieces have token type 1")
     func pair() throws {
         let object = try embed(["--pair", "good day", "hello"])
