@@ -103,6 +103,10 @@ public struct HubDownloader: Sendable {
             }
             throw ModelStoreError.offline(reference, hubCache: environment.hubCache.path)
         }
+        let endpoint = environment.endpoint
+        guard ["http", "https"].contains(endpoint.scheme?.lowercased() ?? ""), endpoint.host?.isEmpty == false else {
+            throw ModelStoreError.invalidEndpoint(endpoint.absoluteString)
+        }
         let http = HTTPSession(idleTimeout: options.timeout)
 
         // 1. Ask for every file first: the commit to pin, and what there is to download.

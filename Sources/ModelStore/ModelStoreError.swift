@@ -19,6 +19,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case unauthorized(RepoReference, status: Int, gated: Bool, tokenSent: Bool)
     case httpStatus(file: String, status: Int, url: String)
     case notAHub(url: String, missing: String)
+    case invalidEndpoint(String)
     case timedOut(file: String, host: String, seconds: Double, progress: String)
     case interrupted(file: String, reason: String, progress: String)
     case unreachable(host: String, reason: String)
@@ -79,6 +80,8 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
                 + (tokenSent ? "the token in HF_TOKEN was refused (HTTP \(status)); check it" : "set HF_TOKEN to an access token (HTTP \(status))")
         case .httpStatus(let file, let status, let url):
             return "downloading \(file) failed: HTTP \(status) from \(url)"
+        case .invalidEndpoint(let endpoint):
+            return "HF_ENDPOINT \"\(endpoint)\" is not an http:// or https:// address of a Hugging Face Hub (unset it for https://huggingface.co)"
         case .notAHub(let url, let missing):
             return "\(url) did not answer like the Hugging Face Hub (no \(missing) header); check HF_ENDPOINT"
         case .timedOut(let file, let host, let seconds, let progress):

@@ -233,4 +233,14 @@ struct PullEndToEndTests {
         #expect(result.standardError.contains("org/roberta is not a model bertscope can run"), "\(result.standardError)")
         #expect(gets(hub, under: "/cdn/").isEmpty)
     }
+
+    @Test("an HF_ENDPOINT that is not an http(s) address is named as the problem, not reported as an interrupted download",
+          arguments: ["notaurl", "ftp://example.org", "http://"])
+    func invalidEndpoint(endpoint: String) throws {
+        let sandbox = try Sandbox()
+        let result = try Bertscope.run(["pull", "org/x"], environment: sandbox.environment(nil, ["HF_ENDPOINT": endpoint]))
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("is not an http:// or https:// address"), "\(result.standardError)")
+        #expect(!result.standardError.contains("interrupted"), "\(result.standardError)")
+    }
 }
