@@ -20,7 +20,7 @@ struct ModelInfoCommand: ParsableCommand {
         discussion: """
             --json writes one object: name, folder, reason, reason_code, config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
-            masked_lm, next_sentence}, load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
+            masked_lm, next_sentence} (null without weights), load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
             in checkpoint naming. Parameters count floating-point tensors only (not buffers such as position_ids).
             """
     )
@@ -144,7 +144,8 @@ struct ModelReport {
             lines.append("  " + key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  " + ModelReport.compact(config[key]))
         }
         let yes = { (flag: Bool) in flag ? "yes" : "no" }
-        lines += ["", "Heads: pooler \(yes(hasPooler)), masked-LM \(yes(hasMaskedLM)), next-sentence \(yes(hasNextSentence))"]
+        lines += ["", hasWeights ? "Heads: pooler \(yes(hasPooler)), masked-LM \(yes(hasMaskedLM)), next-sentence \(yes(hasNextSentence))"
+                                 : "Heads: unknown without the weights"]
         var parameters = hasWeights ? "Parameters: \(ModelReport.grouped(checkpointParameters)) in \(weightsFile)"
                                     : "Parameters: none here (no \(weightsFile): tokenizer only)"
         if let encoderParameters {
@@ -191,9 +192,10 @@ struct ModelReport {
         writer.endArray()
         writer.key("heads")
         writer.beginObject()
-        writer.key("pooler"); writer.bool(hasPooler)
-        writer.key("masked_lm"); writer.bool(hasMaskedLM)
-        writer.key("next_sentence"); writer.bool(hasNextSentence)
+        for (key, present) in [("pooler", hasPooler), ("masked_lm", hasMaskedLM), ("next_sentence", hasNextSentence)] {
+            writer.key(key)
+            if hasWeights { writer.bool(present) } else { writer.null() }
+        }
         writer.endObject()
         writer.key("load_error")
         if let loadError { writer.string(loadError) } else { writer.null() }

@@ -232,6 +232,7 @@ struct ResolutionEndToEndTests {
         let object = try jsonObject(result.standardOutput)
         #expect((object["config"] as? [String: Any])?["vocab_size"] as? Int == 119547)
         #expect((object["parameters"] as? [String: Any])?["checkpoint"] is NSNull)
+        #expect((object["heads"] as? [String: Any])?["masked_lm"] is NSNull, "unknown without weights, not false")
         #expect((object["load_error"] as? String)?.contains("model.safetensors") == true)
         #expect((object["files"] as? [[String: Any]])?.contains { $0["name"] as? String == "vocab.txt" } == true)
         let text = try Bertscope.run(["model", "info", "--model", folder.path], environment: sandbox.environment())
