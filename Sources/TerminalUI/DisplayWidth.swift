@@ -37,16 +37,29 @@ public enum DisplayWidth {
         text.unicodeScalars.reduce(0) { $0 + of($1) }
     }
 
-    /// `text` padded with spaces to `width` cells (or cut, scalar by scalar, if it is wider).
-    public static func padded(_ text: String, to width: Int) -> String {
-        var result = String.UnicodeScalarView()
+    /// `text` padded with spaces to `width` cells; if it is wider, cut scalar by scalar and marked with "…", so
+    /// a cut label is never mistaken for a whole one (a long WordPiece, say). `keepingEnd` keeps the end
+    /// instead of the start (for lists whose entries differ only at their ends).
+    public static func padded(_ text: String, to width: Int, keepingEnd: Bool = false) -> String {
+        guard width > 0 else { return "" }
+        var result = text
+        if of(text) > width {
+            result = keepingEnd ? "…" + String(String.UnicodeScalarView(fitting(text.unicodeScalars.reversed(), width - 1).reversed()))
+                                : String(String.UnicodeScalarView(fitting(text.unicodeScalars, width - 1))) + "…"
+        }
+        return result + String(repeating: " ", count: max(0, width - of(result)))
+    }
+
+    /// The longest run of `scalars`, taken in order, that fits in `width` cells.
+    private static func fitting<S: Sequence>(_ scalars: S, _ width: Int) -> [Unicode.Scalar] where S.Element == Unicode.Scalar {
+        var result = [Unicode.Scalar]()
         var used = 0
-        for scalar in text.unicodeScalars {
+        for scalar in scalars {
             let cells = of(scalar)
             if used + cells > width { break }
             result.append(scalar)
             used += cells
         }
-        return String(result) + String(repeating: " ", count: max(0, width - used))
+        return result
     }
 }

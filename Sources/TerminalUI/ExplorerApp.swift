@@ -133,7 +133,8 @@ final class BackgroundWorker: @unchecked Sendable {
                 do {
                     result = .exportFinished(message: try services.export(export))
                 } catch {
-                    result = .exportFinished(message: "export failed: \(error); nothing was written")
+                    // The writers' errors already say whether a previous file was kept or nothing was written.
+                    result = .exportFinished(message: "export failed: \(error)")
                 }
             } else if let embed {
                 let start = DispatchTime.now().uptimeNanoseconds

@@ -92,6 +92,10 @@ public enum ExplorerReducer {
             state.rows = rows
             state.columns = columns
             return []
+        case _ where Layout(state).isTooSmall:
+            // Nothing else is on screen: keys would change text the user cannot see. q quits, as it says.
+            if case .character("q") = key { state.quit = true }
+            return []
         case .function(1):
             state.showHelp.toggle()
             return []
@@ -202,6 +206,8 @@ public enum ExplorerReducer {
             state.focusedLine = state.lines.count - 1
             state.mode = .typing
             state.selection = 0
+            // Even empty, the new line gets its vectors ([CLS] [SEP]), or it would show "computing" until typed in.
+            return textChanged(&state, line: state.focusedLine, context)
         case .character("-"):
             guard state.lines.count > 1 else { return [] }
             state.lines.remove(at: state.focusedLine)
@@ -210,6 +216,9 @@ public enum ExplorerReducer {
         case .character("o"):
             state.focusedLine = (state.focusedLine + 1) % state.lines.count
             state.selection = 0
+        case .character("m") where state.pane == .pins:
+            // Here ↑↓ move among the pins, so the word list's selection is not what the user is looking at.
+            state.message = "m pins the word selected in the list: leave the Pins pane (1, 2, 3 or 5) to choose one; x removes a pin"
         case .character("m"):
             pinSelection(&state)
         case .delete, .character("x") where state.pane == .pins:

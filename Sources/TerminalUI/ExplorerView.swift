@@ -8,9 +8,12 @@ public enum ExplorerView {
         var screen = Screen(rows: state.rows, columns: state.columns)
         let layout = Layout(state)
         guard !layout.isTooSmall else {
-            let message = "bertscope needs at least \(Layout.minimumColumns)x\(Layout.minimumRows); this terminal is \(state.columns)x\(state.rows)"
-            screen.write(message, row: state.rows / 2, column: max(0, (state.columns - DisplayWidth.of(message)) / 2))
-            if state.rows > 1 { screen.write("enlarge the window, or press Ctrl-C to quit", row: state.rows / 2 + 1, column: 0) }
+            let message = "bertscope needs at least \(Layout.minimumColumns)x\(Layout.minimumRows); this terminal is "
+                + "\(state.columns)x\(state.rows): enlarge it, or press q to quit"
+            let lines = wrapped(message, width: state.columns)
+            for (index, line) in lines.enumerated() {
+                screen.write(line, row: max(0, (state.rows - lines.count) / 2) + index, column: max(0, (state.columns - DisplayWidth.of(line)) / 2))
+            }
             return screen
         }
         header(&screen, state)
@@ -33,14 +36,38 @@ public enum ExplorerView {
 
     // MARK: Frame
 
+    /// `text` broken at spaces into lines of at most `width` cells (a longer word is cut by the screen).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        var lines = [String]()
+        for word in text.split(separator: " ") {
+            if let last = lines.last, DisplayWidth.of(last) + 1 + DisplayWidth.of(word) <= width {
+                lines[lines.count - 1] = last + " " + word
+            } else {
+                lines.append(String(word))
+            }
+        }
+        return lines
+    }
+
+    /// The WordPiece dialect in use, or "sentencepiece" (which has no dialects).
+    private static func tokenizerLabel(_ state: ExplorerState) -> String {
+        state.model.tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
+    }
+
     private static func header(_ screen: inout Screen, _ state: ExplorerState) {
         screen.fill(row: 0, column: 0, height: 1, width: state.columns, style: Palette.header)
         let model = state.model.origin.isEmpty ? state.model.name : "\(state.model.name) (\(state.model.origin))"
-        let tokenizer = state.model.tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
-        var parts = ["bertscope", model, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizer]
+        var parts = ["bertscope", model, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizerLabel(state)]
         if state.centre { parts.append("centred") }
         if let latency = state.lastLatency { parts.append(String(format: "%.0f ms", latency)) }
-        let column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)
+        var column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)
+        let truncation = state.focused.encoding.truncation
+        if truncation.isTruncated, let limit = truncation.maxLength {
+            // The model sees only the first positions; the rest of the text gets no pieces and no vectors.
+            let dropped = truncation.removedPieces.reduce(0, +)
+            column = screen.write(" ✂ cut at \(limit) positions: \(dropped) piece\(dropped == 1 ? "" : "s") dropped", row: 0, column: column,
+                                  style: Style(foreground: .red, background: Color(24), bold: true))
+        }
         if state.lines.contains(where: \.isStale) {
             screen.write(" ● computing", row: 0, column: column, style: Style(foreground: .yellow, background: Color(24), bold: true))
         }
@@ -65,31 +92,41 @@ public enum ExplorerView {
         }
     }
 
-    /// The focused text with the selected piece's (or word's) characters highlighted.
+    /// The focused text with the selected piece's (or word's) characters highlighted. Drawn character by
+    /// character (grapheme clusters), so combining marks stay on their base letter; a character is highlighted
+    /// when any of its scalars is in the span (a piece may be just a vowel sign or an accent).
     private static func source(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
-        let line = state.focused
-        let scalars = Array(line.editor.text.unicodeScalars)
-        guard !scalars.isEmpty else {
+        let text = state.focused.editor.text
+        guard !text.isEmpty else {
             screen.write(" (no text)", row: layout.sourceRow, column: 0, style: Palette.dim)
             return
+        }
+        // Each character with the scalar offsets it covers.
+        var characters = [(text: String, start: Int, end: Int)]()
+        var offset = 0
+        for character in text {
+            let count = character.unicodeScalars.count
+            characters.append((String(character), offset, offset + count))
+            offset += count
         }
         let span = selectedSpan(state) ?? TextSpan(0, 0)
         // Show a window of the text around the span, in logical order (right-to-left text stays in memory order).
         let width = state.columns - 2
-        var start = span.start
+        var first = characters.firstIndex { $0.end > span.start } ?? characters.count
         var used = 0
-        while start > 0 && used < width / 3 {
-            start -= 1
-            used += DisplayWidth.of(scalars[start])
+        while first > 0 && used < width / 3 {
+            first -= 1
+            used += DisplayWidth.of(characters[first].text)
         }
-        var column = screen.write(start > 0 ? "…" : " ", row: layout.sourceRow, column: 0, style: Palette.dim)
-        var index = start
-        while index < scalars.count && column < state.columns - 1 {
-            let style = index >= span.start && index < span.end ? Palette.highlight : .plain
-            column = screen.write(String(scalars[index]), row: layout.sourceRow, column: column, style: style, width: state.columns - 1 - column)
+        var column = screen.write(first > 0 ? "…" : " ", row: layout.sourceRow, column: 0, style: Palette.dim)
+        var index = first
+        while index < characters.count && column < state.columns - 1 {
+            let character = characters[index]
+            let style = character.start < span.end && character.end > span.start ? Palette.highlight : .plain
+            column = screen.write(character.text, row: layout.sourceRow, column: column, style: style, width: state.columns - 1 - column)
             index += 1
         }
-        if index < scalars.count { screen.write("…", row: layout.sourceRow, column: state.columns - 1, style: Palette.dim) }
+        if index < characters.count { screen.write("…", row: layout.sourceRow, column: state.columns - 1, style: Palette.dim) }
     }
 
     private static func tabs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
@@ -181,7 +218,8 @@ public enum ExplorerView {
         let left = layout.paneLeft + 1
         let width = layout.paneWidth - 2
         var row = layout.bodyTop
-        guard let embedded = state.focused.embedded, let (label, vector) = selectedVector(state, embedded) else {
+        guard !state.focused.editor.text.isEmpty, let embedded = state.focused.embedded,
+              let (label, vector) = selectedVector(state, embedded) else {
             screen.write(state.focused.editor.text.isEmpty ? "type some text to see its vectors"
                          : "select a piece or word with ↑↓ (browse mode: Esc)", row: row, column: left, style: Palette.dim)
             return
@@ -448,9 +486,10 @@ public enum ExplorerView {
         let tokens = word.tokens.map { encoding.tokens[$0] }.joined(separator: " ")
         screen.write("word \(wordIndex) \"\(word.text)\" → \(tokens)", row: row, column: left, style: Palette.accent, width: width)
         row += 1
-        screen.write("characters \(word.span.start)..<\(word.span.end) of the text · dialect \(state.dialect.rawValue)", row: row, column: left, style: Palette.dim, width: width)
+        screen.write("characters \(word.span.start)..<\(word.span.end) of the text · \(tokenizerLabel(state))", row: row, column: left, style: Palette.dim, width: width)
         row += 1
-        if let traced = state.wordTrace, traced.span == word.span {
+        // The traced word may be wider than the word shown: a SentencePiece word's span excludes the space its ▁ stands for.
+        if let traced = state.wordTrace, traced.span.start <= word.span.start, word.span.end <= traced.span.end {
             screen.write("after normalization: \"\(traced.text)\" (\(traced.kind.rawValue))", row: row, column: left, width: width)
             row += 1
             switch traced.unknownReason {
@@ -479,7 +518,7 @@ public enum ExplorerView {
                 row += 1
                 for attempt in traced.attempts where row < layout.footerRow - 1 {
                     let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
-                    screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24)) \(found)", row: row, column: left,
+                    screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24, keepingEnd: true)) \(found)", row: row, column: left,
                                  style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
                     row += 1
                 }
@@ -505,14 +544,16 @@ public enum ExplorerView {
         "  any text        edit; tokens update as you type, vectors follow",
         "  ← → Home End    move by character (grapheme) · Ctrl-A/E start/end",
         "  Alt-B Alt-F     move by word · Ctrl-W delete word · Ctrl-K/U kill",
+        "  Backspace Delete  delete before/after the cursor (Ctrl-D too)",
         "  ↑ ↓             history · Enter or Esc: browse",
         "Browsing",
-        "  ↑ ↓ j k PgUp PgDn  select piece/word · ← → h l heatmap column",
+        "  ↑ ↓ j k PgUp PgDn g G  select piece/word · ← → h l heatmap column",
         "  Tab Shift-Tab 1-5  panes: Vector Similarity Compare Pins Why",
         "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
         "  w  pieces ⇄ words   c  centre vectors   d  dialect hf/google/spark",
         "  +  add a line (compare)  -  remove it  o  next line",
         "  m  pin word   x/Delete  unpin (Pins)   e  export   i / Enter  type",
+        "  ?  this help   q  quit",
         "Everywhere: F1 help · F2-F6 panes · Ctrl-C quit · mouse click selects",
     ]
 

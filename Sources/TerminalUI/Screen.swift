@@ -92,6 +92,9 @@ public struct Screen: Sendable, Equatable {
         let limit = min(columns, column + (width ?? columns))
         var position = column
         for scalar in text.unicodeScalars {
+            // A zero-width joiner is not sent: terminals that join emoji sequences would draw 👨‍👩‍👧 in two
+            // cells where wcwidth counts six, shifting the rest of the row; unjoined, every terminal draws six.
+            if scalar.value == 0x200D { continue }
             var scalar = scalar
             if scalar.value < 0x20 { scalar = Unicode.Scalar(0x2400 + scalar.value)! }  // ␀..␟
             if scalar.value == 0x7F { scalar = "\u{2421}" }

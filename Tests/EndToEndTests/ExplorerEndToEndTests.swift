@@ -69,7 +69,7 @@ struct ExplorerEndToEndTests {
             for _ in 0..<index { try session.press("Tab") }
             try session.waitFor(name)
             try session.press("Enter")
-            try session.waitFor("wrote 2 vectors to \(name)")
+            try session.waitFor("wrote 2 vectors to \(folder.path)/\(name)")  // the full path: the file is in the start folder
         }
         try checkExports(in: folder, names: names)
         // An existing file is never replaced without asking; "n" keeps it.

@@ -1,6 +1,7 @@
 import BertEngine
 import Embeddings
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 import Tokenization
@@ -172,11 +173,61 @@ struct ExplorerTests {
         #expect(driver.text.contains("baseline (unrelated words, centred)"))
     }
 
+    @Test("the highlighted text line keeps combining marks on their letters")
+    func sourceLineKeepsMarks() {
+        let text = "Cafe\u{301} नमस्ते"
+        let driver = ExplorerDriver(text: text)
+        let row = Layout(driver.state).sourceRow
+        let cells = (0..<driver.screen.columns).map { driver.screen[row, $0] }
+        #expect(cells.map(\.text).joined().hasPrefix(" " + text), "\(cells.map(\.text).joined())")
+        #expect(cells[4].text == "e\u{301}")
+    }
+
+    @Test("why, SentencePiece: every word's scored segmentation, though its span leaves out the space its ▁ stands for")
+    func whySentencePiece() throws {
+        let folder = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+        let tokenizer = try ModelFolder.tokenizer(in: folder)
+        let context = ExplorerContext(tokenize: { text, _ in tokenizer.encode(text) }, trace: { text, _ in tokenizer.trace(text) })
+        var state = ExplorerState(
+            model: ModelFacts(name: "e5", reason: "test", layerCount: 12, hiddenSize: 384, hasPooler: false, tokenizerFamily: .unigram),
+            rows: 30, columns: 120, emptyEncoding: tokenizer.encode(""))
+        state.lines[0].editor.setText("東京 مرحبا ok")
+        _ = ExplorerReducer.start(&state, context: context)
+        for key in [Key.escape, .character("w"), .character("5")] { _ = ExplorerReducer.reduce(&state, .key(key), context: context) }
+        for word in 0..<3 {
+            let text = ExplorerView.render(state).text
+            #expect(text.contains("word \(word) "), "\(text)")
+            #expect(text.contains("Unigram best segmentation"), "word \(word): \(text)")
+            #expect(text.contains("· sentencepiece") && !text.contains("dialect hf"))
+            _ = ExplorerReducer.reduce(&state, .key(.character("j")), context: context)
+        }
+    }
+
+    @Test("zero-width joiners are not drawn, so every terminal puts a ZWJ family in the cells wcwidth counts")
+    func joinerNotDrawn() {
+        var screen = Screen(rows: 1, columns: 20)
+        let end = screen.write("a👨\u{200D}👩\u{200D}👧b", row: 0, column: 0)
+        #expect(end == 8)
+        #expect(!screen.text(row: 0).unicodeScalars.contains("\u{200D}"))
+        #expect(screen[0, 7].text == "b")
+    }
+
+    @Test("a text longer than the model's positions says in the header that it was cut, and how much")
+    func truncationShown() {
+        let driver = ExplorerDriver(columns: 140, text: String(repeating: "dog ", count: 600))
+        let dropped = driver.state.focused.encoding.truncation.removedPieces.reduce(0, +)
+        #expect(dropped > 0)
+        #expect(driver.text.split(separator: "\n").first?.contains("✂ cut at 512 positions: \(dropped) pieces dropped") == true, "\(driver.text)")
+        let short = ExplorerDriver(text: "dog")
+        #expect(!short.text.contains("✂"))
+    }
+
     @Test("compare: a second line gives the cross-sentence matrix, best matches and sentence cosines")
     func compare() {
         let driver = ExplorerDriver(text: "the dog barks")
         driver.press(.escape, .character("+"))
         #expect(driver.state.lines.count == 2 && driver.state.focusedLine == 1)
+        #expect(!driver.state.lines[1].isStale && !driver.text.contains("computing"), "a new, empty line is not left computing")
         driver.type("dog the")
         driver.press(.escape, .character("o"), .character("3"))
         let text = driver.text
@@ -198,6 +249,9 @@ struct ExplorerTests {
         driver.press(.character("4"))
         let text = driver.text
         #expect(text.contains("nearest to the:"))
+        driver.press(.character("j"), .character("m"))  // in the Pins pane j moves among pins: m does not pin
+        #expect(driver.state.pins.count == 3)
+        #expect(driver.state.message?.contains("leave the Pins pane") == true)
         #expect(text.contains("PCA of the pins"))
         #expect(text.contains("● dog"))
         driver.press(.character("x"))
@@ -246,11 +300,19 @@ struct ExplorerTests {
         #expect(!driver.state.showHelp)
         driver.press(.resize(rows: 23, columns: 79))
         #expect(driver.text.contains("needs at least 80x24"))
+        driver.press(.resize(rows: 6, columns: 20))  // the whole message, wrapped; keys other than q do nothing
+        let words = driver.text.split(whereSeparator: \.isWhitespace)
+        #expect(words.joined(separator: " ") == "bertscope needs at least 80x24; this terminal is 20x6: enlarge it, or press q to quit")
+        driver.press(.character("i"), .character("x"))
+        #expect(driver.state.focused.editor.text == "dog")
         driver.press(.resize(rows: 24, columns: 80))
         #expect(driver.text.contains("Pieces"))
         #expect(driver.screen.rows == 24)
         driver.press(.control("c"))
         #expect(driver.state.quit)
+        let small = ExplorerDriver(rows: 10, columns: 40, text: "dog")
+        small.press(.character("q"))
+        #expect(small.state.quit, "q quits while the terminal is too small, as the message says")
     }
 
     @Test("a mouse click on a token row selects it")

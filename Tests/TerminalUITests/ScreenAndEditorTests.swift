@@ -24,6 +24,16 @@ struct ScreenTests {
         #expect(screen[0, 0].text == "\u{2407}")
     }
 
+    @Test("a label cut to fit ends with an ellipsis and keeps its width; one that fits is only padded")
+    func paddedLabels() {
+        #expect(DisplayWidth.padded("##sgesellschaft", to: 12) == "##sgesellsc…")
+        #expect(DisplayWidth.padded("東京タワー", to: 6) == "東京… ")
+        #expect(DisplayWidth.padded("dog", to: 5) == "dog  ")
+        #expect(DisplayWidth.padded("dog", to: 3) == "dog")
+        #expect(DisplayWidth.padded("dog", to: 0) == "")
+        #expect(DisplayWidth.padded("Donaudampfschifffahrt", to: 8, keepingEnd: true) == "…fffahrt")
+    }
+
     @Test("writing outside the grid is ignored")
     func outside() {
         var screen = Screen(rows: 2, columns: 3)
