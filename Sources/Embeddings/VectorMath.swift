@@ -14,9 +14,12 @@ public enum VectorMath {
         cosine(dot: dot(a, b), norms: norm(a) * norm(b))
     }
 
-    /// dot / norms, clamped: rounding can put the cosine of a vector with itself a few ulps above 1.
+    /// dot / norms, clamped: rounding can put the cosine of a vector with itself a few ulps above 1. NaN (from
+    /// infinite values) stays NaN: clamping would turn it into a plausible -1.
     private static func cosine(dot: Double, norms: Double) -> Double {
-        norms > 0 ? min(1, max(-1, dot / norms)) : 0
+        guard norms != 0 else { return 0 }
+        let value = dot / norms
+        return value.isNaN ? value : min(1, max(-1, value))
     }
 
     public static func mean(_ a: [Float]) -> Double {

@@ -93,8 +93,9 @@ public enum ExplorerReducer {
             state.columns = columns
             return []
         case _ where Layout(state).isTooSmall:
-            // Nothing else is on screen: keys would change text the user cannot see. q quits, as it says.
-            if case .character("q") = key { state.quit = true }
+            // Nothing else is on screen: keys would change text the user cannot see. Browsing's q still quits
+            // (while typing, q is a letter and the text must not be lost to a window that shrank).
+            if case .character("q") = key, state.mode == .browsing, state.exportDialog == nil { state.quit = true }
             return []
         case .function(1):
             state.showHelp.toggle()
@@ -160,7 +161,7 @@ public enum ExplorerReducer {
 
     private static func browsing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
         switch key {
-        case .character("i"), .character("/"), .enter, .character("a") where state.pane != .pins:
+        case .character("i"), .character("/"), .enter, .character("a"):
             state.mode = .typing
         case .character("q"):
             state.quit = true
@@ -221,7 +222,7 @@ public enum ExplorerReducer {
             state.message = "m pins the word selected in the list: leave the Pins pane (1, 2, 3 or 5) to choose one; x removes a pin"
         case .character("m"):
             pinSelection(&state)
-        case .delete, .character("x") where state.pane == .pins:
+        case .delete where state.pane == .pins, .character("x") where state.pane == .pins:
             if !state.pins.isEmpty {
                 state.pins.remove(at: state.selectedPin)
                 state.selectedPin = max(0, min(state.selectedPin, state.pins.count - 1))

@@ -9,8 +9,9 @@ public enum ExplorerView {
         let layout = Layout(state)
         guard !layout.isTooSmall else {
             let message = "bertscope needs at least \(Layout.minimumColumns)x\(Layout.minimumRows); this terminal is "
-                + "\(state.columns)x\(state.rows): enlarge it, or press q to quit"
-            let lines = wrapped(message, width: state.columns)
+                + "\(state.columns)x\(state.rows): enlarge it, or press Ctrl-C to quit"
+            // When even the wrapped message does not fit, its end (how to quit) is what must show.
+            let lines = wrapped(message, width: state.columns).suffix(state.rows)
             for (index, line) in lines.enumerated() {
                 screen.write(line, row: max(0, (state.rows - lines.count) / 2) + index, column: max(0, (state.columns - DisplayWidth.of(line)) / 2))
             }

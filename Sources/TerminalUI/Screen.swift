@@ -91,10 +91,13 @@ public struct Screen: Sendable, Equatable {
         guard row >= 0, row < rows, column < columns else { return column }
         let limit = min(columns, column + (width ?? columns))
         var position = column
+        var previous: Unicode.Scalar?
         for scalar in text.unicodeScalars {
-            // A zero-width joiner is not sent: terminals that join emoji sequences would draw 👨‍👩‍👧 in two
-            // cells where wcwidth counts six, shifting the rest of the row; unjoined, every terminal draws six.
-            if scalar.value == 0x200D { continue }
+            defer { previous = scalar }
+            // A zero-width joiner after an emoji is not sent: terminals that join emoji sequences would draw
+            // 👨‍👩‍👧 in two cells where wcwidth counts six, shifting the rest of the row; unjoined, every terminal
+            // draws six. Elsewhere a joiner is part of the spelling (Sinhala ශ්‍රී, Malayalam chillu) and stays.
+            if scalar.value == 0x200D, let previous, Self.endsEmoji(previous) { continue }
             var scalar = scalar
             if scalar.value < 0x20 { scalar = Unicode.Scalar(0x2400 + scalar.value)! }  // ␀..␟
             if scalar.value == 0x7F { scalar = "\u{2421}" }
@@ -117,6 +120,11 @@ public struct Screen: Sendable, Equatable {
             position += cells
         }
         return position
+    }
+
+    /// An emoji, a skin-tone modifier or the emoji-style selector: what a joiner in an emoji sequence follows.
+    private static func endsEmoji(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value == 0xFE0F || (scalar.properties.isEmoji && scalar.value > 0x7F) || scalar.properties.isEmojiModifier
     }
 
     /// Fills a rectangle with spaces in `style`.

@@ -36,8 +36,7 @@ struct EmbedCommand: ParsableCommand {
     var texts: [String] = []
 
     func validate() throws {
-        if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to embed, or --jsonl FILE") }
-        if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
+        try validateTextInput(jsonl: jsonl, texts: texts, verb: "embed", maxLength: maxLength)
     }
 
     func run() throws {

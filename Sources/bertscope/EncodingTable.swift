@@ -7,9 +7,11 @@ enum EncodingTable {
     /// One row per token: index, piece, id, word, span, and the source text the span covers.
     static func render(_ encoding: Encoding) -> String {
         let pieceWidth = max(5, encoding.tokens.map { DisplayWidth.of($0) }.max() ?? 0)
+        let spans = encoding.offsets.map { "\($0.start)..<\($0.end)" }
+        let spanWidth = max(10, spans.map(\.count).max() ?? 0)
         let sources = encoding.texts.map { Array($0.unicodeScalars) }
         var lines = [
-            "  # " + DisplayWidth.padded("piece", to: pieceWidth) + "      id  word  span        text"
+            "  # " + DisplayWidth.padded("piece", to: pieceWidth) + "      id  word  " + DisplayWidth.padded("span", to: spanWidth) + "  text"
         ]
         for index in 0..<encoding.count {
             var marks = ""
@@ -24,7 +26,7 @@ enum EncodingTable {
             lines.append(
                 leftPad(String(index), 3) + " " + DisplayWidth.padded(encoding.tokens[index], to: pieceWidth) + " "
                     + leftPad(String(encoding.ids[index]), 7) + "  " + leftPad(word, 4) + "  "
-                    + DisplayWidth.padded("\(span.start)..<\(span.end)", to: 10) + "  " + printable(source) + marks)
+                    + DisplayWidth.padded(spans[index], to: spanWidth) + "  " + printable(source) + marks)
         }
         if encoding.truncation.isTruncated {
             let cut = encoding.truncation.removedPieces.enumerated().filter { $0.element > 0 }

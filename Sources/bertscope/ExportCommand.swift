@@ -62,8 +62,7 @@ struct ExportCommand: ParsableCommand {
     var texts: [String] = []
 
     func validate() throws {
-        if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to export, or --jsonl FILE") }
-        if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
+        try validateTextInput(jsonl: jsonl, texts: texts, verb: "export", maxLength: maxLength)
         if out.isEmpty || out == "-" {
             throw ValidationError("--out must be a path: exports are written to a temporary file and renamed, not streamed to standard output")
         }

@@ -79,7 +79,9 @@ struct ModelReport {
                 tensors = file.tensors.values.map { Tensor(name: $0.name, dtype: $0.kind == .q4_0 ? "Q4_0" : "F32", shape: $0.shape) }
             } else {
                 guard let configData, let object = try? JSONSerialization.jsonObject(with: configData) as? [String: Any] else {
-                    throw UserError("\(configURL.path): missing or not a JSON object; a model folder holds config.json (or an E5S1 .bin file)")
+                    var hint = ""
+                    if case .huggingFaceCache = resolved.reason { hint = "; `bertscope pull \(resolved.name)` completes a cached repository" }
+                    throw UserError("\(configURL.path): missing or not a JSON object; a model folder holds config.json (or an E5S1 .bin file)" + hint)
                 }
                 config = object
                 configSource = "config.json"

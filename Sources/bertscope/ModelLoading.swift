@@ -83,6 +83,13 @@ func loadTokenizer(from resolved: ResolvedModel, dialect: Dialect) throws -> any
     try reportingModelErrors(of: resolved) { try ModelFolder.tokenizer(in: resolved.folder, dialect: dialect) }
 }
 
+/// The checks of every command that reads TEXT... or --jsonl FILE and takes --max-length.
+func validateTextInput(jsonl: String?, texts: [String], verb: String, maxLength: Int?) throws {
+    if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to \(verb), or --jsonl FILE") }
+    if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
+    if let maxLength, maxLength < 0 { throw ValidationError("--max-length must be 0 or a number of positions") }
+}
+
 /// Help for `--max-length` of the commands that run the encoder.
 let encoderMaxLengthHelp = "Positions allowed, special tokens included; by default, with 0, or when larger: the model's positions."
 

@@ -123,7 +123,8 @@ struct SimilarityCommand: ParsableCommand {
             return lines.joined(separator: "\n")
         }
         let labelWidth = min(24, max(4, wordsA.map { DisplayWidth.of($0) }.max() ?? 0))
-        let columnWidths = wordsB.map { min(16, max(6, DisplayWidth.of($0))) }
+        // At least 7 cells: a best-match mark and a cosine down to "-1.000" are never cut; long words are.
+        let columnWidths = wordsB.map { min(16, max(7, DisplayWidth.of($0))) }
         lines.append("")
         lines.append("word cosines (\(pooling.rawValue) of the pieces; * = best match in the row):")
         var header = String(repeating: " ", count: labelWidth)
@@ -150,7 +151,7 @@ struct SimilarityCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// `text` right-aligned in `width` terminal cells (cut if wider).
+    /// `text` right-aligned in `width` terminal cells (cut, with "…", if wider).
     private static func rightAligned(_ text: String, _ width: Int) -> String {
         let cells = DisplayWidth.of(text)
         guard cells < width else { return DisplayWidth.padded(text, to: width) }

@@ -41,9 +41,7 @@ struct TokenizeCommand: ParsableCommand {
     var texts: [String] = []
 
     func validate() throws {
-        if jsonl == nil && texts.isEmpty { throw ValidationError("give TEXT to tokenize, or --jsonl FILE") }
-        if jsonl != nil && !texts.isEmpty { throw ValidationError("give either TEXT or --jsonl FILE, not both") }
-        if maxLength < 0 { throw ValidationError("--max-length must be 0 (no limit) or a number of positions") }
+        try validateTextInput(jsonl: jsonl, texts: texts, verb: "tokenize", maxLength: maxLength)
     }
 
     func run() throws {

@@ -68,6 +68,9 @@ struct EmbeddingsTests {
             #expect(VectorMath.cosine(vector, negated) == -1)
             #expect(VectorMath.cosineMatrix([vector, negated], [vector]).map(\.[0]) == [1, -1])
         }
+        // Not a number stays not a number, rather than becoming a plausible -1 or 0.
+        #expect(VectorMath.cosine([.infinity, 1], [1, 1]).isNaN)
+        #expect(VectorMath.cosine([.nan, 1], [1, 1]).isNaN)
     }
 
     @Test("cosine, norm and the cross-sentence matrix with best matches")

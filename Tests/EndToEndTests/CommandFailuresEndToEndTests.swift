@@ -12,6 +12,7 @@ struct CommandFailuresEndToEndTests {
     }
 
     @Test("standard output on a full disk: status 1 and why, for a table, JSON lines and the model list",
+          .enabled(if: FileManager.default.fileExists(atPath: "/dev/full"), "needs /dev/full (Linux)"),
           arguments: [["tokenize", "--model", TestPaths.multilingualCased.path, "Hund"],
                       ["tokenize", "--model", TestPaths.multilingualCased.path, "--json", "Hund", "Katze"],
                       ["models", "--json"]])

@@ -55,6 +55,12 @@ struct EngineCommandsEndToEndTests {
         #expect(try positions(embed(["--max-length", "3", long])) == 3)
         let tooSmall = try Bertscope.run(["embed", "--model", model, "--max-length", "1", "x"])
         #expect(tooSmall.status != 0 && tooSmall.standardError.contains("2 special tokens"), "\(tooSmall.standardError)")
+        // A negative limit is an invalid argument for every command that takes one (refused before anything runs).
+        for command in [["embed"], ["tokenize"], ["export", "--format", "json", "--out", "/nonexistent/never-written.json"]] {
+            let negative = try Bertscope.run(command + ["--model", model, "--max-length=-5", "x"])
+            #expect(negative.status == 64 && negative.standardError.contains("--max-length must be 0 or a number of positions"),
+                    "\(command): \(negative.standardError)")
+        }
     }
 
     @Test("--pair: the second text's pieces have token type 1")
@@ -109,7 +115,7 @@ struct EngineCommandsEndToEndTests {
         try FileManager.default.copyItem(at: URL(fileURLWithPath: model).appendingPathComponent("config.json"),
                                          to: folder.appendingPathComponent("config.json"))
         #expect(try bench(folder.path)["weights"] as? String == "random (seed 42)")
-        let e5 = TestPaths.e5Model.deletingLastPathComponent().path
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent().path
         #expect(try bench(e5, ["--quantized", "dequantize"])["quantized"] as? String == "dequantize")
     }
 }

@@ -94,6 +94,14 @@ struct TokenizeCommandEndToEndTests {
         #expect(result.standardError.contains("vocab.txt"))
     }
 
+    @Test("the table's span column widens for spans past character 999 instead of cutting them")
+    func longSpans() throws {
+        let result = try Bertscope.run(["tokenize", "--model", model, "--max-length", "0", String(repeating: "Hund ", count: 300)])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains(" 1495..<1499 "), "\(result.standardOutput.suffix(300))")
+        #expect(!result.standardOutput.contains("…"))
+    }
+
     @Test("the table shows pieces, ids and the source text of each span")
     func table() throws {
         let result = try Bertscope.run(["tokenize", "--model", model, "Weißbier"])

@@ -71,6 +71,18 @@ struct SimilarityCommandEndToEndTests {
         #expect(result.standardOutput.contains("best matches:"))
     }
 
+    @Test("every cosine in the table is printed whole, negative ones with their three decimals too")
+    func tableNumbersWhole() throws {
+        let result = try Bertscope.run(["similarity", "--model", model, "--centre", "--json", "a b c d e f", "x y z w v u"])
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let values = (object["matrix"] as? [[Double]] ?? []).flatMap { $0 }
+        #expect(values.contains { $0 < 0 }, "centred cosines of unrelated words include negative ones: the check needs them")
+        let table = try Bertscope.run(["similarity", "--model", model, "--centre", "a b c d e f", "x y z w v u"])
+        #expect(table.status == 0, "\(table.standardError)")
+        #expect(!table.standardOutput.contains("…"), "\(table.standardOutput)")
+        for value in values { #expect(table.standardOutput.contains(String(format: "%.3f", value))) }
+    }
+
     @Test("an unknown layer is a clear error")
     func badLayer() throws {
         let result = try Bertscope.run(["similarity", "--model", model, "--layer", "9", "a", "b"])

@@ -203,13 +203,17 @@ struct ExplorerTests {
         }
     }
 
-    @Test("zero-width joiners are not drawn, so every terminal puts a ZWJ family in the cells wcwidth counts")
+    @Test("zero-width joiners after emoji are not drawn, so every terminal puts a ZWJ family in the cells wcwidth counts")
     func joinerNotDrawn() {
         var screen = Screen(rows: 1, columns: 20)
         let end = screen.write("a👨\u{200D}👩\u{200D}👧b", row: 0, column: 0)
         #expect(end == 8)
         #expect(!screen.text(row: 0).unicodeScalars.contains("\u{200D}"))
         #expect(screen[0, 7].text == "b")
+        // In a script's spelling the joiner stays, on its letter's cell: Sinhala "Sri" (ශ්‍රී).
+        var sinhala = Screen(rows: 1, columns: 10)
+        sinhala.write("\u{0DC1}\u{0DCA}\u{200D}\u{0DBB}\u{0DD3}", row: 0, column: 0)
+        #expect(sinhala.text(row: 0).unicodeScalars.contains("\u{200D}"))
     }
 
     @Test("a text longer than the model's positions says in the header that it was cut, and how much")
@@ -254,7 +258,9 @@ struct ExplorerTests {
         #expect(driver.state.message?.contains("leave the Pins pane") == true)
         #expect(text.contains("PCA of the pins"))
         #expect(text.contains("● dog"))
-        driver.press(.character("x"))
+        driver.press(.character("1"), .delete, .character("x"))  // outside the Pins pane, neither removes a pin
+        #expect(driver.state.pins.count == 3)
+        driver.press(.character("4"), .character("x"))
         #expect(driver.state.pins.count == 2)
     }
 
@@ -302,7 +308,9 @@ struct ExplorerTests {
         #expect(driver.text.contains("needs at least 80x24"))
         driver.press(.resize(rows: 6, columns: 20))  // the whole message, wrapped; keys other than q do nothing
         let words = driver.text.split(whereSeparator: \.isWhitespace)
-        #expect(words.joined(separator: " ") == "bertscope needs at least 80x24; this terminal is 20x6: enlarge it, or press q to quit")
+        #expect(words.joined(separator: " ") == "bertscope needs at least 80x24; this terminal is 20x6: enlarge it, or press Ctrl-C to quit")
+        driver.press(.resize(rows: 2, columns: 20))
+        #expect(driver.text.contains("Ctrl-C to quit"), "the end of the message shows when it cannot all: \(driver.text)")
         driver.press(.character("i"), .character("x"))
         #expect(driver.state.focused.editor.text == "dog")
         driver.press(.resize(rows: 24, columns: 80))
@@ -311,8 +319,12 @@ struct ExplorerTests {
         driver.press(.control("c"))
         #expect(driver.state.quit)
         let small = ExplorerDriver(rows: 10, columns: 40, text: "dog")
+        small.state.mode = .typing
         small.press(.character("q"))
-        #expect(small.state.quit, "q quits while the terminal is too small, as the message says")
+        #expect(!small.state.quit && small.state.focused.editor.text == "dog", "while typing, q neither quits nor edits unseen text")
+        small.state.mode = .browsing
+        small.press(.character("q"))
+        #expect(small.state.quit, "browsing's q still quits while the terminal is too small")
     }
 
     @Test("a mouse click on a token row selects it")
