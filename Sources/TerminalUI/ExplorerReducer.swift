@@ -171,8 +171,8 @@ public enum ExplorerReducer {
             if state.pane == .pins { state.selectedPin = max(0, state.selectedPin - 1) } else { moveSelection(-1, &state) }
         case .down, .character("j"):
             if state.pane == .pins { state.selectedPin = min(max(0, state.pins.count - 1), state.selectedPin + 1) } else { moveSelection(1, &state) }
-        case .pageUp: moveSelection(-10, &state)
-        case .pageDown: moveSelection(10, &state)
+        case .pageUp: moveSelection(-Layout(state).visibleListRows, &state)
+        case .pageDown: moveSelection(Layout(state).visibleListRows, &state)
         case .home, .character("g"): state.selection = 0
         case .end, .character("G"): moveSelection(Int.max / 2, &state)
         case .left, .character("h"): state.matrixColumn = max(0, state.matrixColumn - 1)

@@ -61,14 +61,7 @@ public enum ExplorerView {
         var parts = ["bertscope", model, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizerLabel(state)]
         if state.centre { parts.append("centred") }
         if let latency = state.lastLatency { parts.append(String(format: "%.0f ms", latency)) }
-        var column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)
-        let truncation = state.focused.encoding.truncation
-        if truncation.isTruncated, let limit = truncation.maxLength {
-            // The model sees only the first positions; the rest of the text gets no pieces and no vectors.
-            let dropped = truncation.removedPieces.reduce(0, +)
-            column = screen.write(" ✂ cut at \(limit) positions: \(dropped) piece\(dropped == 1 ? "" : "s") dropped", row: 0, column: column,
-                                  style: Style(foreground: .red, background: Color(24), bold: true))
-        }
+        let column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)
         if state.lines.contains(where: \.isStale) {
             screen.write(" ● computing", row: 0, column: column, style: Style(foreground: .yellow, background: Color(24), bold: true))
         }
@@ -174,6 +167,13 @@ public enum ExplorerView {
         let width = layout.listWidth
         let encoding = state.focused.encoding
         let scroll = layout.listScroll(state)
+        if encoding.truncation.isTruncated {
+            // The model sees only the first positions: the rest of the text has no pieces and no vectors. The
+            // notice has its own row under the list (Layout leaves it free), in both list modes.
+            let cut = encoding.truncation.removedPieces.reduce(0, +)
+            screen.write("✂ \(cut) piece\(cut == 1 ? "" : "s") past \(encoding.truncation.maxLength ?? 0) dropped",
+                         row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
+        }
         if state.showWords {
             let words = ExplorerReducer.words(of: state.focused)
             screen.write("  w word            pieces", row: top, column: 0, style: Palette.dim, width: width)
@@ -205,11 +205,6 @@ public enum ExplorerView {
             let text = pad(String(index), 3) + " " + DisplayWidth.padded(encoding.tokens[index], to: 12) + " "
                 + pad(String(encoding.ids[index]), 6) + " " + pad(word, 3) + " " + span
             screen.write(text, row: row, column: 0, style: style, width: width)
-        }
-        if encoding.truncation.isTruncated {
-            let cut = encoding.truncation.removedPieces.reduce(0, +)
-            screen.write("✂ \(cut) pieces cut at \(encoding.truncation.maxLength ?? 0)", row: layout.footerRow - 1, column: 0,
-                         style: Palette.warning, width: width)
         }
     }
 

@@ -12,6 +12,8 @@ struct Layout {
     let bodyTop: Int
     let footerRow: Int
     let listWidth: Int
+    /// Rows under the list for the notice that the text was cut at the model's positions.
+    let noticeRows: Int
 
     init(_ state: ExplorerState) {
         rows = state.rows
@@ -21,6 +23,7 @@ struct Layout {
         bodyTop = tabsRow + 1
         footerRow = rows - 1
         listWidth = columns >= 100 ? 38 : 31
+        noticeRows = state.focused.encoding.truncation.isTruncated ? 1 : 0
     }
 
     var isTooSmall: Bool { rows < Self.minimumRows || columns < Self.minimumColumns }
@@ -28,7 +31,7 @@ struct Layout {
     var paneLeft: Int { listWidth + 1 }
     var paneWidth: Int { max(0, columns - paneLeft) }
     /// Rows of the list below its header.
-    var visibleListRows: Int { max(1, bodyHeight - 1) }
+    var visibleListRows: Int { max(1, bodyHeight - 1 - noticeRows) }
 
     /// First row of the list shown, keeping the selection in view (centred when possible).
     func listScroll(_ state: ExplorerState) -> Int {

@@ -216,14 +216,31 @@ struct ExplorerTests {
         #expect(sinhala.text(row: 0).unicodeScalars.contains("\u{200D}"))
     }
 
-    @Test("a text longer than the model's positions says in the header that it was cut, and how much")
+    @Test("a text longer than the model's positions says under the list, in both list modes, that it was cut; the last row stays visible")
     func truncationShown() {
-        let driver = ExplorerDriver(columns: 140, text: String(repeating: "dog ", count: 600))
+        let driver = ExplorerDriver(text: String(repeating: "dog ", count: 600))
         let dropped = driver.state.focused.encoding.truncation.removedPieces.reduce(0, +)
         #expect(dropped > 0)
-        #expect(driver.text.split(separator: "\n").first?.contains("✂ cut at 512 positions: \(dropped) pieces dropped") == true, "\(driver.text)")
+        let notice = "✂ \(dropped) pieces past 512 dropped"
+        let layout = Layout(driver.state)
+        driver.press(.escape, .character("G"))
+        #expect(driver.screen.text(row: layout.footerRow - 1).hasPrefix(notice), "\(driver.text)")
+        let last = driver.state.focused.encoding.count - 1
+        #expect(driver.screen.text(row: layout.footerRow - 2).hasPrefix(String(format: "%3d ", last)), "the selected last piece is on screen")
+        driver.press(.character("w"))
+        #expect(driver.screen.text(row: layout.footerRow - 1).hasPrefix(notice))
         let short = ExplorerDriver(text: "dog")
         #expect(!short.text.contains("✂"))
+    }
+
+    @Test("PgDn and PgUp move by the rows the list shows")
+    func paging() {
+        let driver = ExplorerDriver(text: String(repeating: "dog ", count: 100))
+        let page = Layout(driver.state).visibleListRows
+        driver.press(.escape, .character("g"), .pageDown)
+        #expect(driver.state.selection == page)
+        driver.press(.pageUp)
+        #expect(driver.state.selection == 0)
     }
 
     @Test("compare: a second line gives the cross-sentence matrix, best matches and sentence cosines")
