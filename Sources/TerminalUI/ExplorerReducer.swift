@@ -50,6 +50,9 @@ public enum ExplorerReducer {
         case .key(let key):
             let effects = handle(key, &state, context)
             updateTrace(&state, context)
+            // Keep the heatmap's column on the matrix shown now (after l at the edge, a shorter text, another pair),
+            // so h moves at once.
+            if let columns = ExplorerView.heatmapColumnCount(state) { state.matrixColumn = max(0, min(state.matrixColumn, columns - 1)) }
             return effects
         case let .vectorsReady(line, generation, embedded, milliseconds):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
@@ -132,9 +135,10 @@ public enum ExplorerReducer {
         switch key {
         case .character(let character): state.lines[line].editor.insert(String(character))
         case .paste(let text):
-            // One line: line breaks and tabs in pasted text become spaces.
-            let flattened = String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
-            state.lines[line].editor.insert(flattened)
+            // One line: each run of line breaks (a terminal may send CR LF, or CR for LF) becomes one space, none
+            // at the ends (a trailing newline would add a piece); tabs become spaces.
+            let flattened = text.split(whereSeparator: \.isNewline).joined(separator: " ").map { $0 == "\t" ? " " : $0 }
+            state.lines[line].editor.insert(String(flattened))
         case .backspace: state.lines[line].editor.deleteBackward()
         case .delete, .control("d"): state.lines[line].editor.deleteForward()
         case .left, .control("b"): state.lines[line].editor.moveLeft()

@@ -301,6 +301,21 @@ public enum ExplorerView {
     // MARK: Similarity and compare
 
     /// Row and column labels with their vectors for a heatmap of one line.
+    /// Columns of the heatmap the current pane shows (Similarity: the line's pieces or words; Compare: the
+    /// next line's words), or nil when it shows none.
+    static func heatmapColumnCount(_ state: ExplorerState) -> Int? {
+        switch state.pane {
+        case .similarity:
+            guard let embedded = state.focused.embedded else { return nil }
+            return state.showWords ? embedded.words().count : embedded.encoding.count
+        case .compare:
+            guard state.lines.count > 1 else { return nil }
+            return state.lines[(state.focusedLine + 1) % state.lines.count].embedded?.words().count
+        default:
+            return nil
+        }
+    }
+
     private static func labelledVectors(_ state: ExplorerState, _ embedded: EmbeddedText, words: Bool) -> [(String, [Float])] {
         var rows: [(String, [Float])]
         if words {

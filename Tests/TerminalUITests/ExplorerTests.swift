@@ -233,6 +233,28 @@ struct ExplorerTests {
         #expect(!short.text.contains("✂"))
     }
 
+    @Test("the heatmap's column stops at the last column, so h moves back at once; another pair keeps it inside")
+    func heatmapColumnHeld() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("2"))
+        let columns = driver.state.focused.encoding.count
+        for _ in 0..<(columns + 5) { driver.press(.character("l")) }
+        #expect(driver.state.matrixColumn == columns - 1)
+        driver.press(.character("h"))
+        #expect(driver.state.matrixColumn == columns - 2)
+        driver.press(.character("+"))
+        driver.type("dog")
+        driver.press(.escape, .character("o"), .character("3"))  // compare line 1 with the one-word line 2
+        #expect(driver.state.matrixColumn == 0)
+    }
+
+    @Test("a paste becomes one line: each run of line breaks is one space, none at the ends, tabs are spaces")
+    func pasteLineBreaks() {
+        let driver = ExplorerDriver()
+        driver.press(.paste("first line\r\rsecond línea\r\nthird\tline 日本\n"))
+        #expect(driver.state.focused.editor.text == "first line second línea third line 日本")
+    }
+
     @Test("PgDn and PgUp move by the rows the list shows")
     func paging() {
         let driver = ExplorerDriver(text: String(repeating: "dog ", count: 100))
