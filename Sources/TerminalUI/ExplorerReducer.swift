@@ -320,7 +320,7 @@ public enum ExplorerReducer {
             word = words.first { $0.tokens.contains(state.selection) }
         }
         guard let word else {
-            state.message = "select a word to pin ([CLS] and [SEP] belong to no word)"
+            state.message = "select a word to pin (the special tokens around the text belong to no word)"
             return
         }
         let pin = Pin(word: word.text, sentence: embedded.encoding.texts[0], layer: state.layer, pooling: state.pooling,

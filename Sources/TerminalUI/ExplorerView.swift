@@ -490,7 +490,8 @@ public enum ExplorerView {
             wordIndex = state.selection < encoding.count ? encoding.wordIds[state.selection] : nil
         }
         guard let wordIndex, wordIndex < words.count else {
-            screen.write("[CLS] and [SEP] are added around every text: no word of yours.", row: row, column: left, style: Palette.dim)
+            let specials = state.model.tokenizerFamily == .wordPiece ? "[CLS] and [SEP]" : "<s> and </s>"
+            screen.write("\(specials) are added around every text: no word of yours.", row: row, column: left, style: Palette.dim)
             return
         }
         let word = words[wordIndex]

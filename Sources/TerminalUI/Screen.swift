@@ -83,9 +83,10 @@ public struct Screen: Sendable, Equatable {
         set { cells[row * columns + column] = newValue }
     }
 
-    /// Writes `text` from (row, column), clipped to `width` cells (default: to the right edge). Wide
-    /// characters take two cells and never straddle the clip edge; combining marks join the previous
-    /// cell; control characters are shown as visible symbols. Returns the column after the text.
+    /// Writes `text` from (row, column), clipped to `width` cells (default: to the right edge); clipped text
+    /// ends in "…", so a cut label is never taken for a whole one. Wide characters take two cells and never
+    /// straddle the clip edge; combining marks join the previous cell; control characters are shown as
+    /// visible symbols. Returns the column after the text.
     @discardableResult
     public mutating func write(_ text: String, row: Int, column: Int, style: Style = .plain, width: Int? = nil) -> Int {
         guard row >= 0, row < rows, column < columns else { return column }
@@ -112,7 +113,10 @@ public struct Screen: Sendable, Equatable {
                 }
                 continue
             }
-            if position + cells > limit { break }
+            if position + cells > limit {
+                markCut(row: row, written: max(column, 0)..<position, limit: limit, style: style)
+                break
+            }
             if position >= 0 {
                 self[row, position] = Cell(text: String(scalar), style: style, isContinuation: false)
                 if cells == 2 { self[row, position + 1] = Cell(text: "", style: style, isContinuation: true) }
@@ -120,6 +124,23 @@ public struct Screen: Sendable, Equatable {
             position += cells
         }
         return position
+    }
+
+    /// Marks a cut write with "…": in the cell after `written` when the limit leaves one (a wide character
+    /// did not fit), else in the last cell written (a wide character's two cells become "…" and a space);
+    /// nothing when the write put nothing there.
+    private mutating func markCut(row: Int, written: Range<Int>, limit: Int, style: Style) {
+        guard let last = written.last, last < columns else { return }
+        if written.upperBound < limit {
+            self[row, written.upperBound] = Cell(text: "…", style: style, isContinuation: false)
+            return
+        }
+        var target = last
+        if self[row, target].isContinuation && target > written.lowerBound {
+            self[row, target] = Cell(text: " ", style: style, isContinuation: false)
+            target -= 1
+        }
+        self[row, target] = Cell(text: "…", style: style, isContinuation: false)
     }
 
     /// An emoji, a skin-tone modifier or the emoji-style selector: what a joiner in an emoji sequence follows.

@@ -336,6 +336,17 @@ struct ExplorerTests {
         #expect(ExplorerExport.records(driver.state).map(\.word) == ["the", "dog"])
     }
 
+    @Test("exported pins number their sentences in the order the pins were made, not alphabetically")
+    func pinSentenceOrder() {
+        let driver = ExplorerDriver(text: "the man")
+        driver.press(.escape, .character("w"), .character("m"), .character("+"))
+        driver.type("a dog")
+        driver.press(.escape, .character("m"))
+        let records = ExplorerExport.records(driver.state)
+        #expect(records.map(\.sentence) == ["the man", "a dog"])
+        #expect(records.map(\.sentenceIndex) == [0, 1])
+    }
+
     @Test("help lists every key; q and Ctrl-C quit; a resize re-lays the screen, too small says so")
     func helpQuitResize() {
         let driver = ExplorerDriver(text: "dog")

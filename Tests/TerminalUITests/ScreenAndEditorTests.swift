@@ -15,11 +15,17 @@ struct ScreenTests {
         #expect(screen.text(row: 0).hasPrefix("a漢e\u{301}😀b"))
     }
 
-    @Test("a wide character never straddles the clip edge; control characters become visible symbols")
+    @Test("a wide character never straddles the clip edge, and cut text ends in …; control characters become visible symbols")
     func clipping() {
         var screen = Screen(rows: 1, columns: 4)
         screen.write("ab漢", row: 0, column: 1)
-        #expect(screen.text(row: 0) == " ab ")
+        #expect(screen.text(row: 0) == " ab…")
+        screen.write("漢字x", row: 0, column: 0, width: 3)
+        #expect(screen.text(row: 0) == "漢……")
+        screen.write("abcdef", row: 0, column: 0)
+        #expect(screen.text(row: 0) == "abc…")
+        screen.write("abcd", row: 0, column: 0)
+        #expect(screen.text(row: 0) == "abcd", "text that fits is not marked")
         screen.write("\u{7}x", row: 0, column: 0, width: 2)
         #expect(screen[0, 0].text == "\u{2407}")
     }
