@@ -518,24 +518,37 @@ public enum ExplorerView {
             if !traced.scoredPieces.isEmpty {
                 screen.write("Unigram best segmentation (log probability):", row: row, column: left, style: Palette.dim)
                 row += 1
-                for scored in traced.scoredPieces where row < layout.footerRow - 1 {
+                let (shown, more) = listFit(traced.scoredPieces.count, rows: layout.footerRow - 1 - row)
+                for scored in traced.scoredPieces.prefix(shown) {
                     let why = scored.isUnknown ? "unknown: no piece covers it" : "id \(scored.id)"
                     screen.write("  \(DisplayWidth.padded(scored.piece, to: 24)) \(String(format: "%8.3f", scored.score)) \(why)",
                                  row: row, column: left, style: scored.isUnknown ? Palette.unknown : Style(foreground: .green),
                                  width: width)
                     row += 1
                 }
+                if more > 0 { screen.write("  … \(more) more (all: bertscope tokenize --trace)", row: row, column: left, style: Palette.dim, width: width) }
             } else {
                 screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
                 row += 1
-                for attempt in traced.attempts where row < layout.footerRow - 1 {
+                let (shown, more) = listFit(traced.attempts.count, rows: layout.footerRow - 1 - row)
+                for attempt in traced.attempts.prefix(shown) {
                     let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
                     screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24, keepingEnd: true)) \(found)", row: row, column: left,
                                  style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
                     row += 1
                 }
+                if more > 0 { screen.write("  … \(more) more (all: bertscope tokenize --trace)", row: row, column: left, style: Palette.dim, width: width) }
             }
         }
+    }
+
+    /// How many of `count` lines fit in `rows`, and how many are left for a "… N more" line (which then takes
+    /// the last row).
+    static func listFit(_ count: Int, rows: Int) -> (shown: Int, more: Int) {
+        let rows = max(0, rows)
+        if count <= rows { return (count, 0) }
+        let shown = max(0, rows - 1)
+        return (shown, count - shown)
     }
 
     // MARK: Overlays

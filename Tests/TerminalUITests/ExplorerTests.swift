@@ -203,6 +203,17 @@ struct ExplorerTests {
         }
     }
 
+    @Test("why, a word of more look-ups than rows: the last row says how many more there are")
+    func whyMoreLookups() {
+        let driver = ExplorerDriver(rows: 24, columns: 100, text: String(repeating: "barks", count: 5))
+        driver.press(.escape, .character("w"), .character("5"))
+        let attempts = driver.state.wordTrace?.attempts.count ?? 0
+        #expect(attempts > 24, "the word needs more look-ups than the screen has rows: \(attempts)")
+        let lines = driver.text.split(separator: "\n")
+        let shown = lines.filter { $0.contains("not in vocabulary") || $0.contains("✗") || $0.contains("✓ id") }.count
+        #expect(driver.text.contains("… \(attempts - shown) more (all: bertscope tokenize --trace)"), "\(driver.text)")
+    }
+
     @Test("zero-width joiners after emoji are not drawn, so every terminal puts a ZWJ family in the cells wcwidth counts")
     func joinerNotDrawn() {
         var screen = Screen(rows: 1, columns: 20)
