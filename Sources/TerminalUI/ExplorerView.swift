@@ -448,7 +448,12 @@ public enum ExplorerView {
         let neighbours = state.pins.indices.filter { $0 != selected && state.pins[$0].vector.count == pinned.vector.count }
             .map { ($0, VectorMath.cosine(pinned.vector, state.pins[$0].vector)) }
             .sorted { $0.1 > $1.1 }.prefix(3)
-        let text = neighbours.map { String(format: "%@ %.3f", state.pins[$0.0].word, $0.1) }.joined(separator: " · ")
+        // A neighbour pinned at another layer or pooling says so: its cosine compares different spaces.
+        let text = neighbours.map { index, cosine in
+            let other = state.pins[index]
+            let differs = other.layer != pinned.layer || other.pooling != pinned.pooling
+            return String(format: "%@ %.3f", other.word, cosine) + (differs ? " (\(other.layer), \(other.pooling.rawValue))" : "")
+        }.joined(separator: " · ")
         screen.write("nearest to \(pinned.word): " + (text.isEmpty ? "pin more words" : text), row: row, column: left, style: Palette.accent, width: width)
         row += 1
         scatter(&screen, state, top: row, left: left, width: width, height: layout.bodyTop + layout.bodyHeight - row)

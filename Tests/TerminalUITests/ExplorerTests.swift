@@ -347,6 +347,15 @@ struct ExplorerTests {
         #expect(ExplorerExport.records(driver.state).map(\.word) == ["the", "dog"])
     }
 
+    @Test("a nearest pin made at another layer says which, since its cosine compares different layers")
+    func nearestAcrossLayers() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("w"), .character("m"), .character("["), .character("j"), .character("m"), .character("4"))
+        #expect(driver.state.pins.count == 2 && driver.state.pins[0].layer != driver.state.pins[1].layer)
+        #expect(driver.text.contains("nearest to the: dog "), "\(driver.text)")
+        #expect(driver.text.contains("(\(driver.state.pins[1].layer), mean)"), "\(driver.text)")
+    }
+
     @Test("exported pins number their sentences in the order the pins were made, not alphabetically")
     func pinSentenceOrder() {
         let driver = ExplorerDriver(text: "the man")
