@@ -300,7 +300,6 @@ public enum ExplorerView {
 
     // MARK: Similarity and compare
 
-    /// Row and column labels with their vectors for a heatmap of one line.
     /// Columns of the heatmap the current pane shows (Similarity: the line's pieces or words; Compare: the
     /// next line's words), or nil when it shows none.
     static func heatmapColumnCount(_ state: ExplorerState) -> Int? {
@@ -316,6 +315,7 @@ public enum ExplorerView {
         }
     }
 
+    /// Row and column labels with their vectors for a heatmap of one line.
     private static func labelledVectors(_ state: ExplorerState, _ embedded: EmbeddedText, words: Bool) -> [(String, [Float])] {
         var rows: [(String, [Float])]
         if words {
@@ -495,8 +495,10 @@ public enum ExplorerView {
             wordIndex = state.selection < encoding.count ? encoding.wordIds[state.selection] : nil
         }
         guard let wordIndex, wordIndex < words.count else {
-            let specials = state.model.tokenizerFamily == .wordPiece ? "[CLS] and [SEP]" : "<s> and </s>"
-            screen.write("\(specials) are added around every text: no word of yours.", row: row, column: left, style: Palette.dim)
+            // The tokenizer's own special tokens, as this encoding has them ([CLS] [SEP], or <s> </s>).
+            var specials = [String]()
+            for (token, special) in zip(encoding.tokens, encoding.specialTokensMask) where special && !specials.contains(token) { specials.append(token) }
+            screen.write("\(specials.joined(separator: " and ")) are added around every text: no word of yours.", row: row, column: left, style: Palette.dim)
             return
         }
         let word = words[wordIndex]
@@ -520,30 +522,31 @@ public enum ExplorerView {
             case nil:
                 break
             }
+            // The tokenizer's steps for this word: Unigram's scored pieces, or WordPiece's look-ups.
+            let title: String
+            let steps: [(text: String, style: Style)]
             if !traced.scoredPieces.isEmpty {
-                screen.write("Unigram best segmentation (log probability):", row: row, column: left, style: Palette.dim)
-                row += 1
-                let (shown, more) = listFit(traced.scoredPieces.count, rows: layout.footerRow - 1 - row)
-                for scored in traced.scoredPieces.prefix(shown) {
+                title = "Unigram best segmentation (log probability):"
+                steps = traced.scoredPieces.map { scored in
                     let why = scored.isUnknown ? "unknown: no piece covers it" : "id \(scored.id)"
-                    screen.write("  \(DisplayWidth.padded(scored.piece, to: 24)) \(String(format: "%8.3f", scored.score)) \(why)",
-                                 row: row, column: left, style: scored.isUnknown ? Palette.unknown : Style(foreground: .green),
-                                 width: width)
-                    row += 1
+                    return ("  \(DisplayWidth.padded(scored.piece, to: 24)) \(String(format: "%8.3f", scored.score)) \(why)",
+                            scored.isUnknown ? Palette.unknown : Style(foreground: .green))
                 }
-                if more > 0 { screen.write("  … \(more) more (all: bertscope tokenize --trace)", row: row, column: left, style: Palette.dim, width: width) }
             } else {
-                screen.write("WordPiece look-ups (longest first):", row: row, column: left, style: Palette.dim)
-                row += 1
-                let (shown, more) = listFit(traced.attempts.count, rows: layout.footerRow - 1 - row)
-                for attempt in traced.attempts.prefix(shown) {
-                    let found = attempt.id.map { "✓ id \($0)" } ?? "✗"
-                    screen.write("  \(DisplayWidth.padded(attempt.candidate, to: 24, keepingEnd: true)) \(found)", row: row, column: left,
-                                 style: attempt.id == nil ? Palette.dim : Style(foreground: .green), width: width)
-                    row += 1
+                title = "WordPiece look-ups (longest first):"
+                steps = traced.attempts.map { attempt in
+                    ("  \(DisplayWidth.padded(attempt.candidate, to: 24, keepingEnd: true)) \(attempt.id.map { "✓ id \($0)" } ?? "✗")",
+                     attempt.id == nil ? Palette.dim : Style(foreground: .green))
                 }
-                if more > 0 { screen.write("  … \(more) more (all: bertscope tokenize --trace)", row: row, column: left, style: Palette.dim, width: width) }
             }
+            screen.write(title, row: row, column: left, style: Palette.dim)
+            row += 1
+            let (shown, more) = listFit(steps.count, rows: layout.footerRow - 1 - row)
+            for step in steps.prefix(shown) {
+                screen.write(step.text, row: row, column: left, style: step.style, width: width)
+                row += 1
+            }
+            if more > 0 { screen.write("  … \(more) more (all: bertscope tokenize --trace)", row: row, column: left, style: Palette.dim, width: width) }
         }
     }
 

@@ -201,6 +201,9 @@ struct ExplorerTests {
             #expect(text.contains("· sentencepiece") && !text.contains("dialect hf"))
             _ = ExplorerReducer.reduce(&state, .key(.character("j")), context: context)
         }
+        // Pieces mode, the first piece: the special tokens named as this tokenizer spells them.
+        for key in [Key.character("w"), .character("g")] { _ = ExplorerReducer.reduce(&state, .key(key), context: context) }
+        #expect(ExplorerView.render(state).text.contains("<s> and </s> are added around every text"))
     }
 
     @Test("why, a word of more look-ups than rows: the last row says how many more there are")
