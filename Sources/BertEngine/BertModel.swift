@@ -19,10 +19,30 @@ public struct ModelOutput: Sendable {
     public var hiddenStates: [Matrix]
     /// tanh(W h[CLS] + b), when the checkpoint has a pooler.
     public var poolerOutput: [Float]?
-    /// Per layer (1...layerCount, stored from index 0), per head: T × T attention probabilities, when asked.
-    public var attentions: [[Matrix]]?
+    /// The layers' attention probabilities that were asked for (`AttentionRequest`), by layer number
+    /// (1...layerCount), each a list over heads of T × T matrices whose row i is token i's attention over
+    /// every token; empty when none were asked for.
+    public var attentions: [Int: [Matrix]]
 
     public var lastHiddenState: Matrix { hiddenStates[hiddenStates.count - 1] }
+}
+
+/// Which layers' attention probabilities a forward pass returns. Every layer computes them anyway; what
+/// a request costs is keeping them: heads × T × T floats per layer (151 MB over mBERT's 12 layers at 512
+/// tokens), so a caller asks only for what it shows.
+public enum AttentionRequest: Sendable, Equatable {
+    case none
+    case all
+    /// Layer numbers 1...layerCount; others are ignored.
+    case layers(Set<Int>)
+
+    func includes(_ layer: Int) -> Bool {
+        switch self {
+        case .none: return false
+        case .all: return true
+        case .layers(let layers): return layers.contains(layer)
+        }
+    }
 }
 
 /// A BERT encoder ready to run: config, weights (packed for the kernels at load) and the forward pass.
@@ -68,8 +88,9 @@ public final class BertModel: Sendable {
 
     /// Runs the encoder over a batch. Sequences may have different lengths: they are packed without
     /// padding, so each one's vectors equal what it gets alone. `threads` workers split every matrix
-    /// product by output columns and the attention by (sequence, head).
-    public func forward(_ batch: [ModelInput], attentions: Bool = false, threads: Int = 1) throws -> [ModelOutput] {
+    /// product by output columns and the attention by (sequence, head). `attentions` says which layers'
+    /// attention probabilities to return.
+    public func forward(_ batch: [ModelInput], attentions: AttentionRequest = .none, threads: Int = 1) throws -> [ModelOutput] {
         try validate(batch)
         let threads = max(1, threads)
         BLASThreads.set(threads)
@@ -86,7 +107,7 @@ public final class BertModel: Sendable {
         let intermediate = workspace.intermediate
 
         var outputs = batch.map { _ in
-            ModelOutput(hiddenStates: [], poolerOutput: nil, attentions: attentions ? [] : nil)
+            ModelOutput(hiddenStates: [], poolerOutput: nil, attentions: [:])
         }
         func record() {
             for (index, length) in lengths.enumerated() {
@@ -101,13 +122,16 @@ public final class BertModel: Sendable {
         let headCount = config.headCount
         let headSize = config.headSize
         let scale = 1 / Float(headSize).squareRoot()
-        // One attention job per (sequence, head); with `attentions`, each keeps its probabilities.
+        // One attention job per (sequence, head); in a layer whose attention was asked for, each job writes
+        // its probabilities where they are kept until copied out, elsewhere into its worker's scratch.
         let jobs = lengths.indices.flatMap { sequence in (0..<headCount).map { (sequence: sequence, head: $0) } }
         let probabilityStarts = jobs.reduce(into: [0]) { $0.append($0.last! + lengths[$1.sequence] * lengths[$1.sequence]) }
-        let probabilities = attentions ? UnsafeMutablePointer<Float>.allocate(capacity: probabilityStarts.last!) : nil
-        defer { probabilities?.deallocate() }
+        let keptProbabilities = attentions == .none ? nil : UnsafeMutablePointer<Float>.allocate(capacity: probabilityStarts.last!)
+        defer { keptProbabilities?.deallocate() }
         let stride = 3 * hiddenSize
-        for layer in weights.layers {
+        for (layerIndex, layer) in weights.layers.enumerated() {
+            let layerNumber = layerIndex + 1
+            let probabilities = attentions.includes(layerNumber) ? keptProbabilities : nil
             applyLinear(layer.queryKeyValue, input: hidden, rows: rows, output: queryKeyValue, workspace: workspace)
             parallelFor(jobs.count, workers: threads) { job, worker in
                 let (sequence, head) = jobs[job]
@@ -119,10 +143,10 @@ public final class BertModel: Sendable {
             }
             if let probabilities {
                 for (index, length) in lengths.enumerated() {
-                    outputs[index].attentions!.append((0..<headCount).map { head in
+                    outputs[index].attentions[layerNumber] = (0..<headCount).map { head in
                         let start = probabilities + probabilityStarts[index * headCount + head]
                         return Matrix(rows: length, columns: length, values: Array(UnsafeBufferPointer(start: start, count: length * length)))
-                    })
+                    }
                 }
             }
             applyLinear(layer.attentionOutput, input: context, rows: rows, output: attended, residual: hidden, workspace: workspace)

@@ -267,6 +267,8 @@ public func writeRecords(_ records: [VectorRecord], format: ExportFormat, to pat
     case .npy: sink = try NumpySink(path: path, overwrite: overwrite, dimensions: dimensions, language: language)
     case .projector: sink = try ProjectorSink(path: path, overwrite: overwrite, dimensions: dimensions, language: language, tensorName: "bertscope")
     case .spark: sink = try SparkRecordSink(path: path, overwrite: overwrite)
+    case .attentionNPY, .attentionJSON, .headStats:
+        throw ExportError.invalidRecords("\(format.rawValue) is a format of attention probabilities; vectors go to \(ExportFormat.vectorFormats.map(\.rawValue).joined(separator: ", "))")
     }
     do {
         let ordered = format == .spark ? records.enumerated().sorted { ($0.element.sentenceIndex, $0.offset) < ($1.element.sentenceIndex, $1.offset) }.map(\.element) : records

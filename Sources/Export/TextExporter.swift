@@ -29,12 +29,14 @@ public struct TextExportOptions: Sendable {
 ///   unless pooling is `nil`, `words`: [{index, text, span, tokens, vectors (one per layer)}].
 /// - csv / npy / projector: one row per word (or token) and layer; see `VectorRecord`.
 /// - spark: one document per text with Spark NLP `word_embeddings` annotations.
+/// - attention-npy / attention-json / head-stats: attention probabilities; see `AttentionSink`.
 public final class TextExporter {
     public let options: TextExportOptions
     private enum Target {
         case documents(AtomicFile, lines: Bool)
         case spark(AtomicFile)
         case records(RecordSink)
+        case attention(AttentionSink)
     }
     private let target: Target
     private var documents = 0
@@ -61,6 +63,8 @@ public final class TextExporter {
             let name = "bertscope layers \(layers), pooling \(options.pooling?.rawValue ?? "none")"
             target = .records(try ProjectorSink(
                 path: path, overwrite: overwrite, dimensions: width, language: options.languageColumn, tensorName: name))
+        case .attentionNPY, .attentionJSON, .headStats:
+            target = .attention(try AttentionSink(path: path, overwrite: overwrite, format: options.format))
         }
     }
 
@@ -68,6 +72,7 @@ public final class TextExporter {
     public static func validateDestination(path: String, format: ExportFormat, overwrite: Bool) throws {
         try Destination(path).validate(overwrite: overwrite, wantsFolder: format.writesFolder)
         if format == .npy { try Destination(NumpySink.labelsPath(for: path)).validate(overwrite: overwrite, wantsFolder: false) }
+        if format == .attentionNPY { try Destination(AttentionSink.tokensPath(for: path)).validate(overwrite: overwrite, wantsFolder: false) }
     }
 
     /// The paths written until `commit()`; remove them if the process is interrupted.
@@ -75,6 +80,7 @@ public final class TextExporter {
         switch target {
         case .documents(let file, _), .spark(let file): return [file.temporaryPath]
         case .records(let sink): return sink.temporaryPaths
+        case .attention(let sink): return sink.temporaryPaths
         }
     }
 
@@ -95,6 +101,8 @@ public final class TextExporter {
             } ?? VectorRecord.tokens(of: text, sentenceIndex: index, layers: options.layers, language: language)
             for record in records { try sink.append(record) }
             rows += records.count
+        case .attention(let sink):
+            rows += try sink.append(text, idJSON: idJSON, index: index)
         }
         documents += 1
     }
@@ -109,6 +117,8 @@ public final class TextExporter {
             try file.commit()
         case .records(let sink):
             try sink.commit()
+        case .attention(let sink):
+            try sink.commit()
         }
     }
 
@@ -117,6 +127,7 @@ public final class TextExporter {
         switch target {
         case .documents(let file, _), .spark(let file): file.discard()
         case .records(let sink): sink.discard()
+        case .attention(let sink): sink.discard()
         }
     }
 

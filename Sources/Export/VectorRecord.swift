@@ -67,9 +67,21 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case projector
     /// Spark NLP `word_embeddings` annotations, one document per line.
     case spark
+    /// One text's attention probabilities as a float32 `.npy` (layers, heads, T, T), `.tokens.json` beside it.
+    case attentionNPY = "attention-npy"
+    /// Every text's attention probabilities in one JSON array.
+    case attentionJSON = "attention-json"
+    /// CSV of Clark et al.'s statistics per text, layer and head.
+    case headStats = "head-stats"
 
     /// True for the format that writes a folder rather than a file.
     public var writesFolder: Bool { self == .projector }
+
+    /// True for the formats of attention probabilities rather than vectors: the pass must keep them.
+    public var carriesAttention: Bool { [.attentionNPY, .attentionJSON, .headStats].contains(self) }
+
+    /// The formats of vectors (what the explorer's pins export).
+    public static var vectorFormats: [ExportFormat] { allCases.filter { !$0.carriesAttention } }
 }
 
 extension LayerChoice {

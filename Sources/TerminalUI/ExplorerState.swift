@@ -53,7 +53,7 @@ public struct Pin: Sendable, Hashable {
 
 /// The export dialog: pick a format, edit the path, confirm overwriting.
 public struct ExportDialog: Sendable {
-    public static let formats = ExportFormat.allCases.map(\.rawValue)
+    public static let formats = ExportFormat.vectorFormats.map(\.rawValue)
     public var formatIndex = 0
     public var path = LineEditor(text: "bertscope-export.json")
     /// Set when the file exists and the person must confirm replacing it.

@@ -11,7 +11,9 @@ struct EmbedCommand: ParsableCommand {
         discussion: """
             One JSON object per input: id, text, input_ids, tokens, offsets, word_ids, layers (the indices
             reported), hidden_states (one T x H list per chosen layer; with --layers all, index 0 is the
-            embeddings output) and pooler_output (null when the checkpoint has no pooler).
+            embeddings output) and pooler_output (null when the checkpoint has no pooler). With --attentions,
+            also attentions: a list over layers 1...N, each a list over heads of a T x T matrix whose row i
+            is token i's attention over every token (rows sum to 1), from the same pass.
             """
     )
 
@@ -28,6 +30,9 @@ struct EmbedCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(encoderMaxLengthHelp))
     var maxLength: Int?
+
+    @Flag(name: .long, help: "Add every layer's and head's attention probabilities (key attentions).")
+    var attentions = false
 
     @Flag(name: .long, help: "Write JSON (the only output format; accepted for symmetry with tokenize).")
     var json = false
@@ -47,7 +52,8 @@ struct EmbedCommand: ParsableCommand {
             let encoding = try encode(loaded.tokenizer, text, pair: pair, maxLength: limit)
             let output: ModelOutput
             do {
-                output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: options.threads)[0]
+                output = try loaded.model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)],
+                                                  attentions: attentions ? .all : .none, threads: options.threads)[0]
             } catch let error as EngineError {
                 throw UserError(error.description)
             }
@@ -64,6 +70,10 @@ struct EmbedCommand: ParsableCommand {
             writer.endArray()
             writer.key("pooler_output")
             if let pooled = output.poolerOutput { writer.floats(pooled) } else { writer.null() }
+            if attentions {
+                writer.key("attentions")
+                writer.attentions(output.attentions)
+            }
             writer.endObject()
             writeLine(writer.text)
         }
@@ -74,14 +84,5 @@ struct EmbedCommand: ParsableCommand {
         } else {
             for (index, text) in texts.enumerated() { try embed(idJSON: String(index), text: text, pair: pair) }
         }
-    }
-}
-
-extension JSONWriter {
-    /// A matrix as a list of rows.
-    mutating func matrix(_ matrix: Matrix) {
-        beginArray()
-        for row in 0..<matrix.rows { floats(matrix[row]) }
-        endArray()
     }
 }

@@ -11,7 +11,7 @@ extension ExportFormat: ExpressibleByArgument {}
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the vectors of many texts to JSON, JSONL, CSV, .npy, a TensorBoard Projector folder or Spark NLP annotations.",
+        abstract: "Write the vectors (or attention) of many texts to JSON, JSONL, CSV, .npy, a TensorBoard Projector folder or Spark NLP annotations.",
         discussion: """
             Reads TEXT arguments, or one JSON object per line from --jsonl FILE ("-" for standard input): \
             {"id": ..., "text": "...", "language": "..."}. Texts are embedded in batches and written as they \
@@ -22,7 +22,9 @@ struct ExportCommand: ParsableCommand {
             Rows: one per word and layer (--pooling first|mean|max|sum), or one per token and layer \
             (--pooling none, special tokens such as [CLS] and [SEP] included). --format spark always uses the last layer and each \
             word's first piece, as Spark NLP's BertEmbeddings does, and tokenizes as Spark does. npy also \
-            writes <name>.labels.tsv; projector writes a folder. See docs/EXPORTS.md for every layout.
+            writes <name>.labels.tsv; projector writes a folder.
+
+            Attention: attention-npy writes one text's float32 array (layers, heads, T, T) and             <name>.tokens.json beside it; attention-json every text's probabilities in one JSON array;             head-stats a CSV row per text, layer and head with Clark et al.'s measures (entropy, attention to             the start token, the separators, itself, the previous and next token, punctuation). See             docs/EXPORTS.md for every layout.
             """
     )
 
@@ -70,6 +72,14 @@ struct ExportCommand: ParsableCommand {
         if let pooling, pooling != "none" && Pooling(rawValue: pooling) == nil {
             throw ValidationError("--pooling must be first, mean, max, sum or none")
         }
+        if format.carriesAttention {
+            if layers != nil || pooling != nil {
+                throw ValidationError("--format \(format.rawValue) exports every layer's and head's attention; drop --layers and --pooling")
+            }
+            if format == .attentionNPY && texts.count > 1 {
+                throw ValidationError("--format attention-npy holds one text's (layers, heads, T, T) array; give one text, or use attention-json for many")
+            }
+        }
         if format == .spark {
             if let layers, layers != "last" && layers != "-1" {
                 throw ValidationError("--format spark always uses the last layer, as Spark NLP's BertEmbeddings does; drop --layers")
@@ -113,7 +123,8 @@ struct ExportCommand: ParsableCommand {
                 }
                 guard !batch.isEmpty, let exporter else { break }
                 let encodings = try batch.map { try encode(loaded.tokenizer, $0.text, pair: nil, maxLength: limit) }
-                let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) }, threads: options.threads)
+                let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) },
+                                                       attentions: format.carriesAttention ? .all : .none, threads: options.threads)
                 for (item, (encoding, output)) in zip(batch, zip(encodings, outputs)) {
                     if encoding.truncation.isTruncated { truncated.append(index) }
                     try exporter.append(EmbeddedText(encoding: encoding, output: output), idJSON: item.idJSON, index: index, language: item.language)

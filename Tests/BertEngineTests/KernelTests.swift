@@ -296,7 +296,7 @@ struct KernelTests {
         let batch = try tinyCases().first { $0.inputs.count > 1 }!.inputs
         let single = try model.forward(batch, threads: 1)
         for threads in [2, 3] {
-            let split = try model.forward(batch, attentions: true, threads: threads)
+            let split = try model.forward(batch, attentions: .all, threads: threads)
             for (one, many) in zip(single, split) {
                 #expect(one.hiddenStates.map(\.values) == many.hiddenStates.map(\.values), "\(threads) threads")
                 #expect(one.poolerOutput == many.poolerOutput)

@@ -58,7 +58,7 @@ func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
 func checkParity(model: BertModel, cases: [FixtureCase], expected: ExpectedOutputs, tolerance: Float) throws {
     for (caseIndex, fixture) in cases.enumerated() {
         let inputs = fixture.inputs
-        let outputs = try model.forward(inputs, attentions: true, threads: 2)
+        let outputs = try model.forward(inputs, attentions: .all, threads: 2)
         for (batch, (input, output)) in zip(inputs, outputs).enumerated() {
             let length = input.ids.count
             for layer in 0...model.config.layerCount {
@@ -83,7 +83,7 @@ func checkParity(model: BertModel, cases: [FixtureCase], expected: ExpectedOutpu
                             let start = (head * longest + row) * longest
                             reference += all[start..<(start + length)]
                         }
-                        let ours = try #require(output.attentions)[layer - 1][head].values
+                        let ours = try #require(output.attentions[layer])[head].values
                         let difference = maxAbsoluteDifference(ours, reference)
                         #expect(difference <= tolerance, "\(fixture.name)[\(batch)] attention \(layer).\(head): max |Δ| \(difference)")
                     }

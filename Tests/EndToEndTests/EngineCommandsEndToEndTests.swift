@@ -1,3 +1,4 @@
+import BertEngine
 import Foundation
 import TestSupport
 import Testing
@@ -31,6 +32,39 @@ struct EngineCommandsEndToEndTests {
         #expect(states.count == layerCount + 1)
         #expect(states.allSatisfy { $0.count == ids.count && $0.allSatisfy { $0.count == hiddenSize } })
         #expect((object["pooler_output"] as? [NSNumber])?.count == hiddenSize)
+    }
+
+    @Test("--attentions: a list over layers 1...N of lists over heads of T x T rows summing to 1, equal to transformers' output_attentions")
+    func attentions() throws {
+        // The fixture's case 0 is this text through this model: [CLS] the dog bark ##s at the man [SEP].
+        let object = try embed(["--attentions", "the dog barks at the man"])
+        let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixtures.appendingPathComponent("engine/tiny.cases.json"))) as? [[String: Any]]
+        let expectedIds = try #require((cases?.first?["input_ids"] as? [[Int]])?.first)
+        #expect(object["input_ids"] as? [Int] == expectedIds)
+        let count = expectedIds.count
+        let attentions = try #require(object["attentions"] as? [[[[NSNumber]]]])
+        #expect(attentions.count == layerCount)
+        let expected = try Checkpoint(safetensorsAt: TestPaths.fixtures.appendingPathComponent("engine/tiny.expected.safetensors").path)
+        for (layerIndex, heads) in attentions.enumerated() {
+            let name = "case0.attentions.\(layerIndex + 1)"
+            let shape = try #require(expected.describe(name)?.shape)  // [batch 1, heads, T, T]
+            #expect(heads.count == shape[1])
+            let reference = try expected.float32(name, shape: shape)
+            for (head, rows) in heads.enumerated() {
+                #expect(rows.count == count && rows.allSatisfy { $0.count == count })
+                for (row, values) in rows.enumerated() {
+                    #expect(abs(values.reduce(0) { $0 + $1.doubleValue } - 1) <= 1e-6, "layer \(layerIndex + 1) head \(head) row \(row)")
+                    for (column, value) in values.enumerated() {
+                        let theirs = reference[(head * count + row) * count + column]
+                        #expect(abs(value.floatValue - theirs) <= 1e-5, "layer \(layerIndex + 1) head \(head) [\(row), \(column)]")
+                    }
+                }
+            }
+        }
+        // Without the flag there is no such key, and the hidden states are those of the same pass.
+        let plain = try embed(["the dog barks at the man"])
+        #expect(plain["attentions"] == nil)
+        #expect(hiddenStates(plain) == hiddenStates(object))
     }
 
     @Test("--layers picks hidden states out of the same pass: last, -1, and a list give the rows of `all`")

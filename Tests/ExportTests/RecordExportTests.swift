@@ -209,7 +209,7 @@ struct AtomicWriteTests {
     func keepsExisting() throws {
         let folder = try makeScratchFolder()
         defer { removeScratch(folder) }
-        for format in ExportFormat.allCases {
+        for format in ExportFormat.vectorFormats {
             let path = folder.appendingPathComponent("out-\(format.rawValue)").path
             if format.writesFolder {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
@@ -223,6 +223,12 @@ struct AtomicWriteTests {
             #expect(try String(contentsOfFile: kept, encoding: .utf8) == "old", "\(format)")
         }
         #expect(leftovers(in: folder).isEmpty, "\(leftovers(in: folder))")
+        // Records are vectors: the attention formats are refused before anything is written.
+        for format in ExportFormat.allCases where format.carriesAttention {
+            let path = folder.appendingPathComponent("attention-\(format.rawValue)").path
+            #expect(throws: ExportError.self) { try writeRecords(records, format: format, to: path, overwrite: false) }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
     }
 
     @Test("overwrite replaces the file and keeps its permissions")

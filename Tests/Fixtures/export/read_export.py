@@ -13,7 +13,9 @@ the vectors they computed directly:
              (tensorboard/plugins/projector/vz_projector/data-provider.ts: split on "\\n", skip lines
              that trim to nothing, a header only if the first line has a tab, split on "\\t", "" -> null),
              then bertscope's cell escapes (\\t \\n \\r \\\\) undone; projector_config.pbtxt as key/values;
-- json, jsonl, spark: the json module.
+- json, jsonl, spark: the json module;
+- attention-npy: numpy.load of the (layers, heads, T, T) array and the <name>.tokens.json beside it;
+- attention-json: the json module; head-stats: Python's csv module, as {"header": [...], "records": [...]}.
 
 Output: {"rows": [{"labels": {column: text or null}, "vector": [floats]}], ...} for the table formats,
 {"documents": [...]} for the JSON ones. float32 values are printed exactly (as Python floats).
@@ -149,6 +151,21 @@ def read_json(path, lines):
         return {"documents": json.load(handle)}
 
 
+def read_attention_npy(path):
+    array = np.load(path)
+    base = path[:-4] if path.endswith(".npy") else path
+    with open(base + ".tokens.json", encoding="utf-8") as f:
+        tokens = json.load(f)
+    return {"dtype": str(array.dtype), "shape": list(array.shape), "values": [float(v) for v in array.ravel()],
+            "tokens": tokens}
+
+
+def read_head_stats(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return {"header": rows[0], "records": rows[1:]}
+
+
 def main():
     fmt, path = sys.argv[1], sys.argv[2]
     if fmt == "npy":
@@ -159,6 +176,12 @@ def main():
         result = read_projector(path)
     elif fmt in ("json", "jsonl", "spark"):
         result = read_json(path, lines=fmt != "json")
+    elif fmt == "attention-npy":
+        result = read_attention_npy(path)
+    elif fmt == "attention-json":
+        result = read_json(path, lines=False)
+    elif fmt == "head-stats":
+        result = read_head_stats(path)
     else:
         raise SystemExit(f"unknown format {fmt}")
     json.dump(result, sys.stdout, ensure_ascii=False)
