@@ -25,11 +25,12 @@ struct BenchTokenizeCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var reader = try LineReader(path: jsonl)
+        var reader = try JSONLReader(path: jsonl)
         var texts = [String]()
-        while let line = try reader.next() {
-            guard !line.isEmpty else { continue }
-            texts.append(try JSONLRecordOrFail(line, lineNumber: reader.lineNumber).text)
+        do {
+            while let record = try reader.next() { texts.append(record.text) }
+        } catch let error as JSONLLineError {
+            throw UserError(error.description)
         }
         let bytes = texts.reduce(0) { $0 + $1.utf8.count }
         var loads = [Double]()
@@ -78,14 +79,5 @@ extension Array where Element == Double {
         guard !isEmpty else { return .nan }
         let sorted = self.sorted()
         return count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2
-    }
-}
-
-/// Parses a JSON Lines record or fails with the line number.
-func JSONLRecordOrFail(_ line: [UInt8], lineNumber: Int) throws -> JSONLRecord {
-    do {
-        return try JSONLRecord.parse(line)
-    } catch let error as JSONLError {
-        throw UserError("line \(lineNumber): the line \(error.reason)")
     }
 }

@@ -167,8 +167,7 @@ struct ExportItem {
 /// The texts to export, from the arguments or read line by line from a JSON Lines file.
 struct ExportInput {
     private var arguments: [String]
-    private var reader: LineReader?
-    private let source: String
+    private var reader: JSONLReader?
     private let defaultLanguage: String?
     private var position = 0
     /// The number of texts, when it can be known in advance (not for standard input).
@@ -178,16 +177,15 @@ struct ExportInput {
     init(texts: [String], jsonl: String?, language: String?) throws {
         arguments = texts
         defaultLanguage = language
-        source = jsonl == "-" ? "standard input" : (jsonl ?? "")
         if let jsonl {
-            reader = try LineReader(path: jsonl)
+            reader = try JSONLReader(path: jsonl)
             // Count the records first for the progress bar, but only in a regular file: reading a pipe
             // (standard input, `<(command)`) would consume it.
             let type = jsonl == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: jsonl))?[.type] as? FileAttributeType
             if type == .typeRegular {
-                var counter = try LineReader(path: jsonl)
+                var counter = try JSONLReader(path: jsonl, reportsSignature: false)
                 var count = 0
-                while let line = try counter.next() { if !Self.isBlank(line) { count += 1 } }
+                while try counter.nextLine() != nil { count += 1 }
                 total = count
             } else {
                 total = nil
@@ -210,27 +208,15 @@ struct ExportInput {
             defer { position += 1 }
             return ExportItem(idJSON: String(position), text: arguments[position], language: defaultLanguage)
         }
-        while let line = try reader!.next() {
-            if Self.isBlank(line) { continue }
-            let record: JSONLRecord
-            do {
-                record = try JSONLRecord.parse(line)
-            } catch let error as JSONLError {
-                throw UserError("\(source), line \(reader!.lineNumber): the line \(error.reason); nothing was written")
-            }
-            if record.pair != nil { ignoredPairs += 1 }
-            return ExportItem(idJSON: record.idJSON, text: record.text, language: Self.languageField(line) ?? defaultLanguage)
+        let record: JSONLRecord
+        do {
+            guard let next = try reader!.next() else { return nil }
+            record = next
+        } catch let error as JSONLLineError {
+            throw UserError("\(error); nothing was written")
         }
-        return nil
-    }
-
-    private static func isBlank(_ line: [UInt8]) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
-
-    /// The record's "language" string, if it has one.
-    private static func languageField(_ line: [UInt8]) -> String? {
-        guard String(decoding: line, as: UTF8.self).contains("\"language\"") else { return nil }
-        let object = try? JSONSerialization.jsonObject(with: Data(line))
-        return (object as? [String: Any])?["language"] as? String
+        if record.pair != nil { ignoredPairs += 1 }
+        return ExportItem(idJSON: record.idJSON, text: record.text, language: record.language ?? defaultLanguage)
     }
 }
 

@@ -140,6 +140,25 @@ struct ExportCommandEndToEndTests {
         #expect(try PythonReader.rows("csv", csvPath).map { $0.labels["language"] } == ["en", "en", "", "", "ja"])
     }
 
+    @Test("jsonl input: a raw U+FEFF in text and language reaches the export; the file's signature is reported once and skipped")
+    func jsonlByteOrderMarks() throws {
+        let folder = try makeScratchFolder()
+        defer { removeScratch(folder) }
+        let input = folder.appendingPathComponent("in.jsonl")
+        try Data("\u{FEFF}{\"id\": \"a\", \"text\": \"\u{FEFF}the dog\", \"language\": \"\u{FEFF}en\"}\n{\"text\": \"\\n\u{FEFF}cat\"}\n".utf8)
+            .write(to: input)
+        let path = folder.appendingPathComponent("out.jsonl").path
+        let result = try export(["--format", "jsonl", "--out", path, "--jsonl", input.path], texts: [])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.components(separatedBy: "byte-order mark").count == 2, "\(result.standardError)")
+        struct Document: Decodable { var text: String; var language: String? }
+        // JSONDecoder: JSONSerialization would drop the marks that start a string.
+        let documents = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(Document.self, from: Data($0.utf8)) }
+        #expect(documents.map(\.text) == ["\u{FEFF}the dog", "\n\u{FEFF}cat"])
+        #expect(documents.first?.language == "\u{FEFF}en")
+    }
+
     @Test("--jsonl from a pipe is read once, not counted first (which would consume it)")
     func jsonlFromPipe() throws {
         let folder = try makeScratchFolder()
@@ -302,16 +321,23 @@ struct ExportFailureEndToEndTests {
         #expect(leftovers(in: folder).isEmpty, "\(leftovers(in: folder))")
     }
 
-    @Test("a bad input line halfway stops the export, names the line, and writes nothing")
-    func badLine() throws {
+    /// A line that is not JSON, and one whose escape is half a surrogate pair (valid JSON syntax, but no text).
+    static let badLines = [
+        ("not json", "line 3: the line is not valid JSON"),
+        (#"{"text": "half \ud800 a pair"}"#, #"line 3: the line has the escape \ud800"#),
+    ]
+
+    @Test("a bad input line halfway stops the export, names the line, and writes nothing", arguments: badLines)
+    func badLine(line: String, reason: String) throws {
         let folder = try makeScratchFolder()
         defer { removeScratch(folder) }
         let (path, contents) = try previous(in: folder)
         let input = folder.appendingPathComponent("in.jsonl")
-        try Data("{\"text\": \"the dog\"}\n{\"text\": \"the cat\"}\nnot json\n{\"text\": \"a man\"}\n".utf8).write(to: input)
+        try Data("{\"text\": \"the dog\"}\n{\"text\": \"the cat\"}\n\(line)\n{\"text\": \"a man\"}\n".utf8).write(to: input)
         let result = try export(["--format", "csv", "--out", path, "--force", "--jsonl", input.path], texts: [])
         #expect(result.status != 0)
-        #expect(result.standardError.contains("line 3"))
+        #expect(result.standardError.contains("\(input.path), \(reason)"), "\(result.standardError)")
+        #expect(result.standardError.contains("nothing was written"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == contents)
         #expect(leftovers(in: folder) == [])
     }
