@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
             the checkpoint), runs
             warm-up passes, then times --runs passes of --batch sequences of --seq tokens. Reports the median,
             min and max milliseconds per pass, tokens per second, load time and peak memory.
-            --quantized picks how 4-bit (Q4_0) weights are kept, to compare the two.
+            --quantized picks how 4-bit (Q4_0) weights are kept, to compare the two; --attentions keeps every
+            layer's attention probabilities, as embed --attentions does, to measure what that costs.
             JSON keys: median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, ...
             """
     )
@@ -37,6 +38,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Timed passes (after 2 warm-up passes).")
     var runs: Int = 10
+
+    @Flag(name: .long, help: "Keep every layer's attention probabilities (as embed --attentions does).")
+    var attentions = false
 
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
@@ -74,10 +78,11 @@ struct BenchCommand: ParsableCommand {
             ModelInput(ids: (0..<seq).map { _ in Int.random(in: 0..<encoder.config.vocabSize, using: &generator) })
         }
         let loaded = DispatchTime.now().uptimeNanoseconds
-        _ = try encoder.forward(inputs, threads: threads)
+        let request: AttentionRequest = attentions ? .all : .none
+        _ = try encoder.forward(inputs, attentions: request, threads: threads)
         let firstForward = DispatchTime.now().uptimeNanoseconds
-        _ = try encoder.forward(inputs, threads: threads)
-        let times = try (0..<runs).map { _ in try measure { _ = try encoder.forward(inputs, threads: threads) } * 1000 }
+        _ = try encoder.forward(inputs, attentions: request, threads: threads)
+        let times = try (0..<runs).map { _ in try measure { _ = try encoder.forward(inputs, attentions: request, threads: threads) } * 1000 }
         let median = times.median
         let tokensPerSecond = Double(batch * seq) / (median / 1000)
         let loadMilliseconds = Double(loaded - start) / 1e6
@@ -94,6 +99,7 @@ struct BenchCommand: ParsableCommand {
             writer.key("batch"); writer.int(batch)
             writer.key("seq"); writer.int(seq)
             writer.key("threads"); writer.int(threads)
+            writer.key("attentions"); writer.bool(attentions)
             writer.key("runs"); writer.int(runs)
             writer.key("median_ms"); writer.raw(String(format: "%.3f", median))
             writer.key("min_ms"); writer.raw(String(format: "%.3f", times.min()!))
@@ -107,8 +113,8 @@ struct BenchCommand: ParsableCommand {
             writeLine(writer.text)
         } else {
             writeLine("weights: \(weights)\(quantizedLabel.map { " (Q4_0: \($0))" } ?? ""); kernels: \(BertModel.kernelDescription)")
-            writeLine(String(format: "%dx%d, %d thread%@: median %.2f ms (min %.2f, max %.2f) over %d runs, %.0f tokens/s",
-                             batch, seq, threads, threads == 1 ? "" : "s", median, times.min()!, times.max()!, runs, tokensPerSecond))
+            writeLine(String(format: "%dx%d, %d thread%@%@: median %.2f ms (min %.2f, max %.2f) over %d runs, %.0f tokens/s",
+                             batch, seq, threads, threads == 1 ? "" : "s", attentions ? ", attentions kept" : "", median, times.min()!, times.max()!, runs, tokensPerSecond))
             writeLine(String(format: "load %.0f ms, load to first forward %.0f ms, peak RSS %.0f MB",
                              loadMilliseconds, firstForwardMilliseconds, peakMegabytes))
         }

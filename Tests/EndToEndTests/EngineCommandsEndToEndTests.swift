@@ -140,6 +140,8 @@ struct EngineCommandsEndToEndTests {
         #expect(abs(tokensPerSecond - 16 / (times[1] / 1000)) <= tokensPerSecond * 0.01)
         #expect(object["weights"] as? String == "model.safetensors")
         #expect(object["quantized"] is NSNull, "f32 weights are not reported as 4-bit")
+        #expect(object["attentions"] as? Bool == false)
+        #expect(try bench(model, ["--attentions"])["attentions"] as? Bool == true)
     }
 
     @Test("bench on a folder with only config.json runs random weights; on a 4-bit E5S1 file it says how they are kept")
