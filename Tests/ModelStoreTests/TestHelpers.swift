@@ -59,14 +59,16 @@ struct FakeHubError: Error, CustomStringConvertible { var description: String }
 /// bertscope at them (and at nothing of the real user's).
 final class Sandbox {
     let root: URL
+    let hfHome: URL
 
-    init() throws {
+    /// `nestedHome` puts the Hugging Face home five folders down (`l1/l2/l3/l4/l5/hf`), so a path that climbs
+    /// out of the cache with `..` still lands inside the sandbox, where a test can see it.
+    init(nestedHome: Bool = false) throws {
         root = try makeTemporaryFolder("store")
+        hfHome = root.appendingPathComponent(nestedHome ? "l1/l2/l3/l4/l5/hf" : "hf", isDirectory: true)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
-
-    var hfHome: URL { root.appendingPathComponent("hf", isDirectory: true) }
     var hubCache: URL { hfHome.appendingPathComponent("hub", isDirectory: true) }
     var bertscopeCache: URL { root.appendingPathComponent("bertscope", isDirectory: true) }
 
