@@ -107,7 +107,7 @@ final class Sandbox {
     func cacheSnapshot(repo: String, commit: String, refs: [String] = ["main"], from folder: URL) throws -> URL {
         let reference = RepoReference(repo: repo)
         let cache = HubCache(root: hubCache)
-        let snapshot = cache.snapshotFolder(reference, commit: commit)
+        let snapshot = try cache.snapshotFolder(reference, commit: commit)
         let blobs = cache.blobsFolder(reference)
         try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
