@@ -156,8 +156,10 @@ class Handler(BaseHTTPRequestHandler):
                  "authorization": self.headers.get("Authorization")})
         if url.path.startswith("/loop/"):
             # Each hop names a new address, so no client can spot the loop by a repeated URL; a client that
-            # never stops is stopped by --lifetime.
+            # never stops is stopped after 1000 hops (or by --lifetime).
             hop = int(url.path[len("/loop/"):]) + 1
+            if hop > 1000:
+                return self.reply(508, {}, b"loop detected")
             return self.reply(302, {"Location": "/loop/%d" % hop}, b"")
         if url.path == "/redirect":
             return self.reply(302, {"Location": parse_qs(url.query)["to"][0]}, b"")
