@@ -32,13 +32,33 @@ enum TransferFailure: Error {
     case broken(String)
     /// Writing what arrived failed (disk full, permissions): not worth retrying.
     case sink(Error)
+    /// A redirect that is not followed (not http(s), or too many hops); says why.
+    case refusedRedirect(String)
+    /// The body went on past the size the server announced.
+    case tooLong(host: String, announced: Int64)
 }
 
 /// A thin synchronous layer over URLSession (libcurl underneath on Linux, so HTTPS, proxies and HTTP/1.1
 /// keep-alive come for free). Bodies stream to a closure; an idle watchdog of our own enforces the timeout,
-/// because URLSession's request timeout is not reliably reset by arriving data on every platform; and
-/// `Authorization` never follows a redirect to another host (the Hub sends LFS files to a CDN).
+/// because URLSession's request timeout is not reliably reset by arriving data on every platform;
+/// `Authorization` never follows a redirect to another host (the Hub sends LFS files to a CDN); and a redirect
+/// is followed only to an http(s) address, at most `maximumRedirects` times per request.
 final class HTTPSession: @unchecked Sendable {
+    /// Hops one request may take; the Hub needs one (to the CDN), a renamed repository one more.
+    static let maximumRedirects = 10
+
+    /// Why a redirect to `url`, after `hops` earlier ones, is not followed; nil when it may be.
+    static func refusal(redirectingTo url: URL?, hops: Int) -> String? {
+        let target = CacheNames.readable(url?.absoluteString ?? "an unreadable address")
+        guard ["http", "https"].contains(url?.scheme?.lowercased() ?? ""), url?.host?.isEmpty == false else {
+            return "the server redirected to \(target), which is not an http:// or https:// address"
+        }
+        guard hops < maximumRedirects else {
+            return "the server redirected more than \(maximumRedirects) times (a redirect loop?), the last time to \(target)"
+        }
+        return nil
+    }
+
     private let session: URLSession
     private let delegate: SessionDelegate
     /// Seconds without any response bytes before a request is abandoned.
@@ -61,8 +81,8 @@ final class HTTPSession: @unchecked Sendable {
 
     deinit { session.invalidateAndCancel() }
 
-    /// HEAD `url`, following only relative redirects (a renamed repository); a redirect to another host (the
-    /// CDN holding an LFS file) is returned as the response so its headers and Location can be read.
+    /// HEAD `url`, following only relative redirects (a renamed repository); a redirect elsewhere (the CDN
+    /// holding an LFS file) is returned as the response so its headers and Location can be read.
     func head(_ url: URL, headers: [String: String]) throws -> HTTPHead {
         let exchange = Exchange(redirects: .relativeOnly, receive: { _, _ in })
         return try run(request(url, method: "HEAD", headers: headers), exchange, tick: {})
@@ -90,6 +110,12 @@ final class HTTPSession: @unchecked Sendable {
         let host = request.url?.host ?? "the server"
         while exchange.done.wait(timeout: .now() + 0.1) == .timedOut {
             tick()
+            // The sink refused a chunk (a body past its announced size, a full disk): URLSession on Linux does
+            // not always finish a task cancelled from its delegate, so this does not wait for it.
+            if exchange.sinkFailed {
+                task.cancel()
+                return try exchange.result(host: host)
+            }
             if exchange.secondsSinceActivity > idleTimeout {
                 exchange.markTimedOut()
                 task.cancel()
@@ -116,6 +142,8 @@ private final class Exchange: @unchecked Sendable {
     private var sinkError: Error?
     private var lastActivity = Date()
     private var timedOut = false
+    private var redirectRefusal: String?
+    private(set) var hops = 0
     private(set) var currentHost: String?
 
     init(redirects: Redirects, receive: @escaping @Sendable (HTTPHead, Data) throws -> Void) {
@@ -138,7 +166,11 @@ private final class Exchange: @unchecked Sendable {
         }
     }
 
-    func redirected(to host: String?) { lock.withLock { currentHost = host; lastActivity = Date() } }
+    func redirected(to host: String?) { lock.withLock { hops += 1; currentHost = host; lastActivity = Date() } }
+
+    func refuseRedirect(_ reason: String) { lock.withLock { redirectRefusal = reason } }
+
+    var sinkFailed: Bool { lock.withLock { sinkError != nil } }
 
     /// Delivers body bytes of a 2xx response; returns false when the transfer must stop.
     func deliver(_ data: Data) -> Bool {
@@ -166,7 +198,8 @@ private final class Exchange: @unchecked Sendable {
 
     func result(host: String) throws -> HTTPHead {
         try lock.withLock {
-            if let sinkError { throw TransferFailure.sink(sinkError) }
+            if let sinkError { throw sinkError as? TransferFailure ?? TransferFailure.sink(sinkError) }
+            if let redirectRefusal { throw TransferFailure.refusedRedirect(redirectRefusal) }
             if timedOut { throw TransferFailure.timedOut(host: currentHost ?? host, seconds: 0) }
             if let error { throw Exchange.failure(error, host: currentHost ?? host) }
             guard let response else { throw TransferFailure.broken("no response") }
@@ -191,6 +224,9 @@ private final class Exchange: @unchecked Sendable {
             return .unreachable(host: host, reason: "the TLS handshake failed (\(nsError.localizedDescription))")
         case NSURLErrorNetworkConnectionLost:
             return .broken("the connection was closed")
+        case NSURLErrorUnknown where nsError.localizedDescription == "Out of memory":
+            // libcurl's answer to a header line over its 100 kB limit, as well as to a real shortage.
+            return .broken("libcurl could not take in the answer (“Out of memory”, which it also says for a header over 100 kB)")
         default:
             return .broken(nsError.localizedDescription)
         }
@@ -219,9 +255,17 @@ private final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecke
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-        guard let exchange = exchange(task) else { return completionHandler(request) }
+        guard let exchange = exchange(task) else { return completionHandler(nil) }
+        // The Location as sent: URLSession on Linux turns `file:///x` into a request for /x on the same host.
         let location = response.value(forHTTPHeaderField: "Location") ?? ""
-        let isRelative = URL(string: location)?.host == nil
+        let target = URL(string: location, relativeTo: response.url)?.absoluteURL
+        if let refusal = HTTPSession.refusal(redirectingTo: target, hops: exchange.hops)
+            ?? HTTPSession.refusal(redirectingTo: request.url, hops: exchange.hops) {
+            exchange.refuseRedirect(refusal)
+            return completionHandler(nil)
+        }
+        // A Location without a scheme (`/new-name/resolve/…`) is relative; `file:///…` has no host but is not.
+        let isRelative = URL(string: location)?.scheme == nil
         if exchange.redirects == .relativeOnly && !isRelative {
             return completionHandler(nil)
         }

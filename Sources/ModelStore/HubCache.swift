@@ -16,40 +16,61 @@ public struct HubCache: Sendable {
         root.appendingPathComponent(reference.cacheFolderName, isDirectory: true)
     }
 
-    public func snapshotFolder(_ reference: RepoReference, commit: String) -> URL {
-        repoFolder(reference).appendingPathComponent("snapshots/\(commit)", isDirectory: true)
+    /// Every path below a repository's folder is built here, from names `CacheNames` let through, so none
+    /// leads out of the cache whatever a server answered.
+    public func snapshotFolder(_ reference: RepoReference, commit: String) throws -> URL {
+        repoFolder(reference).appendingPathComponent("snapshots/\(try CacheNames.commit(commit, from: "the commit"))", isDirectory: true)
+    }
+
+    /// `snapshots/COMMIT/FILE`.
+    func snapshotFile(_ reference: RepoReference, commit: String, file: String) throws -> URL {
+        try snapshotFolder(reference, commit: commit).appendingPathComponent(try CacheNames.relativePath(file, from: "the file name"))
     }
 
     func blobsFolder(_ reference: RepoReference) -> URL {
         repoFolder(reference).appendingPathComponent("blobs", isDirectory: true)
     }
 
-    func refFile(_ reference: RepoReference) -> URL {
-        repoFolder(reference).appendingPathComponent("refs/\(reference.revision)")
+    /// `blobs/ETAG`.
+    func blobFile(_ reference: RepoReference, etag: String) throws -> URL {
+        blobsFolder(reference).appendingPathComponent(try CacheNames.blob(etag, from: "the blob name"))
+    }
+
+    /// What `snapshots/COMMIT/FILE` links to: `../../blobs/ETAG`, one `../` more per folder in FILE, relative as
+    /// `huggingface_hub` makes it.
+    func blobLink(file: String, etag: String) throws -> String {
+        let depth = try CacheNames.relativePath(file, from: "the file name").split(separator: "/").count - 1
+        return String(repeating: "../", count: 2 + depth) + "blobs/" + (try CacheNames.blob(etag, from: "the blob name"))
+    }
+
+    func refFile(_ reference: RepoReference) throws -> URL {
+        repoFolder(reference).appendingPathComponent("refs/\(try CacheNames.relativePath(reference.revision, from: "the revision"))")
     }
 
     /// The lock `huggingface_hub` also takes around a blob download: `.locks/models--ORG--NAME/ETAG.lock`.
-    func lockFile(_ reference: RepoReference, etag: String) -> URL {
-        root.appendingPathComponent(".locks/\(reference.cacheFolderName)/\(etag).lock")
+    func lockFile(_ reference: RepoReference, etag: String) throws -> URL {
+        root.appendingPathComponent(".locks/\(reference.cacheFolderName)/\(try CacheNames.blob(etag, from: "the blob name")).lock")
     }
 
-    func noExistMarker(_ reference: RepoReference, commit: String, file: String) -> URL {
-        repoFolder(reference).appendingPathComponent(".no_exist/\(commit)/\(file)")
+    func noExistMarker(_ reference: RepoReference, commit: String, file: String) throws -> URL {
+        repoFolder(reference).appendingPathComponent(".no_exist/\(try CacheNames.commit(commit, from: "the commit"))/"
+            + (try CacheNames.relativePath(file, from: "the file name")))
     }
 
-    /// The commit a revision names: the revision itself when it is a hash, else what `refs/REVISION` says.
+    /// The commit a revision names: the revision itself when it is a hash, else what `refs/REVISION` says. A
+    /// ref that does not hold a commit hash is not followed (it would name a folder outside `snapshots/`);
+    /// the next pull rewrites it.
     public func commit(for reference: RepoReference) -> String? {
-        if let text = try? String(contentsOf: refFile(reference), encoding: .utf8) {
+        if let ref = try? refFile(reference), let text = try? String(contentsOf: ref, encoding: .utf8) {
             let commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !commit.isEmpty { return commit }
+            if CacheNames.isCommitHash(commit) { return commit }
         }
         return reference.revisionIsCommit ? reference.revision : nil
     }
 
     /// The snapshot a reference names, if that snapshot folder exists.
     public func snapshot(for reference: RepoReference) -> HubSnapshot? {
-        guard let commit = commit(for: reference) else { return nil }
-        let folder = snapshotFolder(reference, commit: commit)
+        guard let commit = commit(for: reference), let folder = try? snapshotFolder(reference, commit: commit) else { return nil }
         guard directoryExists(folder) else { return nil }
         return HubSnapshot(reference: reference, commit: commit, folder: folder)
     }

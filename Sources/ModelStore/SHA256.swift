@@ -35,18 +35,10 @@ public struct SHA256: Sendable {
 
     /// The digest as 64 lowercase hex digits. The hasher is spent afterwards.
     public mutating func finalizeHex() -> String {
-        let bitCount = byteCount &* 8
-        var tail = pending
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitCount >> UInt64(shift))) }
+        let tail = pending + blockPadding(messageLength: byteCount)
         pending.removeAll()
         tail.withUnsafeBytes { compress($0) }
-        let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
-        return words.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 8 - hex.count) + hex
-        }.joined()
+        return hexDigits([state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7])
     }
 
     /// The sha256 of a file, read in 4 MiB chunks.
@@ -114,3 +106,21 @@ public struct SHA256: Sendable {
 }
 
 @inline(__always) private func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+
+/// What SHA-1 and SHA-256 append to a message of `messageLength` bytes: 0x80, zeros up to 56 mod 64, and
+/// the length in bits, big-endian.
+func blockPadding(messageLength: UInt64) -> [UInt8] {
+    var padding: [UInt8] = [0x80]
+    while (Int(messageLength % 64) + padding.count) % 64 != 56 { padding.append(0) }
+    let bitCount = messageLength &* 8
+    for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitCount >> UInt64(shift))) }
+    return padding
+}
+
+/// Digest words as lowercase hex, eight digits each.
+func hexDigits(_ words: [UInt32]) -> String {
+    words.map { word in
+        let hex = String(word, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }.joined()
+}

@@ -11,7 +11,8 @@ struct PullCommand: ParsableCommand {
             tokenizer_config.json, special_tokens_map.json) and model.safetensors from $HF_ENDPOINT \
             (https://huggingface.co) into the cache transformers uses ($HF_HUB_CACHE, $HF_HOME/hub or \
             ~/.cache/huggingface/hub), so either program finds what the other downloaded. An interrupted \
-            download resumes; large files are checked against the sha256 the Hub gives. $HF_TOKEN is sent for \
+            download resumes; every file is checked against the hash the Hub names it by (sha256, git sha1), and \
+            headers that would lead out of the cache are refused. $HF_TOKEN is sent for \
             private or gated repositories; HF_HUB_OFFLINE=1 forbids downloading. Prints the model folder.
 
             Without REPO it gets the default model: \(DefaultModels.hub.repo) from the Hub, or, when the Hub \

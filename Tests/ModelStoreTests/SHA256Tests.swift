@@ -1,5 +1,6 @@
 import Foundation
 @testable import ModelStore
+import TestSupport
 import Testing
 
 @Suite("SHA-256")
@@ -30,5 +31,24 @@ struct SHA256Tests {
     func chunking(chunk: Int) {
         let bytes = (0..<4099).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         #expect(digest(bytes, chunk: chunk) == digest(bytes))
+    }
+}
+
+@Suite("git blob SHA-1")
+struct GitBlobSHA1Tests {
+    @Test("matches the FIPS 180-4 examples and git's blob hashes")
+    func vectors() throws {
+        #expect(GitBlobSHA1.sha1Hex(Data()) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        #expect(GitBlobSHA1.sha1Hex(Data("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(GitBlobSHA1.sha1Hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        // `git hash-object` of an empty file and of "hello\n".
+        let folder = try makeTemporaryFolder("sha1")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let empty = folder.appendingPathComponent("empty"), hello = folder.appendingPathComponent("hello")
+        try Data().write(to: empty)
+        try Data("hello\n".utf8).write(to: hello)
+        #expect(try GitBlobSHA1.hex(ofFile: empty) == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
+        #expect(try GitBlobSHA1.hex(ofFile: hello) == "ce013625030ba8dba906f756967f9e9ca394464a")
     }
 }

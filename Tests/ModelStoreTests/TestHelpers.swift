@@ -59,14 +59,16 @@ struct FakeHubError: Error, CustomStringConvertible { var description: String }
 /// bertscope at them (and at nothing of the real user's).
 final class Sandbox {
     let root: URL
+    let hfHome: URL
 
-    init() throws {
+    /// `nestedHome` puts the Hugging Face home five folders down (`l1/l2/l3/l4/l5/hf`), so a path that climbs
+    /// out of the cache with `..` still lands inside the sandbox, where a test can see it.
+    init(nestedHome: Bool = false) throws {
         root = try makeTemporaryFolder("store")
+        hfHome = root.appendingPathComponent(nestedHome ? "l1/l2/l3/l4/l5/hf" : "hf", isDirectory: true)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
-
-    var hfHome: URL { root.appendingPathComponent("hf", isDirectory: true) }
     var hubCache: URL { hfHome.appendingPathComponent("hub", isDirectory: true) }
     var bertscopeCache: URL { root.appendingPathComponent("bertscope", isDirectory: true) }
 
@@ -105,7 +107,7 @@ final class Sandbox {
     func cacheSnapshot(repo: String, commit: String, refs: [String] = ["main"], from folder: URL) throws -> URL {
         let reference = RepoReference(repo: repo)
         let cache = HubCache(root: hubCache)
-        let snapshot = cache.snapshotFolder(reference, commit: commit)
+        let snapshot = try cache.snapshotFolder(reference, commit: commit)
         let blobs = cache.blobsFolder(reference)
         try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)

@@ -11,6 +11,11 @@ Serves model folders as repositories the way the Hub does:
 LFS redirects may name the CDN as another host (--cdn-host localhost) while still reaching this server.
 Faults for the tests: --cut closes the connection mid-body, --corrupt flips a byte, --stall stops sending
 mid-body, --stall-head never answers a metadata request, --token demands a bearer token.
+Hostile answers, for the tests of what pull refuses: --header replaces a header of a file's metadata answer
+(ETag, X-Repo-Commit, Location ...), --length announces a Content-Length that is not the body's,
+--redirect-loop sends a file's request round an endless chain of redirects (/loop/N -> /loop/N+1),
+--huge-header adds a 10 MB header line, --endless sends a body without end; /redirect?to=URL redirects to
+any URL.
 
 Binds 127.0.0.1 only, on a free port it prints as "PORT <n>". Stops by itself when standard input closes
 (the test that started it is gone) or after --lifetime seconds.
@@ -70,6 +75,13 @@ class Hub:
             self.cuts[name] = [count, times if times is not None else 1]
         self.corrupt = dict(spec(text, 1) for text in options.corrupt)
         self.stall = dict(spec(text, 1) for text in options.stall)
+        self.length_lies = dict(spec(text, 1) for text in options.length)
+        self.header_overrides = []  # (file or "*", header, value)
+        for text in options.header:
+            name, header, value = text.split(":", 2)
+            self.header_overrides.append((name, header, value))
+        # A server that claims a commit answers for it, as a client asking for that commit next expects.
+        self.claimed_commits = {value: "main" for _, header, value in self.header_overrides if header.lower() == "x-repo-commit"}
         for text in options.repo:
             repo, folder = text.split("=", 1)
             self.add(repo, "main", folder)
@@ -106,6 +118,15 @@ class Hub:
         with self.lock, open(self.options.log, "a") as handle:
             handle.write(json.dumps(record) + "\n")
 
+    def hostile_headers(self, name, headers, port):
+        """headers with the --header replacements for file `name` applied ({file} and {port} filled in)."""
+        for target, header, value in self.header_overrides:
+            if target in ("*", name):
+                for key in [key for key in headers if key.lower() == header.lower()]:
+                    del headers[key]
+                headers[header] = value.replace("{file}", name).replace("{port}", str(port))
+        return headers
+
     def take_cut(self, name):
         with self.lock:
             cut = self.cuts.get(name)
@@ -133,6 +154,15 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         hub.log({"method": self.command, "path": url.path, "range": self.headers.get("Range"),
                  "authorization": self.headers.get("Authorization")})
+        if url.path.startswith("/loop/"):
+            # Each hop names a new address, so no client can spot the loop by a repeated URL; a client that
+            # never stops is stopped after 1000 hops (or by --lifetime).
+            hop = int(url.path[len("/loop/"):]) + 1
+            if hop > 1000:
+                return self.reply(508, {}, b"loop detected")
+            return self.reply(302, {"Location": "/loop/%d" % hop}, b"")
+        if url.path == "/redirect":
+            return self.reply(302, {"Location": parse_qs(url.query)["to"][0]}, b"")
         if url.path.startswith("/cdn/"):
             sha = url.path[len("/cdn/"):]
             blob = hub.blobs.get(sha)
@@ -147,7 +177,7 @@ class Handler(BaseHTTPRequestHandler):
         revision, name = unquote(revision), unquote(name)
         if hub.options.token and self.headers.get("Authorization") != "Bearer " + hub.options.token:
             return self.reply(401, {"X-Error-Code": "GatedRepo"}, b"gated")
-        commit, files = hub.find(repo, revision)
+        commit, files = hub.find(repo, hub.claimed_commits.get(revision, revision))
         if commit is None:
             return self.reply(404, {"X-Error-Code": "RepoNotFound"}, b"Repository not found")
         if files is None:
@@ -158,14 +188,46 @@ class Handler(BaseHTTPRequestHandler):
             hub.stopping.wait(60)
             self.close_connection = True
             return
+        if name in hub.options.redirect_loop:
+            return self.reply(302, {"Location": "/loop/0", "X-Repo-Commit": commit}, b"")
+        if name in hub.options.huge_header:
+            return self.huge_header_reply()
         data = files[name]
+        port = self.server.server_port
         if hub.is_lfs(name):
             sha = hashlib.sha256(data).hexdigest()
-            location = "http://%s:%d/cdn/%s?file=%s" % (hub.options.cdn_host, self.server.server_port, sha, name)
-            return self.reply(302, {"Location": location, "X-Repo-Commit": commit, "X-Linked-Etag": '"%s"' % sha,
-                                    "X-Linked-Size": str(len(data)), "ETag": '"%s"' % git_blob_sha1(data)},
-                              b"Found. Redirecting to " + location.encode())
-        return self.serve(data, name, {"ETag": '"%s"' % git_blob_sha1(data), "X-Repo-Commit": commit}, send_body)
+            location = "http://%s:%d/cdn/%s?file=%s" % (hub.options.cdn_host, port, sha, name)
+            headers = {"Location": location, "X-Repo-Commit": commit, "X-Linked-Etag": '"%s"' % sha,
+                       "X-Linked-Size": str(len(data)), "ETag": '"%s"' % git_blob_sha1(data)}
+            return self.reply(302, hub.hostile_headers(name, headers, port), b"Found. Redirecting to " + location.encode())
+        headers = {"ETag": '"%s"' % git_blob_sha1(data), "X-Repo-Commit": commit}
+        return self.serve(data, name, hub.hostile_headers(name, headers, port), send_body)
+
+    def huge_header_reply(self):
+        """200 with a header line of 10 MB; the client hanging up mid-line is expected."""
+        self.close_connection = True
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Padding: ")
+            chunk = b"a" * 65536
+            for _ in range(10 * 16):
+                self.wfile.write(chunk)
+            self.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def endless_body(self):
+        """Body bytes until the client hangs up, the server stops, or (a bound for a client that never
+        does) 30 seconds or 4 GB have gone by."""
+        chunk = b"\0" * 65536
+        deadline = time.time() + 30
+        try:
+            for _ in range(65536):
+                if self.server.hub.stopping.is_set() or time.time() > deadline:
+                    break
+                self.wfile.write(chunk)
+        except OSError:
+            pass
 
     def reply(self, status, headers, body):
         self.send_response(status)
@@ -195,9 +257,22 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Length", str(len(body)))
+        endless = name in hub.options.endless
+        if endless:
+            self.close_connection = True  # no length: the body ends when the connection does, i.e. never
+        else:
+            self.send_header("Content-Length", str(len(body) + hub.length_lies.get(name, 0)))
         self.end_headers()
         if not send_body:
+            return
+        if endless:
+            return self.endless_body()
+        if name in hub.length_lies:
+            # The true bytes, then a hang-up: a short length leaves bytes unread, a long one never comes.
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
             return
         cut = hub.take_cut(name)
         stall = hub.stall.get(name)
@@ -224,6 +299,13 @@ def main():
     parser.add_argument("--corrupt", action="append", default=[], help="FILE:OFFSET: flip a bit of that byte")
     parser.add_argument("--stall", action="append", default=[], help="FILE:BYTES: stop sending after BYTES body bytes")
     parser.add_argument("--stall-head", action="append", default=[], help="FILE: never answer its metadata request")
+    parser.add_argument("--header", action="append", default=[],
+                        help="FILE:NAME:VALUE: NAME is VALUE in FILE's metadata answers (FILE * for all; {file}, {port} filled in)")
+    parser.add_argument("--length", action="append", default=[],
+                        help="FILE:DELTA: announce DELTA more (or, negative, fewer) bytes than FILE's body has")
+    parser.add_argument("--redirect-loop", action="append", default=[], help="FILE: redirect it round /loop/N for ever")
+    parser.add_argument("--huge-header", action="append", default=[], help="FILE: answer its request with a 10 MB header line")
+    parser.add_argument("--endless", action="append", default=[], help="FILE: send its body without a length and without end")
     parser.add_argument("--cdn-host", default="127.0.0.1",
                         help="host name LFS redirects use (localhost makes the CDN another host for the client)")
     parser.add_argument("--ignore-range", action="store_true", help="answer Range requests with the whole file")
