@@ -31,6 +31,7 @@ public enum ExplorerView {
         }
         footer(&screen, state, layout)
         if let dialog = state.exportDialog { exportDialog(&screen, state, dialog) }
+        if let editor = state.languageEditor { languageEditor(&screen, state, editor) }
         if state.showHelp { help(&screen, state) }
         return screen
     }
@@ -51,7 +52,7 @@ public enum ExplorerView {
     }
 
     /// The WordPiece dialect in use, or "sentencepiece" (which has no dialects).
-    private static func tokenizerLabel(_ state: ExplorerState) -> String {
+    static func tokenizerLabel(_ state: ExplorerState) -> String {
         state.model.tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
     }
 
@@ -68,17 +69,27 @@ public enum ExplorerView {
     }
 
     private static func inputs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
-        for (index, line) in state.lines.enumerated() {
-            let row = layout.inputTop + index
+        let numberWidth = state.lines.count > 1 ? String(state.lines.count).count : 0
+        for index in layout.inputScroll..<(layout.inputScroll + layout.inputRows) {
+            let line = state.lines[index]
+            let row = layout.inputTop + index - layout.inputScroll
             let focused = index == state.focusedLine
             let prompt = focused ? (state.mode == .typing ? "› " : "» ") : "  "
-            let label = state.lines.count > 1 ? "\(index + 1)" : ""
+            var label = numberWidth > 0 ? pad(String(index + 1), numberWidth) : ""
+            if let language = line.language { label += (label.isEmpty ? "" : " ") + language }
             var column = screen.write(label, row: row, column: 0, style: Palette.dim)
             column = screen.write(prompt, row: row, column: column, style: focused ? Palette.accent : Palette.dim)
+            // Lines scrolled out of view are counted at the right end of the first and last rows shown.
+            let hiddenAbove = index == layout.inputScroll ? layout.inputScroll : 0
+            let hiddenBelow = index == layout.inputScroll + layout.inputRows - 1 ? state.lines.count - 1 - index : 0
+            let marker = hiddenAbove > 0 ? " ↑\(hiddenAbove) more" : hiddenBelow > 0 ? " ↓\(hiddenBelow) more" : ""
+            if !marker.isEmpty { screen.write(marker, row: row, column: state.columns - marker.count, style: Palette.dim) }
             var editor = line.editor
-            let visible = editor.visible(width: state.columns - column - 1)
+            let visible = editor.visible(width: state.columns - column - 1 - marker.count)
             screen.write(visible.text, row: row, column: column, style: focused ? .plain : Palette.dim)
-            if focused && state.mode == .typing && state.exportDialog == nil { screen.cursor = (row, column + visible.cursorColumn) }
+            if focused && state.mode == .typing && state.exportDialog == nil && state.languageEditor == nil {
+                screen.cursor = (row, column + visible.cursorColumn)
+            }
             if line.editor.text.isEmpty && focused {
                 screen.write(index == 0 ? "type text in any language…" : "type a translation to compare…",
                              row: row, column: column + (state.mode == .typing ? 1 : 0), style: Palette.dim)
@@ -580,27 +591,65 @@ public enum ExplorerView {
         "  Backspace Delete  delete before/after the cursor (Ctrl-D too)",
         "  ↑ ↓             history · Enter or Esc: browse",
         "Browsing",
-        "  ↑ ↓ j k PgUp PgDn g G  select piece/word · ← → h l heatmap column",
+        "  ↑ ↓ j k PgUp PgDn g G  select piece/word (a pin in Pins) · ← → h l column",
         "  Tab Shift-Tab 1-5  panes: Vector Similarity Compare Pins Why",
         "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
         "  w  pieces ⇄ words   c  centre vectors   d  dialect hf/google/spark",
-        "  +  add a line (compare)  -  remove it  o  next line",
-        "  m  pin word   x/Delete  unpin (Pins)   e  export   i / Enter  type",
-        "  ?  this help   q  quit",
+        "  +  add a line (up to \(ExplorerReducer.maxLines))  -  remove it  o  next line  L  language",
+        "  m  pin the word (words) or the piece (pieces)   x/Delete  unpin (Pins)",
+        "  e  export: json jsonl csv npy projector spark   i / Enter  type",
+        "  ?  help (again: what the panes show)   q  quit (asks if pins or lines)",
         "Everywhere: F1 help · F2-F6 panes · Ctrl-C quit · mouse click selects",
     ]
 
+    /// The second help page: what each pane compares, against what, and the command that prints the same numbers.
+    public static let paneHelpLines = [
+        "Vector: the selected piece or word at the layer; pooling makes a word",
+        "  from its pieces.                 same numbers: bertscope embed",
+        "Similarity: cosine of every two pieces (or words) of the focused line.",
+        "  Baseline: the mean cosine of words of 12 unrelated sentences in 11",
+        "  languages at the same layer and pooling; c centres (subtracts their",
+        "  mean vector). A cosine means something only above it.",
+        "                                   bertscope similarity --centre",
+        "Compare: the focused line's words × the next line's (o moves on).",
+        "                                   bertscope similarity TEXT_A TEXT_B",
+        "Pins: every pin × every pin, raw or centred, with the baseline.",
+        "                                   bertscope export (any format)",
+        "Why: how the tokenizer cut the word.  bertscope tokenize --trace",
+        "Lines: up to \(ExplorerReducer.maxLines) (+ adds, - removes); L labels a line's language.",
+        "Export (e): json jsonl csv npy projector spark · docs/EXPORTS.md",
+    ]
+
     private static func help(_ screen: inout Screen, _ state: ExplorerState) {
-        let width = min(state.columns - 4, 76)
-        let height = min(state.rows - 3, helpLines.count + 3)
+        let page = state.helpPage ?? 0
+        let lines = page == 0 ? helpLines : paneHelpLines
+        let width = min(state.columns - 4, 78)
+        let height = min(state.rows - 3, max(helpLines.count, paneHelpLines.count) + 3)
         let top = max(0, (state.rows - height) / 2), left = max(0, (state.columns - width) / 2)
-        box(&screen, top: top, left: left, height: height + 1, width: width, title: "keys (any key closes)")
+        let title = page == 0 ? "keys · ? or Tab: what the panes show · any other key closes"
+            : "what the panes show · ? or Tab: keys · any other key closes"
+        box(&screen, top: top, left: left, height: height + 1, width: width, title: title)
         screen.write("model \(state.model.name): \(state.model.reason)", row: top + height - 1, column: left + 2,
                      style: Style(foreground: .gray, background: Color(235)), width: width - 4)
-        for (index, line) in helpLines.prefix(height - 3).enumerated() {
+        for (index, line) in lines.prefix(height - 3).enumerated() {
             let style = line.hasPrefix(" ") ? Style(background: Color(235)) : Style(foreground: .cyan, background: Color(235), bold: true)
             screen.write(line, row: top + 1 + index, column: left + 2, style: style, width: width - 4)
         }
+    }
+
+    /// The language label editor for the focused line (L).
+    private static func languageEditor(_ screen: inout Screen, _ state: ExplorerState, _ editor: LineEditor) {
+        let width = min(state.columns - 4, 60)
+        let top = max(0, state.rows / 2 - 3), left = max(0, (state.columns - width) / 2)
+        box(&screen, top: top, left: left, height: 5, width: width, title: "language of line \(state.focusedLine + 1)")
+        let prefix = "label: "
+        screen.write(prefix, row: top + 1, column: left + 2, style: Style(background: Color(235)))
+        var editor = editor
+        let visible = editor.visible(width: width - 4 - prefix.count)
+        screen.write(visible.text, row: top + 1, column: left + 2 + prefix.count, style: Style(underline: true))
+        screen.cursor = (top + 1, left + 2 + prefix.count + visible.cursorColumn)
+        screen.write("e.g. de, ja, sw · exports carry it · Enter keep · Esc cancel", row: top + 3, column: left + 2,
+                     style: Palette.dim, width: width - 4)
     }
 
     private static func exportDialog(_ screen: inout Screen, _ state: ExplorerState, _ dialog: ExportDialog) {

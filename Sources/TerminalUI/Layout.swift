@@ -7,6 +7,10 @@ struct Layout {
     let rows: Int
     let columns: Int
     let inputTop = 1
+    /// Input lines shown at once: all of them when they fit, else a window that follows the focus.
+    let inputRows: Int
+    /// The first input line shown.
+    let inputScroll: Int
     let sourceRow: Int
     let tabsRow: Int
     let bodyTop: Int
@@ -18,7 +22,10 @@ struct Layout {
     init(_ state: ExplorerState) {
         rows = state.rows
         columns = state.columns
-        sourceRow = inputTop + state.lines.count
+        // Up to 12 lines: on a small terminal the body keeps at least 16 rows and the lines scroll.
+        inputRows = min(state.lines.count, max(4, rows - 20))
+        inputScroll = max(0, min(state.focusedLine - inputRows / 2, state.lines.count - inputRows))
+        sourceRow = inputTop + inputRows
         tabsRow = sourceRow + 1
         bodyTop = tabsRow + 1
         footerRow = rows - 1

@@ -1,0 +1,165 @@
+import Embeddings
+import Export
+import Foundation
+import Testing
+import Tokenization
+
+@testable import TerminalUI
+
+/// Issue 17: what went wrong when a researcher used the explorer for real work.
+@Suite("Explorer: research tasks")
+struct ResearchTasksTests {
+    /// Adds lines until there are `count`, each with a short text.
+    func lines(_ count: Int, in driver: ExplorerDriver) {
+        while driver.state.lines.count < count {
+            driver.press(.escape, .character("+"))
+            driver.type("dog \(driver.state.lines.count)")
+        }
+        driver.press(.escape)
+    }
+
+    @Test("a refused + leaves the person typing: the next sentence is text, its q and e are letters")
+    func refusedLineKeepsTyping() {
+        let driver = ExplorerDriver(text: "the dog")
+        lines(ExplorerReducer.maxLines, in: driver)
+        #expect(driver.state.lines.count == 12)
+        driver.press(.character("+"))
+        #expect(driver.state.lines.count == 12)
+        #expect(driver.state.mode == .typing)
+        #expect(driver.text.contains("at most 12 lines"))
+        let before = driver.state.focused.editor.text
+        driver.type(" A quick dog. The cat sleeps.")
+        #expect(!driver.state.quit && driver.state.exportDialog == nil)
+        #expect(driver.state.focused.editor.text == before + " A quick dog. The cat sleeps.")
+    }
+
+    @Test("twelve lines on 80x24: the lines shown scroll with the focus and say how many are hidden")
+    func linesScroll() {
+        let driver = ExplorerDriver(rows: 24, columns: 80, text: "first")
+        lines(12, in: driver)
+        let layout = Layout(driver.state)
+        #expect(layout.inputRows < 12 && layout.bodyHeight >= 16)
+        #expect(driver.text.contains("12» dog 12"))
+        #expect(!driver.text.contains(" 1  first"))
+        #expect(driver.text.contains("↑\(layout.inputScroll) more"))
+        for _ in 0..<1 { driver.press(.character("o")) }  // from line 12 to line 1
+        #expect(driver.state.focusedLine == 0)
+        #expect(driver.text.contains(" 1» first"))
+        #expect(driver.text.contains("↓\(12 - Layout(driver.state).inputRows) more"))
+        // A click on a shown line focuses that line, scrolled or not.
+        driver.press(.mouse(row: Layout(driver.state).inputTop + 2, column: 5))
+        #expect(driver.state.focusedLine == 2)
+    }
+
+    @Test("q with pins or several lines asks once: a second q quits, another key stays; with nothing to lose q quits")
+    func quitAsks() {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.escape, .character("w"), .character("m"), .character("q"))
+        #expect(!driver.state.quit)
+        #expect(driver.text.contains("quit and lose 1 pin? q quits, any other key stays"))
+        driver.press(.character("j"))
+        #expect(!driver.state.quit && !driver.text.contains("quit and lose"))
+        driver.press(.character("q"))
+        #expect(!driver.state.quit, "asked again after a key that stayed")
+        driver.press(.character("q"))
+        #expect(driver.state.quit)
+        let lines = ExplorerDriver(text: "a")
+        lines.press(.escape, .character("+"), .escape, .character("q"))
+        #expect(!lines.state.quit && lines.text.contains("quit and lose 2 lines?"))
+        let plain = ExplorerDriver(text: "a")
+        plain.press(.escape, .character("q"))
+        #expect(plain.state.quit)
+    }
+
+    @Test("Home and End arrive in every common encoding: xterm, tmux/screen, rxvt, application mode")
+    func homeEndEncodings() {
+        for (introducer, body) in [("[", "1~"), ("[", "7~"), ("[", "H"), ("O", "H"), ("[", "1;5H")] {
+            #expect(EscapeSequence.key(introducer: Character(introducer), body: body) == .home, "ESC \(introducer)\(body)")
+        }
+        for (introducer, body) in [("[", "4~"), ("[", "8~"), ("[", "F"), ("O", "F")] {
+            #expect(EscapeSequence.key(introducer: Character(introducer), body: body) == .end, "ESC \(introducer)\(body)")
+        }
+        #expect(EscapeSequence.key(introducer: "[", body: "3~") == .delete)
+        #expect(EscapeSequence.key(introducer: "[", body: "5~") == .pageUp)
+        #expect(EscapeSequence.key(introducer: "[", body: "Z") == .backTab)
+        #expect(EscapeSequence.key(introducer: "O", body: "P") == .function(1))
+        #expect(EscapeSequence.key(introducer: "[", body: "15~") == .function(5))
+        #expect(EscapeSequence.key(introducer: "[", body: "99~") == nil)
+    }
+
+    @Test("an Escape read together with a key that has no Alt binding is Escape and that key; Alt-B still moves by word")
+    func escapeThenKey() {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.alt("+"))  // Escape and + sent together
+        #expect(driver.state.lines.count == 2 && driver.state.mode == .typing)
+        driver.type("der Hund")
+        #expect(driver.state.lines[0].editor.text == "the dog" && driver.state.lines[1].editor.text == "der Hund")
+        driver.press(.alt("b"))
+        #expect(driver.state.lines[1].editor.cursor == 4, "Alt-B moved a word back")
+        driver.press(.escape, .alt("w"))  // while browsing no Alt binds: Escape, then w
+        #expect(driver.state.showWords)
+    }
+
+    @Test("g and G in Pins go to the first and last pin, so G x x x removes the last three")
+    func pinsHomeEnd() {
+        let driver = ExplorerDriver(text: "the dog barks at the mailman")
+        driver.press(.escape, .character("w"))
+        for _ in 0..<5 { driver.press(.character("m"), .character("j")) }
+        #expect(driver.state.pins.count == 5)
+        driver.press(.character("4"), .character("G"))
+        #expect(driver.state.selectedPin == 4)
+        driver.press(.character("x"), .character("x"), .character("x"))
+        #expect(driver.state.pins.map(\.word) == ["the", "dog"])
+        driver.press(.character("G"), .character("g"))
+        #expect(driver.state.selectedPin == 0)
+    }
+
+    @Test("o keeps each line's selection: coming back, m pins the word that was selected")
+    func focusKeepsSelection() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("+"))
+        driver.type("a cat")
+        driver.press(.escape, .character("o"), .character("w"), .character("j"), .character("j"))
+        #expect(driver.state.focusedLine == 0 && driver.state.selection == 2)
+        driver.press(.character("o"), .character("o"))
+        #expect(driver.state.focusedLine == 0 && driver.state.selection == 2)
+        driver.press(.character("m"))
+        #expect(driver.state.pins.map(\.word) == ["barks"])
+    }
+
+    @Test("the second occurrence of a word is a pin of its own; CSV rows tell them apart by word index and span")
+    func secondOccurrence() throws {
+        let driver = ExplorerDriver(text: "the cat saw the dog")
+        driver.press(.escape, .character("w"), .character("m"))
+        for _ in 0..<3 { driver.press(.character("j")) }
+        driver.press(.character("m"))
+        #expect(driver.state.pins.map(\.word) == ["the", "the"], "\(driver.state.message ?? "")")
+        #expect(driver.state.pins.map(\.wordIndex) == [0, 3])
+        driver.press(.character("m"))
+        #expect(driver.state.message?.contains("already pinned") == true)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-pins-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("pins.csv").path
+        try writeRecords(ExplorerExport.records(driver.state), format: .csv, to: path, overwrite: false)
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = rows[0]
+        func value(_ row: [String], _ name: String) -> String { row[header.firstIndex(of: name)!] }
+        #expect(rows.dropFirst().map { value($0, "word_index") } == ["0", "3"])
+        #expect(rows.dropFirst().map { value($0, "span_start") + "-" + value($0, "span_end") } == ["0-3", "12-15"])
+    }
+
+    @Test("in pieces mode m pins the selected piece alone, not its word")
+    func pinPiece() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("j"), .character("j"), .character("j"))  // [CLS] the dog bark ##s: "##s"
+        #expect(driver.state.focused.encoding.tokens[driver.state.selection] == "##s")
+        driver.press(.character("m"))
+        let pin = driver.state.pins.first
+        #expect(pin?.unit == .piece && pin?.word == "##s" && pin?.containingWord == "barks")
+        #expect(pin?.vector == driver.state.focused.embedded?.pieceVector(4, layer: driver.state.layer))
+        #expect(pin?.span == TextSpan(12, 13))
+        let record = ExplorerExport.records(driver.state).first
+        #expect(record?.pooling == "none" && record?.tokenIndex == 4 && record?.word == "barks")
+    }
+}
