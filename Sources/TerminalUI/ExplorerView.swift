@@ -441,33 +441,76 @@ public enum ExplorerView {
         let width = layout.paneWidth - 2
         var row = layout.bodyTop
         guard !state.pins.isEmpty else {
-            screen.write("No pins yet: select a word and press m (browse mode).", row: row, column: left, style: Palette.dim)
-            screen.write("Pinned words keep their sentence, layer and pooling.", row: row + 1, column: left, style: Palette.dim)
+            screen.write("No pins yet: select a word (or, in pieces mode, a piece) and press m (browse mode).", row: row, column: left, style: Palette.dim, width: width)
+            screen.write("Pinned words keep their line, sentence, layer and pooling.", row: row + 1, column: left, style: Palette.dim, width: width)
             return
         }
-        let listHeight = min(state.pins.count, max(3, layout.bodyHeight / 3))
+        let bottom = layout.bodyTop + layout.bodyHeight
+        let listHeight = min(state.pins.count, max(3, layout.bodyHeight / 4))
         let selected = min(state.selectedPin, state.pins.count - 1)
         let scroll = max(0, min(selected - listHeight / 2, state.pins.count - listHeight))
         for (offset, pin) in state.pins.dropFirst(scroll).prefix(listHeight).enumerated() {
             let index = scroll + offset
-            screen.write(pad(String(index + 1), 2) + " " + pin.label + "  «" + pin.sentence + "»", row: row, column: left,
-                         style: index == selected ? Palette.selected : .plain, width: width)
+            let language = state.lines[safe: pin.line]?.language.map { " \($0)" } ?? ""
+            screen.write(pad(String(index + 1), 2) + " " + pin.label + "  line \(pin.line + 1)\(language) «" + pin.sentence + "»",
+                         row: row, column: left, style: index == selected ? Palette.selected : .plain, width: width)
             row += 1
         }
-        // Nearest neighbours of the selected pin among the pins.
+        // What the numbers are: raw or centred cosines, next to the baseline of the selected pin's layer and pooling.
         let pinned = state.pins[selected]
-        let neighbours = state.pins.indices.filter { $0 != selected && state.pins[$0].vector.count == pinned.vector.count }
-            .map { ($0, VectorMath.cosine(pinned.vector, state.pins[$0].vector)) }
+        let centred = PinComparison.comparedVector(pinned, state).centred
+        var baselineText = "baseline: computing…"
+        if let baseline = state.baselines[pinned.baselineKey] {
+            baselineText = String(format: "baseline %.3f (unrelated words)", centred ? baseline.centredMeanCosine : baseline.meanCosine)
+        }
+        let mode = centred ? "centred" : (state.centre ? "raw (centring waits for the baseline)" : "raw")
+        screen.write("cosines \(mode) · \(baselineText)", row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        // Nearest neighbours of the selected pin among the pins; one at another layer or pooling says so.
+        let cosines = state.pinCosines
+        let neighbours = state.pins.indices.filter { $0 != selected && selected < cosines.count && cosines[selected][$0].isFinite }
+            .map { ($0, cosines[selected][$0]) }
             .sorted { $0.1 > $1.1 }.prefix(3)
-        // A neighbour pinned at another layer or pooling says so: its cosine compares different spaces.
         let text = neighbours.map { index, cosine in
             let other = state.pins[index]
-            let differs = other.layer != pinned.layer || other.pooling != pinned.pooling
-            return String(format: "%@ %.3f", other.word, cosine) + (differs ? " (\(other.layer), \(other.pooling.rawValue))" : "")
+            let differs = other.layer != pinned.layer || other.pooling != pinned.pooling || other.unit != pinned.unit
+            return String(format: "%@ %.3f", other.word, cosine) + (differs ? " (\(other.layer), \(other.unit == .piece ? "piece" : other.pooling.rawValue))" : "")
         }.joined(separator: " · ")
         screen.write("nearest to \(pinned.word): " + (text.isEmpty ? "pin more words" : text), row: row, column: left, style: Palette.accent, width: width)
         row += 1
-        scatter(&screen, state, top: row, left: left, width: width, height: layout.bodyTop + layout.bodyHeight - row)
+        if state.pins.count >= 2 && cosines.count == state.pins.count {
+            row = pinMatrix(&screen, state, cosines: cosines, selected: selected, top: row, left: left, width: width,
+                            height: min(state.pins.count + 1, max(2, (bottom - row) / 2)))
+        }
+        scatter(&screen, state, top: row, left: left, width: width, height: bottom - row)
+    }
+
+    /// Every pin against every other: rows and columns numbered as the pin list, the selected pin's row
+    /// and column shown; returns the row after it.
+    private static func pinMatrix(_ screen: inout Screen, _ state: ExplorerState, cosines: [[Double]], selected: Int,
+                                  top: Int, left: Int, width: Int, height: Int) -> Int {
+        let labelWidth = 12, cellWidth = 7
+        let count = state.pins.count
+        let visibleColumns = max(1, min(count, (width - labelWidth) / cellWidth))
+        let visibleRows = max(1, height - 1)
+        let firstColumn = max(0, min(selected - visibleColumns / 2, count - visibleColumns))
+        let firstRow = max(0, min(selected - visibleRows / 2, count - visibleRows))
+        var header = String(repeating: " ", count: labelWidth)
+        for column in firstColumn..<(firstColumn + visibleColumns) { header += pad(String(column + 1), cellWidth) }
+        screen.write(header, row: top, column: left, style: Palette.dim, width: width)
+        var row = top + 1
+        for index in firstRow..<min(count, firstRow + visibleRows) {
+            let label = DisplayWidth.padded(pad(String(index + 1), 2) + " " + state.pins[index].word, to: labelWidth)
+            screen.write(label, row: row, column: left, style: index == selected ? Palette.selected : .plain)
+            for column in firstColumn..<(firstColumn + visibleColumns) {
+                let value = cosines[index][column]
+                let style = index == selected || column == selected ? Style(bold: true) : .plain
+                screen.write(pad(value.isFinite ? String(format: "%.3f", value) : "–", cellWidth), row: row,
+                             column: left + labelWidth + (column - firstColumn) * cellWidth, style: style)
+            }
+            row += 1
+        }
+        return row
     }
 
     /// The pins' first two principal components as a labelled scatter plot.

@@ -162,4 +162,74 @@ struct ResearchTasksTests {
         let record = ExplorerExport.records(driver.state).first
         #expect(record?.pooling == "none" && record?.tokenIndex == 4 && record?.word == "barks")
     }
+
+    @Test("Pins follow the centring, say raw or centred, show the baseline, and hold every pin against every other")
+    func pinsCentringAndMatrix() {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.press(.escape, .character("w"), .character("m"), .character("j"), .character("m"), .character("j"), .character("m"), .character("4"))
+        let pins = driver.state.pins
+        #expect(pins.count == 3)
+        let baseline = driver.state.baselines[pins[0].baselineKey]!
+        var text = driver.text
+        #expect(text.contains(String(format: "cosines raw · baseline %.3f (unrelated words)", baseline.meanCosine)), "\(text)")
+        for a in 0..<3 {
+            for b in 0..<3 { #expect(text.contains(String(format: "%.3f", VectorMath.cosine(pins[a].vector, pins[b].vector)))) }
+        }
+        driver.press(.character("c"))
+        text = driver.text
+        let centred = pins.map { VectorMath.subtract($0.vector, baseline.centroid) }
+        #expect(text.contains(String(format: "cosines centred · baseline %.3f (unrelated words)", baseline.centredMeanCosine)), "\(text)")
+        let dog = VectorMath.cosine(centred[0], centred[1])
+        #expect(driver.state.pinCosines[0][1] == dog)
+        #expect(text.contains("nearest to the: ") && text.contains(String(format: "dog %.3f", dog)), "\(text)")
+        // Exports write what the screen compared.
+        #expect(ExplorerExport.records(driver.state).map(\.vector) == centred)
+        #expect(ExplorerExport.records(driver.state).allSatisfy { $0.provenance?.centring == "centred" })
+    }
+
+    @Test("exports from the explorer carry the line's language (L), the line, word index, span, model, tokenizer and centring")
+    func exportLabels() throws {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.escape, .character("+"))
+        driver.type("the dog barks")
+        driver.press(.escape, .character("L"))
+        driver.type("en")
+        driver.press(.enter)
+        #expect(driver.state.lines[1].language == "en")
+        #expect(driver.text.contains("2 en» the dog barks"))
+        driver.press(.character("w"), .character("j"), .character("m"))
+        let record = try #require(ExplorerExport.records(driver.state).first)
+        #expect(record.language == "en" && record.sentenceIndex == 1 && record.wordIndex == 1 && record.span == TextSpan(4, 7))
+        #expect(record.provenance == VectorRecord.Provenance(model: "tiny", tokenizer: "dialect hf", centring: "raw"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertscope-labels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeRecords(ExplorerExport.records(driver.state), format: .projector, to: folder.appendingPathComponent("p").path, overwrite: false)
+        let metadata = try String(contentsOf: folder.appendingPathComponent("p/metadata.tsv"), encoding: .utf8).split(separator: "\n")
+        #expect(metadata[0] == "token\tword\tsentence\tsentence_index\tword_index\tlanguage\tmodel\ttokenizer\tcentring\tlayer\tpooling")
+        #expect(metadata[1] == "dog\tdog\tthe dog barks\t1\t1\ten\ttiny\tdialect hf\traw\t2\tmean")
+        let config = try String(contentsOf: folder.appendingPathComponent("p/projector_config.pbtxt"), encoding: .utf8)
+        #expect(config.contains("tensor_name: \"bertscope tiny, layers 2, pooling mean\""))
+        // A language label is removed by an empty one; Esc leaves it as it was.
+        driver.press(.character("L"), .control("u"), .escape)
+        #expect(driver.state.lines[1].language == "en")
+        driver.press(.character("L"), .control("u"), .enter)
+        #expect(driver.state.lines[1].language == nil)
+    }
+
+    @Test("the export dialog's path follows the format both ways: Tab x5 then Shift-Tab x2 proposes .npy")
+    func exportEndings() {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.escape, .character("e"))
+        for _ in 0..<5 { driver.press(.tab) }
+        #expect(driver.state.exportDialog?.path.text == "bertscope-export.spark.json")
+        driver.press(.backTab, .backTab)
+        #expect(driver.state.exportDialog?.path.text == "bertscope-export.npy")
+        for from in ExportDialog.formats {
+            for to in ExportDialog.formats {
+                let start = ExplorerReducer.renamed("run/vectors", to: from)
+                #expect(ExplorerReducer.renamed(start, to: to) == ExplorerReducer.renamed("run/vectors", to: to), "\(from) → \(to)")
+            }
+        }
+    }
 }
