@@ -287,7 +287,11 @@ public enum ExplorerReducer {
     /// Re-tokenizes a line at once and asks for its vectors.
     private static func textChanged(_ state: inout ExplorerState, line: Int, _ context: ExplorerContext) -> [ExplorerEffect] {
         let text = state.lines[line].editor.text
-        state.lines[line].encoding = context.tokenize(text, state.dialect)
+        let encoding = context.tokenize(text, state.dialect)
+        state.lines[line].encoding = encoding
+        // The end of the last piece the model reads: the text after it has no pieces and no vectors.
+        state.lines[line].unreadFrom = encoding.truncation.isTruncated
+            ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
         state.generationCounter += 1
         state.lines[line].generation = state.generationCounter
         if line == state.focusedLine { clampSelection(&state) }

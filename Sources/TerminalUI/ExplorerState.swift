@@ -32,6 +32,9 @@ public struct InputLine: Sendable {
     /// Increases with each text sent to the encoder; results for older generations are dropped.
     public var generation = 0
 
+    /// Where the model stops reading the text (a Unicode scalar offset) when it is longer than the model's
+    /// positions; nil when the model reads it all. Set with the encoding.
+    public var unreadFrom: Int?
     /// A language label the person gave the line ("de"), carried into exports.
     public var language: String?
     /// The list selection this line had when another line took the focus, given back when it returns.

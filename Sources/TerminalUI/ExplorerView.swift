@@ -125,9 +125,15 @@ public enum ExplorerView {
         }
         var column = screen.write(first > 0 ? "…" : " ", row: layout.sourceRow, column: 0, style: Palette.dim)
         var index = first
+        // Text past the model's positions is drawn dim after a ✂ where the model stops reading.
+        let unreadFrom = state.focused.unreadFrom ?? Int.max
         while index < characters.count && column < state.columns - 1 {
             let character = characters[index]
-            let style = character.start < span.end && character.end > span.start ? Palette.highlight : .plain
+            if character.start >= unreadFrom && (index == 0 || characters[index - 1].start < unreadFrom) {
+                column = screen.write("✂", row: layout.sourceRow, column: column, style: Palette.warning, width: state.columns - 1 - column)
+            }
+            var style = character.start < span.end && character.end > span.start ? Palette.highlight : .plain
+            if character.start >= unreadFrom { style = Palette.unread }
             column = screen.write(character.text, row: layout.sourceRow, column: column, style: style, width: state.columns - 1 - column)
             index += 1
         }
@@ -178,12 +184,13 @@ public enum ExplorerView {
         let width = layout.listWidth
         let encoding = state.focused.encoding
         let scroll = layout.listScroll(state)
-        if encoding.truncation.isTruncated {
+        if let unreadFrom = state.focused.unreadFrom {
             // The model sees only the first positions: the rest of the text has no pieces and no vectors. The
-            // notice has its own row under the list (Layout leaves it free), in both list modes.
+            // notice has its own rows under the list (Layout leaves them free), in both list modes.
             let cut = encoding.truncation.removedPieces.reduce(0, +)
             screen.write("✂ \(cut) piece\(cut == 1 ? "" : "s") past \(encoding.truncation.maxLength ?? 0) dropped",
-                         row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
+                         row: layout.footerRow - 2, column: 0, style: Palette.warning, width: width)
+            screen.write("  unread from character \(unreadFrom) (dim)", row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
         }
         if state.showWords {
             let words = ExplorerReducer.words(of: state.focused)

@@ -16,7 +16,7 @@ struct Layout {
     let bodyTop: Int
     let footerRow: Int
     let listWidth: Int
-    /// Rows under the list for the notice that the text was cut at the model's positions.
+    /// Rows under the list for the notice that the text was cut at the model's positions, and where.
     let noticeRows: Int
 
     init(_ state: ExplorerState) {
@@ -30,7 +30,7 @@ struct Layout {
         bodyTop = tabsRow + 1
         footerRow = rows - 1
         listWidth = columns >= 100 ? 38 : 31
-        noticeRows = state.focused.encoding.truncation.isTruncated ? 1 : 0
+        noticeRows = state.focused.unreadFrom == nil ? 0 : 2
     }
 
     var isTooSmall: Bool { rows < Self.minimumRows || columns < Self.minimumColumns }

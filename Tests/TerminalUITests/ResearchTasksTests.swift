@@ -232,4 +232,23 @@ struct ResearchTasksTests {
             }
         }
     }
+
+    @Test("a text past the model's positions: the notice gives the character where reading stops; the text after it is dim behind ✂")
+    func unreadTextMarked() {
+        let text = String(repeating: "dog ", count: 600)
+        let driver = ExplorerDriver(text: text)
+        let encoding = driver.state.focused.encoding
+        let lastRead = encoding.offsets[encoding.count - 2].end  // the piece before the final [SEP]
+        #expect(driver.state.focused.unreadFrom == lastRead)
+        #expect(driver.text.contains("unread from character \(lastRead) (dim)"))
+        driver.press(.escape, .character("G"), .character("k"))  // the last piece read: the source row shows the cut
+        let row = Layout(driver.state).sourceRow
+        let cells = (0..<driver.screen.columns).map { driver.screen[row, $0] }
+        let cut = cells.firstIndex { $0.text == "✂" }
+        #expect(cut != nil, "\(driver.screen.text(row: row))")
+        if let cut {
+            #expect(cells[cut - 1].style != Palette.unread && cells[cut + 2].style == Palette.unread)
+        }
+        #expect(!ExplorerDriver(text: "dog").text.contains("unread"))
+    }
 }
