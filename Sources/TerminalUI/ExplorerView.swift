@@ -143,9 +143,12 @@ public enum ExplorerView {
     private static func tabs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
         let listTitle = state.showWords ? " Words " : " Pieces "
         var column = screen.write(listTitle, row: layout.tabsRow, column: 0, style: Palette.accent)
-        column = screen.write(String(repeating: "─", count: max(0, layout.listWidth - column)), row: layout.tabsRow, column: column, style: Palette.dim)
-        for pane in Pane.allCases {
-            let title = " \(pane.rawValue + 1) \(pane.title) "
+        let titles = Pane.allCases.map { " \($0.rawValue + 1) \($0.title) " }
+        // Over the pane when they fit there; on a narrow terminal they start after the list's title, so none is cut.
+        let tabsWidth = titles.reduce(0) { $0 + $1.count + 1 }
+        let start = layout.listWidth + tabsWidth <= state.columns ? layout.listWidth : column + 1
+        column = screen.write(String(repeating: "─", count: max(0, start - column)), row: layout.tabsRow, column: column, style: Palette.dim)
+        for (pane, title) in zip(Pane.allCases, titles) {
             column = screen.write(title, row: layout.tabsRow, column: column + 1, style: pane == state.pane ? Palette.selected : Palette.dim)
         }
         if column < state.columns {
@@ -160,10 +163,18 @@ public enum ExplorerView {
             screen.write(" " + message, row: row, column: 0, style: Style(foreground: .yellow, background: Color(236)))
             return
         }
-        let hints = state.mode == .typing
-            ? " TYPE  Enter/Esc browse · Tab pane · ↑↓ history · F1 help · Ctrl-C quit"
-            : " BROWSE  ↑↓ select · [ ] layer · p pooling · w words · c centre · m pin · + line · e export · i type · ? help · q quit"
-        screen.write(hints, row: row, column: 0, style: Style(foreground: .white, background: Color(236)))
+        // The essentials first; the rest only as far as they fit whole (F1/? lists them all).
+        let (mode, hints) = state.mode == .typing
+            ? (" TYPE  ", ["Enter/Esc browse", "F1 help", "Ctrl-C quit", "Tab pane", "↑↓ history"])
+            : (" BROWSE  ", ["↑↓ select", "m pin", "+ line", "e export", "? help", "q quit", "[ ] layer", "p pooling", "w words",
+                           "c centre", "Tab pane", "L language", "i type"])
+        var text = mode
+        for (index, hint) in hints.enumerated() {
+            let next = text + (index == 0 ? "" : " · ") + hint
+            if DisplayWidth.of(next) > state.columns { break }
+            text = next
+        }
+        screen.write(text, row: row, column: 0, style: Style(foreground: .white, background: Color(236)))
     }
 
     // MARK: Token list
@@ -403,7 +414,7 @@ public enum ExplorerView {
         let labelWidth = 10
         let cellWidth = 3
         let visibleColumns = max(1, (width - labelWidth - 1) / cellWidth)
-        let visibleRows = max(1, layout.bodyTop + layout.bodyHeight - row - 5)
+        let visibleRows = max(1, layout.bodyTop + layout.bodyHeight - row - 6)
         let column = min(state.matrixColumn, columns.count - 1)
         let firstColumn = max(0, min(column - visibleColumns / 2, columns.count - visibleColumns))
         let firstRow = max(0, min(selectedRow - visibleRows / 2, rows.count - visibleRows))
@@ -426,7 +437,13 @@ public enum ExplorerView {
             }
             row += 1
         }
-        row = max(row, layout.bodyTop + layout.bodyHeight - 3)
+        // The column numbers named: the words of the columns shown, the cursor's in brackets.
+        let legend = (firstColumn..<min(columns.count, firstColumn + visibleColumns)).map { index in
+            index == column ? "[\(index) \(columns[index])]" : "\(index) \(columns[index])"
+        }.joined(separator: " ")
+        screen.write(legend, row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        // The value under the cursor and the baseline stay right under the heatmap they belong to.
         let value = matrix[selectedRow][column]
         screen.write("cos(\(rows[selectedRow]), \(columns[column])) = " + String(format: "%.3f", value),
                      row: row, column: left, style: Style(bold: true), width: width)

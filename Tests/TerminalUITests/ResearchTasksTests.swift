@@ -251,4 +251,33 @@ struct ResearchTasksTests {
         }
         #expect(!ExplorerDriver(text: "dog").text.contains("unread"))
     }
+
+    @Test("Compare on a tall terminal keeps the value and the baseline right under the heatmap, and names the columns")
+    func heatmapTogether() {
+        let driver = ExplorerDriver(rows: 45, columns: 140, text: "the dog barks")
+        driver.press(.escape, .character("+"))
+        driver.type("a dog")
+        driver.press(.escape, .character("o"), .character("3"), .character("l"))
+        let rows = driver.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let title = rows.firstIndex { $0.contains("words of line 1 × line 2") }!
+        let value = rows.firstIndex { $0.contains("cos(the, dog) = ") }!
+        // title, sentence cosine, column numbers, 3 rows, the legend: the value follows at once.
+        #expect(value == title + 7, "\(driver.text)")
+        #expect(rows[value + 1].contains("baseline (unrelated words, raw)"))
+        #expect(rows[value - 1].contains("0 a [1 dog]"), "\(rows[value - 1])")
+    }
+
+    @Test("at 80x24 the footer keeps help, quit and export, and every tab shows whole")
+    func compactFooterAndTabs() {
+        let driver = ExplorerDriver(rows: 24, columns: 80, text: "the dog")
+        driver.press(.escape)
+        let layout = Layout(driver.state)
+        let footer = driver.screen.text(row: layout.footerRow)
+        for hint in ["? help", "q quit", "e export", "+ line", "m pin"] { #expect(footer.contains(hint), "\(footer)") }
+        #expect(!footer.contains("…"))
+        let tabs = driver.screen.text(row: layout.tabsRow)
+        for pane in Pane.allCases { #expect(tabs.contains(" \(pane.rawValue + 1) \(pane.title) "), "\(tabs)") }
+        driver.press(.character("i"))
+        #expect(driver.screen.text(row: layout.footerRow).contains("F1 help"))
+    }
 }
