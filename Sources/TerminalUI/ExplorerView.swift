@@ -658,7 +658,7 @@ public enum ExplorerView {
         "  Backspace Delete  delete before/after the cursor (Ctrl-D too)",
         "  ↑ ↓             history · Enter or Esc: browse",
         "Browsing",
-        "  ↑ ↓ j k PgUp PgDn g G  select piece/word (a pin in Pins) · ← → h l column",
+        "  ↑ ↓ j k PgUp PgDn g G  select (a pin, in Pins) · ← → h l heatmap column",
         "  Tab Shift-Tab 1-5  panes: Vector Similarity Compare Pins Why",
         "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
         "  w  pieces ⇄ words   c  centre vectors   d  dialect hf/google/spark",

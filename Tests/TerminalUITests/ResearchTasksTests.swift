@@ -280,4 +280,25 @@ struct ResearchTasksTests {
         driver.press(.character("i"))
         #expect(driver.screen.text(row: layout.footerRow).contains("F1 help"))
     }
+
+    @Test("help has a second page: what each pane compares, the baseline, the line limit, the command behind each pane, the export formats")
+    func helpSecondPage() {
+        let driver = ExplorerDriver(text: "dog")
+        driver.press(.escape, .character("?"))
+        #expect(driver.state.helpPage == 0)
+        for line in ExplorerView.helpLines { #expect(driver.text.contains(line.trimmingCharacters(in: .whitespaces)), "cut: \(line)") }
+        #expect(driver.text.contains("json jsonl csv npy projector spark"))
+        driver.press(.character("?"))
+        #expect(driver.state.helpPage == 1)
+        for line in ExplorerView.paneHelpLines { #expect(driver.text.contains(line.trimmingCharacters(in: .whitespaces)), "cut: \(line)") }
+        let text = driver.text
+        for needed in ["Compare: the focused line's words × the next line's", "Baseline: the mean cosine", "up to 12",
+                       "bertscope tokenize --trace", "bertscope similarity TEXT_A TEXT_B", "bertscope embed", "docs/EXPORTS.md"] {
+            #expect(text.contains(needed), "\(needed)")
+        }
+        driver.press(.tab)
+        #expect(driver.state.helpPage == 0)
+        driver.press(.character("j"))
+        #expect(driver.state.helpPage == nil && driver.state.selection == 1, "another key closes the help and does nothing else")
+    }
 }
