@@ -7,25 +7,14 @@ enum EscapeSequence {
         guard let final = body.last else { return nil }
         // Modifiers (ESC [ 1 ; 5 H is Ctrl-Home) are ignored: the key is what matters here.
         let parameter = body.dropLast().split(separator: ";").first.flatMap { Int($0) }
+        // Arrows, Home and End end both kinds of sequence alike (xterm sends ESC [ H or ESC O H by mode).
+        let shared: [Character: Key] = ["A": .up, "B": .down, "C": .right, "D": .left, "H": .home, "F": .end]
+        if let key = shared[final] { return key }
         if introducer == "O" {
-            switch final {
-            case "A": return .up
-            case "B": return .down
-            case "C": return .right
-            case "D": return .left
-            case "H": return .home
-            case "F": return .end
-            case "P", "Q", "R", "S": return .function(Int(final.asciiValue! - Character("P").asciiValue!) + 1)
-            default: return nil
-            }
+            guard let scalar = final.unicodeScalars.first, ("P"..."S").contains(final) else { return nil }
+            return .function(Int(scalar.value - Unicode.Scalar("P").value) + 1)  // F1-F4
         }
         switch final {
-        case "A": return .up
-        case "B": return .down
-        case "C": return .right
-        case "D": return .left
-        case "H": return .home
-        case "F": return .end
         case "Z": return .backTab
         case "~":
             switch parameter {
