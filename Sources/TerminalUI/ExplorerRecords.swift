@@ -11,7 +11,7 @@ public enum ExplorerExport {
                 let (vector, centred) = PinComparison.comparedVector(pin, state)
                 return VectorRecord(
                     text: pin.word, word: pin.containingWord, sentence: pin.sentence, sentenceIndex: pin.line,
-                    tokenIndex: pin.tokenIndex, wordIndex: pin.wordIndex, language: state.lines[safe: pin.line]?.language,
+                    tokenIndex: pin.tokenIndex, wordIndex: pin.wordIndex, language: pin.language,
                     layer: pin.layer.exportLabel, pooling: pin.unit == .piece ? "none" : pin.pooling.rawValue, vector: vector,
                     span: pin.span, isWordStart: pin.unit == .word || !pin.word.hasPrefix("##"),
                     provenance: provenance(state, centred: centred))

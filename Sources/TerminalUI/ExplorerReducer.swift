@@ -385,8 +385,8 @@ public enum ExplorerReducer {
                 return []
             }
             let word = words[state.selection]
-            pin = Pin(unit: .word, word: word.text, containingWord: word.text, line: state.focusedLine, wordIndex: word.index,
-                      span: word.span, sentence: encoding.texts[0], layer: state.layer, pooling: state.pooling,
+            pin = Pin(unit: .word, word: word.text, containingWord: word.text, line: state.focusedLine, language: state.focused.language,
+                      wordIndex: word.index, span: word.span, sentence: encoding.texts[0], layer: state.layer, pooling: state.pooling,
                       vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
         } else {
             guard let word = words.first(where: { $0.tokens.contains(state.selection) }) else {
@@ -394,8 +394,8 @@ public enum ExplorerReducer {
                 return []
             }
             pin = Pin(unit: .piece, word: encoding.tokens[state.selection], containingWord: word.text, line: state.focusedLine,
-                      wordIndex: word.index, tokenIndex: state.selection, span: encoding.offsets[state.selection],
-                      sentence: encoding.texts[0], layer: state.layer, pooling: .first,
+                      language: state.focused.language, wordIndex: word.index, tokenIndex: state.selection,
+                      span: encoding.offsets[state.selection], sentence: encoding.texts[0], layer: state.layer, pooling: .first,
                       vector: embedded.pieceVector(state.selection, layer: state.layer))
         }
         if state.pins.contains(pin) {
@@ -433,7 +433,12 @@ public enum ExplorerReducer {
             return
         case .enter:
             let label = editor.text.trimmingCharacters(in: .whitespaces)
-            state.lines[state.focusedLine].language = label.isEmpty ? nil : label
+            let language = label.isEmpty ? nil : label
+            state.lines[state.focusedLine].language = language
+            // The pins taken from this line's text are in that language too.
+            for index in state.pins.indices where state.pins[index].line == state.focusedLine && state.pins[index].sentence == state.focused.editor.text {
+                state.pins[index].language = language
+            }
             state.languageEditor = nil
             state.message = label.isEmpty ? "line \(state.focusedLine + 1) has no language label" : "line \(state.focusedLine + 1) is \(label)"
             return

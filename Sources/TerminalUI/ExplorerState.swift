@@ -56,6 +56,8 @@ public struct Pin: Sendable, Equatable {
     public var containingWord: String
     /// The explorer's line (from 0) the text was on when pinned.
     public var line: Int
+    /// That line's language label (set again when the line's label changes while its text stays).
+    public var language: String?
     /// The word's number in its line (for a piece, its word's).
     public var wordIndex: Int
     /// The piece's position in the encoding, for a piece pin.
