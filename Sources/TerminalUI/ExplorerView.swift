@@ -69,15 +69,20 @@ public enum ExplorerView {
     }
 
     private static func inputs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        // Each line's number and language label, padded alike so the texts start in one column.
         let numberWidth = state.lines.count > 1 ? String(state.lines.count).count : 0
-        for index in layout.inputScroll..<(layout.inputScroll + layout.inputRows) {
+        let shown = layout.inputScroll..<(layout.inputScroll + layout.inputRows)
+        let labels = shown.map { index in
+            let number = numberWidth > 0 ? pad(String(index + 1), numberWidth) : ""
+            return state.lines[index].language.map { number + (number.isEmpty ? "" : " ") + $0 } ?? number
+        }
+        let labelWidth = labels.map(DisplayWidth.of).max() ?? 0
+        for (index, label) in zip(shown, labels) {
             let line = state.lines[index]
             let row = layout.inputTop + index - layout.inputScroll
             let focused = index == state.focusedLine
             let prompt = focused ? (state.mode == .typing ? "› " : "» ") : "  "
-            var label = numberWidth > 0 ? pad(String(index + 1), numberWidth) : ""
-            if let language = line.language { label += (label.isEmpty ? "" : " ") + language }
-            var column = screen.write(label, row: row, column: 0, style: Palette.dim)
+            var column = screen.write(DisplayWidth.padded(label, to: labelWidth), row: row, column: 0, style: Palette.dim)
             column = screen.write(prompt, row: row, column: column, style: focused ? Palette.accent : Palette.dim)
             // Lines scrolled out of view are counted at the right end of the first and last rows shown.
             let hiddenAbove = index == layout.inputScroll ? layout.inputScroll : 0

@@ -197,6 +197,7 @@ struct ResearchTasksTests {
         driver.press(.enter)
         #expect(driver.state.lines[1].language == "en")
         #expect(driver.text.contains("2 en» the dog barks"))
+        #expect(driver.screen.text(row: 1).hasPrefix("1     the dog"), "both texts start in one column: \(driver.screen.text(row: 1))")
         driver.press(.character("w"), .character("j"), .character("m"))
         // A label given after pinning reaches the line's pins; the first line's pin has none.
         driver.press(.character("o"), .character("m"), .character("o"), .character("L"), .control("u"))
