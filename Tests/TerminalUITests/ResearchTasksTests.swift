@@ -2,6 +2,8 @@ import Embeddings
 import Export
 import Foundation
 import Testing
+import ModelLoader
+import TestSupport
 import Tokenization
 
 @testable import TerminalUI
@@ -310,5 +312,41 @@ struct ResearchTasksTests {
         #expect(driver.state.helpPage == 0)
         driver.press(.character("j"))
         #expect(driver.state.helpPage == nil && driver.state.selection == 1, "another key closes the help and does nothing else")
+    }
+
+    @Test("SentencePiece words are the runs between spaces (punctuation and unspaced Chinese included), and a piece of one pins alone")
+    func sentencePiecePieces() throws {
+        let folder = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+        let (tokenizer, model) = try ModelFolder.open(folder)
+        let context = ExplorerContext(tokenize: { text, _ in tokenizer.encode(text) }, trace: { text, _ in tokenizer.trace(text) })
+        var state = ExplorerState(
+            model: ModelFacts(name: "e5", reason: "test", layerCount: model.config.layerCount, hiddenSize: model.config.hiddenSize,
+                              hasPooler: model.hasPooler, tokenizerFamily: .unigram),
+            rows: 30, columns: 120, emptyEncoding: tokenizer.encode(""))
+        let text = "bank. 狗在睡觉。"
+        state.lines[0].editor.setText(text)
+        func send(_ action: ExplorerAction) {
+            for effect in ExplorerReducer.reduce(&state, action, context: context) {
+                if case let .embed(line, generation, text, _) = effect {
+                    send(.vectorsReady(line: line, generation: generation, try! EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
+                }
+            }
+        }
+        for effect in ExplorerReducer.start(&state, context: context) {
+            if case let .embed(line, generation, text, _) = effect {
+                send(.vectorsReady(line: line, generation: generation, try EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
+            }
+        }
+        // What docs/EXPORTS.md says: two words, "bank." with its full stop and the whole Chinese sentence.
+        #expect(ExplorerReducer.words(of: state.focused).map(\.text) == ["bank.", "狗在睡觉。"])
+        let encoding = state.focused.encoding
+        let dog = try #require(encoding.tokens.firstIndex { $0.contains("狗") }, "\(encoding.tokens)")
+        send(.key(.escape))
+        while state.selection < dog { send(.key(.character("j"))) }
+        send(.key(.character("m")))
+        let pin = try #require(state.pins.first)
+        #expect(pin.unit == .piece && pin.word == encoding.tokens[dog] && pin.containingWord == "狗在睡觉。")
+        #expect(pin.vector == state.focused.embedded?.pieceVector(dog, layer: state.layer))
+        #expect(pin.span == encoding.offsets[dog] && pin.span.end - pin.span.start < 5, "the piece, not the word")
     }
 }
