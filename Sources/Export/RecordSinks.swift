@@ -5,20 +5,55 @@ struct LabelColumns {
     /// Include the language column.
     var language: Bool
     /// The Projector's short set (token, word, sentence, language, layer, pooling) or the full one that
-    /// also numbers sentences and tokens (CSV and the .npy labels).
+    /// also numbers sentences, tokens and words and gives the span (CSV and the .npy labels).
     var projector: Bool
+    /// Include model, tokenizer and centring, and in the Projector's set the sentence and word numbers
+    /// (exports from the explorer, where the screen rather than a command line said what they were).
+    var provenance: Bool
+
+    init(language: Bool, projector: Bool, provenance: Bool = false) {
+        self.language = language
+        self.projector = projector
+        self.provenance = provenance
+    }
+
+    /// The columns the records call for: language and provenance only when some record has them.
+    init(for records: [VectorRecord], projector: Bool) {
+        self.init(language: records.contains { $0.language != nil }, projector: projector,
+                  provenance: records.contains { $0.provenance != nil })
+    }
 
     var names: [String] {
-        var names = projector ? ["token", "word", "sentence"] : ["sentence_index", "sentence", "token_index", "token", "word"]
+        var names: [String]
+        if projector {
+            names = ["token", "word", "sentence"]
+            if provenance { names += ["sentence_index", "word_index"] }
+        } else {
+            names = ["sentence_index", "sentence", "token_index", "token", "word", "word_index", "span_start", "span_end"]
+        }
         if language { names.append("language") }
+        if provenance { names += ["model", "tokenizer", "centring"] }
         return names + ["layer", "pooling"]
     }
 
     func values(_ record: VectorRecord) -> [String] {
-        var values = projector
-            ? [record.text, record.word, record.sentence]
-            : [String(record.sentenceIndex), record.sentence, record.tokenIndex.map(String.init) ?? "", record.text, record.word]
+        let wordIndex = record.wordIndex.map(String.init) ?? ""
+        var values: [String]
+        if projector {
+            values = [record.text, record.word, record.sentence]
+            if provenance { values += [String(record.sentenceIndex), wordIndex] }
+        } else {
+            let start = record.span.map { String($0.start) } ?? ""
+            let end = record.span.map { String($0.end) } ?? ""
+            values = [String(record.sentenceIndex), record.sentence, record.tokenIndex.map(String.init) ?? "", record.text,
+                      record.word, wordIndex, start, end]
+        }
         if language { values.append(record.language ?? "") }
+        if let provenance = provenance ? record.provenance : nil {
+            values += [provenance.model, provenance.tokenizer, provenance.centring]
+        } else if provenance {
+            values += ["", "", ""]
+        }
         return values + [record.layer, record.pooling]
     }
 }
@@ -50,9 +85,9 @@ final class CSVSink: RecordSink {
     private let dimensions: Int
     private var rows = 0
 
-    init(path: String, overwrite: Bool, dimensions: Int, language: Bool) throws {
+    init(path: String, overwrite: Bool, dimensions: Int, columns: LabelColumns) throws {
         file = try AtomicFile(path: path, overwrite: overwrite)
-        columns = LabelColumns(language: language, projector: false)
+        self.columns = columns
         self.dimensions = dimensions
         try file.write(TextCells.csvRecord(columns.names + (0..<dimensions).map { "v\($0)" }))
     }
@@ -84,11 +119,11 @@ final class NumpySink: RecordSink {
         (path.hasSuffix(".npy") ? String(path.dropLast(4)) : path) + ".labels.tsv"
     }
 
-    init(path: String, overwrite: Bool, dimensions: Int, language: Bool) throws {
+    init(path: String, overwrite: Bool, dimensions: Int, columns: LabelColumns) throws {
         array = try AtomicFile(path: path, overwrite: overwrite)
         labels = try AtomicFile(path: Self.labelsPath(for: path), overwrite: overwrite)
         rows = try NumpyRows(file: array.output, columns: dimensions)
-        columns = LabelColumns(language: language, projector: false)
+        self.columns = columns
         try labels.write(columns.names.joined(separator: "\t") + "\n")
     }
 
@@ -123,11 +158,11 @@ final class ProjectorSink: RecordSink {
     private let tensorName: String
     private var rows = 0
 
-    init(path: String, overwrite: Bool, dimensions: Int, language: Bool, tensorName: String) throws {
+    init(path: String, overwrite: Bool, dimensions: Int, columns: LabelColumns, tensorName: String) throws {
         folder = try AtomicFolder(path: path, overwrite: overwrite)
         vectors = try folder.file(named: "vectors.tsv")
         metadata = try folder.file(named: "metadata.tsv")
-        columns = LabelColumns(language: language, projector: true)
+        self.columns = columns
         self.dimensions = dimensions
         self.tensorName = tensorName
         try metadata.write(columns.names.joined(separator: "\t") + "\n")
@@ -150,6 +185,12 @@ final class ProjectorSink: RecordSink {
     var temporaryPaths: [String] { [folder.temporaryPath] }
 
     /// The Projector's config in protobuf text format; paths are relative to the folder.
+    /// The tensor's name in the Projector: what the vectors are ("bertscope layers 0,12, pooling mean"),
+    /// with the model's name first when the export knows it (from the explorer).
+    static func tensorName(model: String?, layers: [String], poolings: [String]) -> String {
+        "bertscope " + (model.map { "\($0), " } ?? "") + "layers \(layers.joined(separator: ",")), pooling \(poolings.joined(separator: ","))"
+    }
+
     static func config(tensorName: String, rows: Int, dimensions: Int) -> String {
         let name = tensorName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return """
@@ -185,10 +226,16 @@ final class RecordJSONSink: RecordSink {
         writer.key("token_index"); writer.int(record.tokenIndex)
         writer.key("token"); writer.string(record.text)
         writer.key("word"); writer.string(record.word)
+        writer.key("word_index"); writer.int(record.wordIndex)
         writer.key("language"); if let language = record.language { writer.string(language) } else { writer.null() }
         writer.key("layer"); writer.string(record.layer)
         writer.key("pooling"); writer.string(record.pooling)
         writer.key("span"); if let span = record.span { writer.ints([span.start, span.end]) } else { writer.null() }
+        if let provenance = record.provenance {
+            writer.key("model"); writer.string(provenance.model)
+            writer.key("tokenizer"); writer.string(provenance.tokenizer)
+            writer.key("centring"); writer.string(provenance.centring)
+        }
         writer.key("vector"); writer.floats(record.vector)
         writer.endObject()
         try file.write(lines ? writer.text + "\n" : (rows == 0 ? "\n" : ",\n") + writer.text)
@@ -259,13 +306,17 @@ final class SparkRecordSink: RecordSink {
 /// one label line per row. Every record must have the same number of values.
 public func writeRecords(_ records: [VectorRecord], format: ExportFormat, to path: String, overwrite: Bool) throws {
     let dimensions = records.first?.vector.count ?? 0
-    let language = records.contains { $0.language != nil }
+    func distinct(_ values: [String]) -> [String] { values.reduce(into: []) { if !$0.contains($1) { $0.append($1) } } }
     let sink: RecordSink
     switch format {
     case .json, .jsonl: sink = try RecordJSONSink(path: path, overwrite: overwrite, lines: format == .jsonl)
-    case .csv: sink = try CSVSink(path: path, overwrite: overwrite, dimensions: dimensions, language: language)
-    case .npy: sink = try NumpySink(path: path, overwrite: overwrite, dimensions: dimensions, language: language)
-    case .projector: sink = try ProjectorSink(path: path, overwrite: overwrite, dimensions: dimensions, language: language, tensorName: "bertscope")
+    case .csv: sink = try CSVSink(path: path, overwrite: overwrite, dimensions: dimensions, columns: LabelColumns(for: records, projector: false))
+    case .npy: sink = try NumpySink(path: path, overwrite: overwrite, dimensions: dimensions, columns: LabelColumns(for: records, projector: false))
+    case .projector:
+        let name = ProjectorSink.tensorName(model: records.lazy.compactMap(\.provenance?.model).first,
+                                            layers: distinct(records.map(\.layer)), poolings: distinct(records.map(\.pooling)))
+        sink = try ProjectorSink(path: path, overwrite: overwrite, dimensions: dimensions,
+                                 columns: LabelColumns(for: records, projector: true), tensorName: name)
     case .spark: sink = try SparkRecordSink(path: path, overwrite: overwrite)
     case .attentionNPY, .attentionJSON, .headStats:
         throw ExportError.invalidRecords("\(format.rawValue) is a format of attention probabilities; vectors go to \(ExportFormat.vectorFormats.map(\.rawValue).joined(separator: ", "))")

@@ -55,14 +55,15 @@ public final class TextExporter {
         case .spark:
             target = .spark(try AtomicFile(path: path, overwrite: overwrite))
         case .csv:
-            target = .records(try CSVSink(path: path, overwrite: overwrite, dimensions: width, language: options.languageColumn))
+            target = .records(try CSVSink(path: path, overwrite: overwrite, dimensions: width, columns: LabelColumns(language: options.languageColumn, projector: false)))
         case .npy:
-            target = .records(try NumpySink(path: path, overwrite: overwrite, dimensions: width, language: options.languageColumn))
+            target = .records(try NumpySink(path: path, overwrite: overwrite, dimensions: width,
+                                            columns: LabelColumns(language: options.languageColumn, projector: false)))
         case .projector:
-            let layers = options.layers.map(\.exportLabel).joined(separator: ",")
-            let name = "bertscope layers \(layers), pooling \(options.pooling?.rawValue ?? "none")"
-            target = .records(try ProjectorSink(
-                path: path, overwrite: overwrite, dimensions: width, language: options.languageColumn, tensorName: name))
+            let name = ProjectorSink.tensorName(model: nil, layers: options.layers.map(\.exportLabel),
+                                                poolings: [options.pooling?.rawValue ?? "none"])
+            target = .records(try ProjectorSink(path: path, overwrite: overwrite, dimensions: width,
+                                                columns: LabelColumns(language: options.languageColumn, projector: true), tensorName: name))
         case .attentionNPY, .attentionJSON, .headStats:
             target = .attention(try AttentionSink(path: path, overwrite: overwrite, format: options.format))
         }

@@ -15,6 +15,9 @@ public struct VectorRecord: Sendable, Hashable {
     public var sentenceIndex: Int
     /// The token's position in the encoding ([CLS] is 0); `nil` for per-word records.
     public var tokenIndex: Int?
+    /// The word's number in its sentence (a token's word's); `nil` for [CLS]/[SEP]. With `span` it tells
+    /// two occurrences of one word apart.
+    public var wordIndex: Int?
     /// A language label such as "de", when the person gave one.
     public var language: String?
     /// The layer: "0" (embeddings output) to "N", or "last4" for the sum of the last four.
@@ -31,17 +34,32 @@ public struct VectorRecord: Sendable, Hashable {
     public var isWordStart: Bool
     /// True when the token, or the word's first piece, is the unknown token.
     public var isUnknown: Bool
+    /// Where the vector came from, for exports from the explorer (nil from `bertscope export`, whose command
+    /// line says it): the model's name, the tokenizer ("dialect hf", "sentencepiece"), and "raw" or "centred".
+    public var provenance: Provenance?
+
+    public struct Provenance: Sendable, Hashable {
+        public var model: String
+        public var tokenizer: String
+        public var centring: String
+        public init(model: String, tokenizer: String, centring: String) {
+            self.model = model
+            self.tokenizer = tokenizer
+            self.centring = centring
+        }
+    }
 
     public init(
-        text: String, word: String, sentence: String, sentenceIndex: Int, tokenIndex: Int? = nil, language: String? = nil,
-        layer: String, pooling: String, vector: [Float], span: TextSpan? = nil, pieceId: Int? = nil,
-        isWordStart: Bool = true, isUnknown: Bool = false
+        text: String, word: String, sentence: String, sentenceIndex: Int, tokenIndex: Int? = nil, wordIndex: Int? = nil,
+        language: String? = nil, layer: String, pooling: String, vector: [Float], span: TextSpan? = nil, pieceId: Int? = nil,
+        isWordStart: Bool = true, isUnknown: Bool = false, provenance: Provenance? = nil
     ) {
         self.text = text
         self.word = word
         self.sentence = sentence
         self.sentenceIndex = sentenceIndex
         self.tokenIndex = tokenIndex
+        self.wordIndex = wordIndex
         self.language = language
         self.layer = layer
         self.pooling = pooling
@@ -50,6 +68,7 @@ public struct VectorRecord: Sendable, Hashable {
         self.pieceId = pieceId
         self.isWordStart = isWordStart
         self.isUnknown = isUnknown
+        self.provenance = provenance
     }
 }
 
@@ -106,7 +125,7 @@ extension VectorRecord {
             for layer in layers {
                 records.append(VectorRecord(
                     text: word.text, word: word.text, sentence: encoding.texts[sequence], sentenceIndex: sentenceIndex,
-                    language: language, layer: layer.exportLabel, pooling: pooling.rawValue,
+                    wordIndex: word.index, language: language, layer: layer.exportLabel, pooling: pooling.rawValue,
                     vector: text.wordVector(word, layer: layer, pooling: pooling), span: word.span,
                     pieceId: encoding.ids[first], isWordStart: true, isUnknown: encoding.isUnknown[first]))
             }
@@ -129,7 +148,7 @@ extension VectorRecord {
             for layer in layers {
                 records.append(VectorRecord(
                     text: encoding.tokens[token], word: word?.text ?? "", sentence: encoding.texts[sequence], sentenceIndex: sentenceIndex,
-                    tokenIndex: token, language: language, layer: layer.exportLabel, pooling: "none",
+                    tokenIndex: token, wordIndex: word?.index, language: language, layer: layer.exportLabel, pooling: "none",
                     vector: text.pieceVector(token, layer: layer), span: word == nil ? nil : encoding.offsets[token],
                     pieceId: encoding.ids[token], isWordStart: word?.tokens.lowerBound == token, isUnknown: encoding.isUnknown[token]))
             }

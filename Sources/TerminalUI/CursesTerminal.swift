@@ -103,8 +103,12 @@ final class CursesTerminal {
 
     // MARK: Input
 
+    /// Keys already decoded but not yet handed out: an Escape read together with the key after it.
+    private var pending: [Key] = []
+
     /// The next key, or nil when none arrived within the input timeout.
     func readKey() -> Key? {
+        if !pending.isEmpty { return pending.removeFirst() }
         var value: wint_t = 0
         let status = bertscope_read_key(&value)
         if status == ERR { return nil }
@@ -114,6 +118,7 @@ final class CursesTerminal {
 
     /// A key that is already waiting, without waiting for one.
     func readKeyWithoutWaiting() -> Key? {
+        if !pending.isEmpty { return pending.removeFirst() }
         timeout(0)
         defer { timeout(30) }
         return readKey()
@@ -156,7 +161,9 @@ final class CursesTerminal {
         }
     }
 
-    /// After ESC: Alt+key, a bracketed paste, an unrecognised sequence (dropped), or ESC alone.
+    /// After ESC: a key's escape sequence (every common Home/End encoding, EscapeSequence), a bracketed
+    /// paste, Alt+character, or ESC alone. ESC followed at once by something that is not a printable character
+    /// (Enter, another ESC) is ESC and that key; ESC [ or ESC O with nothing after them is ESC and the character.
     private func escapeSequence() -> Key? {
         timeout(0)
         defer { timeout(30) }
@@ -164,16 +171,23 @@ final class CursesTerminal {
         let status = bertscope_read_key(&value)
         if status == ERR { return .escape }
         if status == bertscope_key_code_yes() { return functionKey(Int32(value)) }
-        guard value == 0x5B /* [ */ else {
-            return Unicode.Scalar(UInt32(value)).map { .alt(Character($0)) }
+        guard let scalar = Unicode.Scalar(UInt32(value)) else { return .escape }
+        guard scalar == "[" || scalar == "O" else {
+            if scalar.value >= 0x20 && scalar.value != 0x7F { return .alt(Character(scalar)) }
+            if let next = characterKey(UInt32(value)) { pending.append(next) }
+            return .escape
         }
-        var sequence = ""
-        while sequence.count < 8, bertscope_read_key(&value) != ERR, let scalar = Unicode.Scalar(UInt32(value)) {
-            sequence.unicodeScalars.append(scalar)
-            if scalar.properties.isAlphabetic || scalar == "~" { break }
+        var body = ""
+        while body.unicodeScalars.count < 16, bertscope_read_key(&value) != ERR, let next = Unicode.Scalar(UInt32(value)) {
+            body.unicodeScalars.append(next)
+            if EscapeSequence.isFinal(next) { break }
         }
-        if sequence == "200~" { return readPaste() }
-        return nil
+        if body.isEmpty {
+            pending.append(.character(Character(scalar)))
+            return .escape
+        }
+        if scalar == "[" && body == "200~" { return readPaste() }
+        return EscapeSequence.key(introducer: Character(scalar), body: body)
     }
 
     /// Reads pasted text up to the closing ESC [ 2 0 1 ~.

@@ -157,22 +157,3 @@ final class BackgroundWorker: @unchecked Sendable {
         }
     }
 }
-
-/// What an export from the explorer writes.
-public enum ExplorerExport {
-    /// The pins; without pins, every word of the focused line at the current layer and pooling.
-    public static func records(_ state: ExplorerState) -> [VectorRecord] {
-        if !state.pins.isEmpty {
-            // Sentences numbered in the order their first pin was made (not alphabetically).
-            var sentences = [String]()
-            for pin in state.pins where !sentences.contains(pin.sentence) { sentences.append(pin.sentence) }
-            return state.pins.map { pin in
-                VectorRecord(text: pin.word, word: pin.word, sentence: pin.sentence,
-                             sentenceIndex: sentences.firstIndex(of: pin.sentence) ?? 0, layer: pin.layer.exportLabel,
-                             pooling: pin.pooling.rawValue, vector: pin.vector)
-            }
-        }
-        guard let embedded = state.focused.embedded else { return [] }
-        return VectorRecord.words(of: embedded, sentenceIndex: state.focusedLine, layers: [state.layer], pooling: state.pooling)
-    }
-}

@@ -1,4 +1,5 @@
 import Embeddings
+import Foundation
 import Tokenization
 
 /// Something that happened: a key, or a result from work done off the UI thread.
@@ -43,7 +44,8 @@ public struct ExplorerContext: Sendable {
 
 /// The explorer's logic: (state, action) -> new state and effects. No terminal, no threads.
 public enum ExplorerReducer {
-    public static let maxLines = 4
+    /// Enough lines to compare one word across a dozen languages; the screen shows what fits and scrolls.
+    public static let maxLines = 12
 
     public static func reduce(_ state: inout ExplorerState, _ action: ExplorerAction, context: ExplorerContext) -> [ExplorerEffect] {
         switch action {
@@ -65,6 +67,7 @@ public enum ExplorerReducer {
             return []
         case let .baselineReady(key, baseline):
             state.baselines[key] = baseline
+            PinComparison.refresh(&state)
             return []
         case .exportFinished(let message):
             state.message = message
@@ -95,22 +98,40 @@ public enum ExplorerReducer {
             state.rows = rows
             state.columns = columns
             return []
+        case .alt(let character) where !hasAltBinding(character, state):
+            // An Escape that arrived in the same read as the next key: it is an Escape, then that key.
+            return handle(.escape, &state, context) + handle(.character(character), &state, context)
+        default:
+            break
+        }
+        let quitWasAsked = state.confirmingQuit
+        state.confirmingQuit = false
+        switch key {
         case _ where Layout(state).isTooSmall:
             // Nothing else is on screen: keys would change text the user cannot see. Browsing's q still quits
             // (while typing, q is a letter and the text must not be lost to a window that shrank).
-            if case .character("q") = key, state.mode == .browsing, state.exportDialog == nil { state.quit = true }
+            if case .character("q") = key, state.mode == .browsing, state.exportDialog == nil, state.languageEditor == nil {
+                quitOrAsk(&state, asked: quitWasAsked)
+            }
             return []
         case .function(1):
-            state.showHelp.toggle()
+            state.helpPage = state.helpPage == nil ? 0 : nil
             return []
         default:
             break
         }
-        if state.showHelp {
-            state.showHelp = false  // any key closes the help
+        if let page = state.helpPage {
+            switch key {
+            case .character("?"), .tab, .backTab, .right, .left, .pageDown, .pageUp: state.helpPage = 1 - page
+            default: state.helpPage = nil  // any other key closes the help
+            }
             return []
         }
         if state.exportDialog != nil { return handleExportDialog(key, &state) }
+        if state.languageEditor != nil {
+            handleLanguageEditor(key, &state)
+            return []
+        }
         if case .mouse(let row, let column) = key { return click(row: row, column: column, &state) }
         switch key {
         case .tab:
@@ -126,7 +147,7 @@ public enum ExplorerReducer {
             break
         }
         state.message = nil
-        return state.mode == .typing ? typing(key, &state, context) : browsing(key, &state, context)
+        return state.mode == .typing ? typing(key, &state, context) : browsing(key, &state, context, quitWasAsked: quitWasAsked)
     }
 
     private static func typing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
@@ -163,22 +184,24 @@ public enum ExplorerReducer {
         return state.lines[line].editor.text == before ? [] : textChanged(&state, line: line, context)
     }
 
-    private static func browsing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
+    private static func browsing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext, quitWasAsked: Bool) -> [ExplorerEffect] {
         switch key {
         case .character("i"), .character("/"), .enter, .character("a"):
             state.mode = .typing
         case .character("q"):
-            state.quit = true
+            quitOrAsk(&state, asked: quitWasAsked)
         case .character("?"):
-            state.showHelp = true
+            state.helpPage = 0
         case .up, .character("k"):
             if state.pane == .pins { state.selectedPin = max(0, state.selectedPin - 1) } else { moveSelection(-1, &state) }
         case .down, .character("j"):
             if state.pane == .pins { state.selectedPin = min(max(0, state.pins.count - 1), state.selectedPin + 1) } else { moveSelection(1, &state) }
         case .pageUp: moveSelection(-Layout(state).visibleListRows, &state)
         case .pageDown: moveSelection(Layout(state).visibleListRows, &state)
-        case .home, .character("g"): state.selection = 0
-        case .end, .character("G"): moveSelection(Int.max / 2, &state)
+        case .home, .character("g"):
+            if state.pane == .pins { state.selectedPin = 0 } else { state.selection = 0 }
+        case .end, .character("G"):
+            if state.pane == .pins { state.selectedPin = max(0, state.pins.count - 1) } else { moveSelection(Int.max / 2, &state) }
         case .left, .character("h"): state.matrixColumn = max(0, state.matrixColumn - 1)
         case .right, .character("l"): state.matrixColumn += 1
         case .character(let digit) where ("1"..."5").contains(digit):
@@ -193,6 +216,7 @@ public enum ExplorerReducer {
         case .character("c"):
             state.centre.toggle()
             state.message = state.centre ? "centring on: the mean word vector is subtracted before cosines" : "centring off"
+            PinComparison.refresh(&state)
         case .character("d") where state.model.tokenizerFamily != .wordPiece:
             state.message = "dialects (hf/google/spark) are WordPiece's; this model's SentencePiece tokenizer has one behaviour"
         case .character("d"):
@@ -203,33 +227,37 @@ public enum ExplorerReducer {
             state.message = "dialect \(state.dialect.rawValue)"
             return effects
         case .character("+"):
+            // Either way the person is typing next: a refused + must not turn the sentence that follows into commands.
+            state.mode = .typing
             guard state.lines.count < maxLines else {
-                state.message = "at most \(maxLines) lines"
+                state.message = "at most \(maxLines) lines: still typing in line \(state.focusedLine + 1) (- removes a line)"
                 return []
             }
             state.lines.append(InputLine(encoding: context.tokenize("", state.dialect)))
-            state.focusedLine = state.lines.count - 1
-            state.mode = .typing
-            state.selection = 0
+            focus(state.lines.count - 1, &state)
             // Even empty, the new line gets its vectors ([CLS] [SEP]), or it would show "computing" until typed in.
             return textChanged(&state, line: state.focusedLine, context)
         case .character("-"):
             guard state.lines.count > 1 else { return [] }
             state.lines.remove(at: state.focusedLine)
-            state.focusedLine = min(state.focusedLine, state.lines.count - 1)
-            state.selection = 0
+            let next = min(state.focusedLine, state.lines.count - 1)
+            state.focusedLine = next
+            state.selection = state.lines[next].savedSelection ?? 0
+            clampSelection(&state)
         case .character("o"):
-            state.focusedLine = (state.focusedLine + 1) % state.lines.count
-            state.selection = 0
+            focus((state.focusedLine + 1) % state.lines.count, &state)
+        case .character("L"):
+            state.languageEditor = LineEditor(text: state.focused.language ?? "")
         case .character("m") where state.pane == .pins:
             // Here ↑↓ move among the pins, so the word list's selection is not what the user is looking at.
             state.message = "m pins the word selected in the list: leave the Pins pane (1, 2, 3 or 5) to choose one; x removes a pin"
         case .character("m"):
-            pinSelection(&state)
+            return pinSelection(&state)
         case .delete where state.pane == .pins, .character("x") where state.pane == .pins:
             if !state.pins.isEmpty {
                 state.pins.remove(at: state.selectedPin)
                 state.selectedPin = max(0, min(state.selectedPin, state.pins.count - 1))
+                PinComparison.refresh(&state)
             }
         case .character("e"):
             var dialog = ExportDialog()
@@ -249,14 +277,21 @@ public enum ExplorerReducer {
             state.wordTrace = nil
             return
         }
-        let words = context.trace(state.focused.editor.text, state.dialect).words
-        state.wordTrace = words.first { $0.span.start <= span.start && span.end <= $0.span.end }
+        let text = state.focused.editor.text
+        if state.tracedText?.text != text || state.tracedText?.dialect != state.dialect {
+            state.tracedText = (text, state.dialect, context.trace(text, state.dialect).words)
+        }
+        state.wordTrace = state.tracedText?.words.first { $0.span.start <= span.start && span.end <= $0.span.end }
     }
 
     /// Re-tokenizes a line at once and asks for its vectors.
     private static func textChanged(_ state: inout ExplorerState, line: Int, _ context: ExplorerContext) -> [ExplorerEffect] {
         let text = state.lines[line].editor.text
-        state.lines[line].encoding = context.tokenize(text, state.dialect)
+        let encoding = context.tokenize(text, state.dialect)
+        state.lines[line].encoding = encoding
+        // The end of the last piece the model reads: the text after it has no pieces and no vectors.
+        state.lines[line].unreadFrom = encoding.truncation.isTruncated
+            ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
         state.generationCounter += 1
         state.lines[line].generation = state.generationCounter
         if line == state.focusedLine { clampSelection(&state) }
@@ -280,6 +315,34 @@ public enum ExplorerReducer {
         let all = Pooling.allCases
         state.pooling = all[(all.firstIndex(of: state.pooling)! + step + all.count) % all.count]
         return baselineIfNeeded(state)
+    }
+
+    /// Moves the focus to another line; each line keeps the selection it had, so coming back finds it.
+    static func focus(_ line: Int, _ state: inout ExplorerState) {
+        if state.focusedLine < state.lines.count { state.lines[state.focusedLine].savedSelection = state.selection }
+        state.focusedLine = line
+        state.selection = state.lines[line].savedSelection ?? state.selection
+        clampSelection(&state)
+    }
+
+    /// Alt-B and Alt-F move by word while typing; no other Alt combination means anything.
+    static func hasAltBinding(_ character: Character, _ state: ExplorerState) -> Bool {
+        state.mode == .typing && state.exportDialog == nil && state.languageEditor == nil && state.helpPage == nil
+            && (character == "b" || character == "f")
+    }
+
+    /// q quits at once when nothing would be lost; with pins or several lines it asks first, once.
+    private static func quitOrAsk(_ state: inout ExplorerState, asked: Bool) {
+        let lines = state.lines.count, pins = state.pins.count
+        if asked || (pins == 0 && lines < 2) {
+            state.quit = true
+            return
+        }
+        var lost = [String]()
+        if lines > 1 { lost.append("\(lines) lines") }
+        if pins > 0 { lost.append("\(pins) pin\(pins == 1 ? "" : "s")") }
+        state.confirmingQuit = true
+        state.message = "quit and lose \(lost.joined(separator: " and "))? q quits, any other key stays"
     }
 
     private static func baselineIfNeeded(_ state: ExplorerState) -> [ExplorerEffect] {
@@ -307,30 +370,44 @@ public enum ExplorerReducer {
         EmbeddedText.words(of: line.encoding, sequence: 0)
     }
 
-    private static func pinSelection(_ state: inout ExplorerState) {
+    /// Pins the selected word (words mode) or the selected piece alone (pieces mode).
+    private static func pinSelection(_ state: inout ExplorerState) -> [ExplorerEffect] {
         guard let embedded = state.focused.embedded, !state.focused.isStale else {
             state.message = "vectors are still being computed; pin again in a moment"
-            return
+            return []
         }
         let words = embedded.words()
-        let word: Word?
+        let encoding = embedded.encoding
+        let pin: Pin
         if state.showWords {
-            word = state.selection < words.count ? words[state.selection] : nil
-        } else {
-            word = words.first { $0.tokens.contains(state.selection) }
-        }
-        guard let word else {
-            state.message = "select a word to pin (the special tokens around the text belong to no word)"
-            return
-        }
-        let pin = Pin(word: word.text, sentence: embedded.encoding.texts[0], layer: state.layer, pooling: state.pooling,
+            guard state.selection < words.count else {
+                state.message = "select a word to pin"
+                return []
+            }
+            let word = words[state.selection]
+            pin = Pin(unit: .word, word: word.text, containingWord: word.text, line: state.focusedLine, language: state.focused.language,
+                      wordIndex: word.index, span: word.span, sentence: encoding.texts[0], layer: state.layer, pooling: state.pooling,
                       vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
+        } else {
+            guard let word = words.first(where: { $0.tokens.contains(state.selection) }) else {
+                state.message = "select a piece to pin (the special tokens around the text belong to no word)"
+                return []
+            }
+            pin = Pin(unit: .piece, word: encoding.tokens[state.selection], containingWord: word.text, line: state.focusedLine,
+                      language: state.focused.language, wordIndex: word.index, tokenIndex: state.selection,
+                      span: encoding.offsets[state.selection], sentence: encoding.texts[0], layer: state.layer, pooling: .first,
+                      vector: embedded.pieceVector(state.selection, layer: state.layer))
+        }
         if state.pins.contains(pin) {
-            state.message = "\"\(word.text)\" is already pinned at \(state.layer), \(state.pooling.rawValue)"
-            return
+            state.message = "\"\(pin.word)\" at \(pin.span.start)..<\(pin.span.end) of line \(pin.line + 1) is already pinned at \(pin.layer)"
+            return []
         }
         state.pins.append(pin)
-        state.message = "pinned \"\(word.text)\" (\(state.pins.count) pin\(state.pins.count == 1 ? "" : "s"))"
+        PinComparison.refresh(&state)
+        // Centring a pin needs the centroid of its layer and pooling (a piece's: first-piece pooling).
+        let effects: [ExplorerEffect] = state.baselines[pin.baselineKey] == nil ? [.computeBaseline(pin.baselineKey)] : []
+        state.message = "pinned \(pin.unit == .piece ? "piece" : "word") \"\(pin.word)\" (\(state.pins.count) pin\(state.pins.count == 1 ? "" : "s"))"
+        return effects
     }
 
     private static func click(row: Int, column: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {
@@ -338,12 +415,42 @@ public enum ExplorerReducer {
         if row >= layout.bodyTop && row < layout.bodyTop + layout.bodyHeight && column < layout.listWidth {
             let index = layout.listScroll(state) + (row - layout.bodyTop - 1)
             if index >= 0 && index < rowCount(state) { state.selection = index }
-        } else if row >= layout.inputTop && row < layout.inputTop + state.lines.count {
-            state.focusedLine = row - layout.inputTop
+        } else if row >= layout.inputTop && row < layout.inputTop + layout.inputRows {
+            focus(layout.inputScroll + row - layout.inputTop, &state)
             state.mode = .typing
-            clampSelection(&state)
         }
         return []
+    }
+
+    // MARK: Language label
+
+    /// Edits the focused line's language label: Enter keeps it (empty removes it), Esc leaves it as it was.
+    private static func handleLanguageEditor(_ key: Key, _ state: inout ExplorerState) {
+        guard var editor = state.languageEditor else { return }
+        switch key {
+        case .escape:
+            state.languageEditor = nil
+            return
+        case .enter:
+            let label = editor.text.trimmingCharacters(in: .whitespaces)
+            let language = label.isEmpty ? nil : label
+            state.lines[state.focusedLine].language = language
+            // The pins taken from this line's text are in that language too.
+            for index in state.pins.indices where state.pins[index].line == state.focusedLine && state.pins[index].sentence == state.focused.editor.text {
+                state.pins[index].language = language
+            }
+            state.languageEditor = nil
+            state.message = label.isEmpty ? "line \(state.focusedLine + 1) has no language label" : "line \(state.focusedLine + 1) is \(label)"
+            return
+        case .character(let character) where !character.isWhitespace || !editor.text.isEmpty: editor.insert(String(character))
+        case .paste(let text): editor.insert(text.filter { !$0.isNewline && $0 != "\t" })
+        case .backspace: editor.deleteBackward()
+        case .left: editor.moveLeft()
+        case .right: editor.moveRight()
+        case .control("u"): editor.killToStart()
+        default: break
+        }
+        state.languageEditor = editor
     }
 
     // MARK: Export dialog
@@ -388,18 +495,20 @@ public enum ExplorerReducer {
         return []
     }
 
-    /// The path with the extension of the chosen format (a folder name for the Projector).
-    static func renamed(_ path: String, to format: String) -> String {
-        var base = path
-        for known in ExportDialog.formats where base.hasSuffix(".\(known)") || base.hasSuffix("-\(known)") {
-            base = String(base.dropLast(known.count + 1))
-            break
-        }
-        if base.hasSuffix(".json") { base = String(base.dropLast(5)) }
+    /// How a file of each format is named: its extension, or a folder's ending for the Projector.
+    static func ending(of format: String) -> String {
         switch format {
-        case "projector": return base + "-projector"
-        case "spark": return base + ".spark.json"
-        default: return base + "." + format
+        case "projector": return "-projector"
+        case "spark": return ".spark.json"
+        default: return "." + format
         }
+    }
+
+    /// The path with the ending of the chosen format. The longest known ending is the one replaced
+    /// (".spark.json" rather than ".json"), so going through the formats never stacks them.
+    static func renamed(_ path: String, to format: String) -> String {
+        let endings = ExportDialog.formats.map(ending).sorted { $0.count > $1.count }
+        let base = endings.first { path.hasSuffix($0) }.map { String(path.dropLast($0.count)) } ?? path
+        return base + ending(of: format)
     }
 }

@@ -32,23 +32,54 @@ public struct InputLine: Sendable {
     /// Increases with each text sent to the encoder; results for older generations are dropped.
     public var generation = 0
 
+    /// Where the model stops reading the text (a Unicode scalar offset) when it is longer than the model's
+    /// positions; nil when the model reads it all. Set with the encoding.
+    public var unreadFrom: Int?
+    /// A language label the person gave the line ("de"), carried into exports.
+    public var language: String?
+    /// The list selection this line had when another line took the focus, given back when it returns.
+    public var savedSelection: Int?
+
     /// True when the vectors shown are not for the text on screen.
     public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
 }
 
-/// A word pinned for comparison: its vector at the layer and pooling of the moment.
-public struct Pin: Sendable, Hashable {
+/// A word, or a single piece, pinned for comparison: its vector at the layer and pooling of the moment.
+/// A pin is the thing at one place of one line's text, so the second "the" of a sentence is a pin of its own.
+public struct Pin: Sendable, Equatable {
+    /// A word pools its pieces; a piece is pinned alone (pieces mode).
+    public enum Unit: Sendable, Equatable { case word, piece }
+    public var unit: Unit
+    /// The word, or the piece as the tokenizer spells it ("##s", "▁bank").
     public var word: String
+    /// The word the pinned text belongs to (the word itself for a word pin).
+    public var containingWord: String
+    /// The explorer's line (from 0) the text was on when pinned.
+    public var line: Int
+    /// That line's language label (set again when the line's label changes while its text stays).
+    public var language: String?
+    /// The word's number in its line (for a piece, its word's).
+    public var wordIndex: Int
+    /// The piece's position in the encoding, for a piece pin.
+    public var tokenIndex: Int?
+    /// Where the pinned text stands in `sentence`, in Unicode scalars.
+    public var span: TextSpan
     public var sentence: String
     public var layer: LayerChoice
+    /// How the word's pieces were pooled; a piece has no pooling of its own and is centred like a word
+    /// pooled by its first piece (`.first`).
     public var pooling: Pooling
     public var vector: [Float]
-    public var label: String { "\(word) · \(layer) · \(pooling.rawValue)" }
 
+    public var label: String { "\(word) · \(layer) · \(unit == .piece ? "piece" : pooling.rawValue)" }
+    /// The baseline (and centroid) that belongs to this pin's layer and pooling.
+    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling) }
+
+    /// The same place of the same text, at the same layer and pooling.
     public static func == (a: Pin, b: Pin) -> Bool {
-        a.word == b.word && a.sentence == b.sentence && a.layer == b.layer && a.pooling == b.pooling
+        a.line == b.line && a.sentence == b.sentence && a.span == b.span && a.unit == b.unit && a.layer == b.layer
+            && a.pooling == b.pooling
     }
-    public func hash(into hasher: inout Hasher) { hasher.combine(word); hasher.combine(sentence) }
 }
 
 /// The export dialog: pick a format, edit the path, confirm overwriting.
@@ -114,9 +145,21 @@ public struct ExplorerState: Sendable {
     public var centre = false
     public var pins: [Pin] = []
     public var selectedPin = 0
-    public var showHelp = false
+    /// The help overlay's page (nil: closed): 0 the keys, 1 what each pane shows.
+    public var helpPage: Int?
+    public var showHelp: Bool { helpPage != nil }
+    /// Set by a q that would lose pins or lines: the next q quits, any other key cancels.
+    public var confirmingQuit = false
+    /// The language-label editor for the focused line, while open.
+    public var languageEditor: LineEditor?
+    /// Cosines between every two pins (raw or centred as `centre` says), kept in step by the reducer so
+    /// the screen does not recompute them on every frame.
+    public var pinCosines: [[Double]] = []
     /// The tokenizer trace of the selected word, for the Why pane.
     public var wordTrace: TracedWord?
+    /// The trace of the focused text's words, kept until the text or the dialect changes: tracing a long
+    /// text on every key would slow moving through its words.
+    var tracedText: (text: String, dialect: Dialect, words: [TracedWord])?
     public var exportDialog: ExportDialog?
     /// A one-line message for the status bar (results, errors).
     public var message: String?

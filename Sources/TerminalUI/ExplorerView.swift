@@ -31,6 +31,7 @@ public enum ExplorerView {
         }
         footer(&screen, state, layout)
         if let dialog = state.exportDialog { exportDialog(&screen, state, dialog) }
+        if let editor = state.languageEditor { languageEditor(&screen, state, editor) }
         if state.showHelp { help(&screen, state) }
         return screen
     }
@@ -51,7 +52,7 @@ public enum ExplorerView {
     }
 
     /// The WordPiece dialect in use, or "sentencepiece" (which has no dialects).
-    private static func tokenizerLabel(_ state: ExplorerState) -> String {
+    static func tokenizerLabel(_ state: ExplorerState) -> String {
         state.model.tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
     }
 
@@ -68,17 +69,32 @@ public enum ExplorerView {
     }
 
     private static func inputs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
-        for (index, line) in state.lines.enumerated() {
-            let row = layout.inputTop + index
+        // Each line's number and language label, padded alike so the texts start in one column.
+        let numberWidth = state.lines.count > 1 ? String(state.lines.count).count : 0
+        let shown = layout.inputScroll..<(layout.inputScroll + layout.inputRows)
+        let labels = shown.map { index in
+            let number = numberWidth > 0 ? pad(String(index + 1), numberWidth) : ""
+            return state.lines[index].language.map { number + (number.isEmpty ? "" : " ") + $0 } ?? number
+        }
+        let labelWidth = labels.map(DisplayWidth.of).max() ?? 0
+        for (index, label) in zip(shown, labels) {
+            let line = state.lines[index]
+            let row = layout.inputTop + index - layout.inputScroll
             let focused = index == state.focusedLine
             let prompt = focused ? (state.mode == .typing ? "› " : "» ") : "  "
-            let label = state.lines.count > 1 ? "\(index + 1)" : ""
-            var column = screen.write(label, row: row, column: 0, style: Palette.dim)
+            var column = screen.write(DisplayWidth.padded(label, to: labelWidth), row: row, column: 0, style: Palette.dim)
             column = screen.write(prompt, row: row, column: column, style: focused ? Palette.accent : Palette.dim)
+            // Lines scrolled out of view are counted at the right end of the first and last rows shown.
+            let hiddenAbove = index == layout.inputScroll ? layout.inputScroll : 0
+            let hiddenBelow = index == layout.inputScroll + layout.inputRows - 1 ? state.lines.count - 1 - index : 0
+            let marker = hiddenAbove > 0 ? " ↑\(hiddenAbove) more" : hiddenBelow > 0 ? " ↓\(hiddenBelow) more" : ""
+            if !marker.isEmpty { screen.write(marker, row: row, column: state.columns - marker.count, style: Palette.dim) }
             var editor = line.editor
-            let visible = editor.visible(width: state.columns - column - 1)
+            let visible = editor.visible(width: state.columns - column - 1 - marker.count)
             screen.write(visible.text, row: row, column: column, style: focused ? .plain : Palette.dim)
-            if focused && state.mode == .typing && state.exportDialog == nil { screen.cursor = (row, column + visible.cursorColumn) }
+            if focused && state.mode == .typing && state.exportDialog == nil && state.languageEditor == nil {
+                screen.cursor = (row, column + visible.cursorColumn)
+            }
             if line.editor.text.isEmpty && focused {
                 screen.write(index == 0 ? "type text in any language…" : "type a translation to compare…",
                              row: row, column: column + (state.mode == .typing ? 1 : 0), style: Palette.dim)
@@ -114,9 +130,15 @@ public enum ExplorerView {
         }
         var column = screen.write(first > 0 ? "…" : " ", row: layout.sourceRow, column: 0, style: Palette.dim)
         var index = first
+        // Text past the model's positions is drawn dim after a ✂ where the model stops reading.
+        let unreadFrom = state.focused.unreadFrom ?? Int.max
         while index < characters.count && column < state.columns - 1 {
             let character = characters[index]
-            let style = character.start < span.end && character.end > span.start ? Palette.highlight : .plain
+            if character.start >= unreadFrom && (index == 0 || characters[index - 1].start < unreadFrom) {
+                column = screen.write("✂", row: layout.sourceRow, column: column, style: Palette.warning, width: state.columns - 1 - column)
+            }
+            var style = character.start < span.end && character.end > span.start ? Palette.highlight : .plain
+            if character.start >= unreadFrom { style = Palette.unread }
             column = screen.write(character.text, row: layout.sourceRow, column: column, style: style, width: state.columns - 1 - column)
             index += 1
         }
@@ -126,9 +148,12 @@ public enum ExplorerView {
     private static func tabs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
         let listTitle = state.showWords ? " Words " : " Pieces "
         var column = screen.write(listTitle, row: layout.tabsRow, column: 0, style: Palette.accent)
-        column = screen.write(String(repeating: "─", count: max(0, layout.listWidth - column)), row: layout.tabsRow, column: column, style: Palette.dim)
-        for pane in Pane.allCases {
-            let title = " \(pane.rawValue + 1) \(pane.title) "
+        let titles = Pane.allCases.map { " \($0.rawValue + 1) \($0.title) " }
+        // Over the pane when they fit there; on a narrow terminal they start after the list's title, so none is cut.
+        let tabsWidth = titles.reduce(0) { $0 + $1.count + 1 }
+        let start = layout.listWidth + tabsWidth <= state.columns ? layout.listWidth : column + 1
+        column = screen.write(String(repeating: "─", count: max(0, start - column)), row: layout.tabsRow, column: column, style: Palette.dim)
+        for (pane, title) in zip(Pane.allCases, titles) {
             column = screen.write(title, row: layout.tabsRow, column: column + 1, style: pane == state.pane ? Palette.selected : Palette.dim)
         }
         if column < state.columns {
@@ -143,10 +168,18 @@ public enum ExplorerView {
             screen.write(" " + message, row: row, column: 0, style: Style(foreground: .yellow, background: Color(236)))
             return
         }
-        let hints = state.mode == .typing
-            ? " TYPE  Enter/Esc browse · Tab pane · ↑↓ history · F1 help · Ctrl-C quit"
-            : " BROWSE  ↑↓ select · [ ] layer · p pooling · w words · c centre · m pin · + line · e export · i type · ? help · q quit"
-        screen.write(hints, row: row, column: 0, style: Style(foreground: .white, background: Color(236)))
+        // The essentials first; the rest only as far as they fit whole (F1/? lists them all).
+        let (mode, hints) = state.mode == .typing
+            ? (" TYPE  ", ["Enter/Esc browse", "F1 help", "Ctrl-C quit", "Tab pane", "↑↓ history"])
+            : (" BROWSE  ", ["↑↓ select", "m pin", "+ line", "e export", "? help", "q quit", "[ ] layer", "p pooling", "w words",
+                           "c centre", "Tab pane", "L language", "i type"])
+        var text = mode
+        for (index, hint) in hints.enumerated() {
+            let next = text + (index == 0 ? "" : " · ") + hint
+            if DisplayWidth.of(next) > state.columns { break }
+            text = next
+        }
+        screen.write(text, row: row, column: 0, style: Style(foreground: .white, background: Color(236)))
     }
 
     // MARK: Token list
@@ -167,12 +200,13 @@ public enum ExplorerView {
         let width = layout.listWidth
         let encoding = state.focused.encoding
         let scroll = layout.listScroll(state)
-        if encoding.truncation.isTruncated {
+        if let unreadFrom = state.focused.unreadFrom {
             // The model sees only the first positions: the rest of the text has no pieces and no vectors. The
-            // notice has its own row under the list (Layout leaves it free), in both list modes.
+            // notice has its own rows under the list (Layout leaves them free), in both list modes.
             let cut = encoding.truncation.removedPieces.reduce(0, +)
             screen.write("✂ \(cut) piece\(cut == 1 ? "" : "s") past \(encoding.truncation.maxLength ?? 0) dropped",
-                         row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
+                         row: layout.footerRow - 2, column: 0, style: Palette.warning, width: width)
+            screen.write("  unread from character \(unreadFrom) (dim)", row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
         }
         if state.showWords {
             let words = ExplorerReducer.words(of: state.focused)
@@ -385,7 +419,7 @@ public enum ExplorerView {
         let labelWidth = 10
         let cellWidth = 3
         let visibleColumns = max(1, (width - labelWidth - 1) / cellWidth)
-        let visibleRows = max(1, layout.bodyTop + layout.bodyHeight - row - 5)
+        let visibleRows = max(1, layout.bodyTop + layout.bodyHeight - row - 6)
         let column = min(state.matrixColumn, columns.count - 1)
         let firstColumn = max(0, min(column - visibleColumns / 2, columns.count - visibleColumns))
         let firstRow = max(0, min(selectedRow - visibleRows / 2, rows.count - visibleRows))
@@ -408,7 +442,13 @@ public enum ExplorerView {
             }
             row += 1
         }
-        row = max(row, layout.bodyTop + layout.bodyHeight - 3)
+        // The column numbers named: the words of the columns shown, the cursor's in brackets.
+        let legend = (firstColumn..<min(columns.count, firstColumn + visibleColumns)).map { index in
+            index == column ? "[\(index) \(columns[index])]" : "\(index) \(columns[index])"
+        }.joined(separator: " ")
+        screen.write(legend, row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        // The value under the cursor and the baseline stay right under the heatmap they belong to.
         let value = matrix[selectedRow][column]
         screen.write("cos(\(rows[selectedRow]), \(columns[column])) = " + String(format: "%.3f", value),
                      row: row, column: left, style: Style(bold: true), width: width)
@@ -430,33 +470,76 @@ public enum ExplorerView {
         let width = layout.paneWidth - 2
         var row = layout.bodyTop
         guard !state.pins.isEmpty else {
-            screen.write("No pins yet: select a word and press m (browse mode).", row: row, column: left, style: Palette.dim)
-            screen.write("Pinned words keep their sentence, layer and pooling.", row: row + 1, column: left, style: Palette.dim)
+            screen.write("No pins yet: select a word (or, in pieces mode, a piece) and press m (browse mode).", row: row, column: left, style: Palette.dim, width: width)
+            screen.write("Pinned words keep their line, sentence, layer and pooling.", row: row + 1, column: left, style: Palette.dim, width: width)
             return
         }
-        let listHeight = min(state.pins.count, max(3, layout.bodyHeight / 3))
+        let bottom = layout.bodyTop + layout.bodyHeight
+        let listHeight = min(state.pins.count, max(3, layout.bodyHeight / 4))
         let selected = min(state.selectedPin, state.pins.count - 1)
         let scroll = max(0, min(selected - listHeight / 2, state.pins.count - listHeight))
         for (offset, pin) in state.pins.dropFirst(scroll).prefix(listHeight).enumerated() {
             let index = scroll + offset
-            screen.write(pad(String(index + 1), 2) + " " + pin.label + "  «" + pin.sentence + "»", row: row, column: left,
-                         style: index == selected ? Palette.selected : .plain, width: width)
+            let language = pin.language.map { " \($0)" } ?? ""
+            screen.write(pad(String(index + 1), 2) + " " + pin.label + "  line \(pin.line + 1)\(language) «" + pin.sentence + "»",
+                         row: row, column: left, style: index == selected ? Palette.selected : .plain, width: width)
             row += 1
         }
-        // Nearest neighbours of the selected pin among the pins.
+        // What the numbers are: raw or centred cosines, next to the baseline of the selected pin's layer and pooling.
         let pinned = state.pins[selected]
-        let neighbours = state.pins.indices.filter { $0 != selected && state.pins[$0].vector.count == pinned.vector.count }
-            .map { ($0, VectorMath.cosine(pinned.vector, state.pins[$0].vector)) }
+        let centred = PinComparison.comparedVector(pinned, state).centred
+        var baselineText = "baseline: computing…"
+        if let baseline = state.baselines[pinned.baselineKey] {
+            baselineText = String(format: "baseline %.3f (unrelated words)", centred ? baseline.centredMeanCosine : baseline.meanCosine)
+        }
+        let mode = centred ? "centred" : (state.centre ? "raw (centring waits for the baseline)" : "raw")
+        screen.write("cosines \(mode) · \(baselineText)", row: row, column: left, style: Palette.dim, width: width)
+        row += 1
+        // Nearest neighbours of the selected pin among the pins; one at another layer or pooling says so.
+        let cosines = state.pinCosines
+        let neighbours = state.pins.indices.filter { $0 != selected && selected < cosines.count && cosines[selected][$0].isFinite }
+            .map { ($0, cosines[selected][$0]) }
             .sorted { $0.1 > $1.1 }.prefix(3)
-        // A neighbour pinned at another layer or pooling says so: its cosine compares different spaces.
         let text = neighbours.map { index, cosine in
             let other = state.pins[index]
-            let differs = other.layer != pinned.layer || other.pooling != pinned.pooling
-            return String(format: "%@ %.3f", other.word, cosine) + (differs ? " (\(other.layer), \(other.pooling.rawValue))" : "")
+            let differs = other.layer != pinned.layer || other.pooling != pinned.pooling || other.unit != pinned.unit
+            return String(format: "%@ %.3f", other.word, cosine) + (differs ? " (\(other.layer), \(other.unit == .piece ? "piece" : other.pooling.rawValue))" : "")
         }.joined(separator: " · ")
         screen.write("nearest to \(pinned.word): " + (text.isEmpty ? "pin more words" : text), row: row, column: left, style: Palette.accent, width: width)
         row += 1
-        scatter(&screen, state, top: row, left: left, width: width, height: layout.bodyTop + layout.bodyHeight - row)
+        if state.pins.count >= 2 && cosines.count == state.pins.count {
+            row = pinMatrix(&screen, state, cosines: cosines, selected: selected, top: row, left: left, width: width,
+                            height: min(state.pins.count + 1, max(2, (bottom - row) / 2)))
+        }
+        scatter(&screen, state, top: row, left: left, width: width, height: bottom - row)
+    }
+
+    /// Every pin against every other: rows and columns numbered as the pin list, the selected pin's row
+    /// and column shown; returns the row after it.
+    private static func pinMatrix(_ screen: inout Screen, _ state: ExplorerState, cosines: [[Double]], selected: Int,
+                                  top: Int, left: Int, width: Int, height: Int) -> Int {
+        let labelWidth = 12, cellWidth = 7
+        let count = state.pins.count
+        let visibleColumns = max(1, min(count, (width - labelWidth) / cellWidth))
+        let visibleRows = max(1, height - 1)
+        let firstColumn = max(0, min(selected - visibleColumns / 2, count - visibleColumns))
+        let firstRow = max(0, min(selected - visibleRows / 2, count - visibleRows))
+        var header = String(repeating: " ", count: labelWidth)
+        for column in firstColumn..<(firstColumn + visibleColumns) { header += pad(String(column + 1), cellWidth) }
+        screen.write(header, row: top, column: left, style: Palette.dim, width: width)
+        var row = top + 1
+        for index in firstRow..<min(count, firstRow + visibleRows) {
+            let label = DisplayWidth.padded(pad(String(index + 1), 2) + " " + state.pins[index].word, to: labelWidth)
+            screen.write(label, row: row, column: left, style: index == selected ? Palette.selected : .plain)
+            for column in firstColumn..<(firstColumn + visibleColumns) {
+                let value = cosines[index][column]
+                let style = index == selected || column == selected ? Style(bold: true) : .plain
+                screen.write(pad(value.isFinite ? String(format: "%.3f", value) : "–", cellWidth), row: row,
+                             column: left + labelWidth + (column - firstColumn) * cellWidth, style: style)
+            }
+            row += 1
+        }
+        return row
     }
 
     /// The pins' first two principal components as a labelled scatter plot.
@@ -557,71 +640,6 @@ public enum ExplorerView {
         if count <= rows { return (count, 0) }
         let shown = max(0, rows - 1)
         return (shown, count - shown)
-    }
-
-    // MARK: Overlays
-
-    private static func box(_ screen: inout Screen, top: Int, left: Int, height: Int, width: Int, title: String) {
-        screen.fill(row: top, column: left, height: height, width: width, style: Style(background: Color(235)))
-        screen.write("┌" + String(repeating: "─", count: max(0, width - 2)) + "┐", row: top, column: left, style: Style(foreground: .cyan, background: Color(235)))
-        for row in (top + 1)..<(top + height - 1) {
-            screen.write("│", row: row, column: left, style: Style(foreground: .cyan, background: Color(235)))
-            screen.write("│", row: row, column: left + width - 1, style: Style(foreground: .cyan, background: Color(235)))
-        }
-        screen.write("└" + String(repeating: "─", count: max(0, width - 2)) + "┘", row: top + height - 1, column: left, style: Style(foreground: .cyan, background: Color(235)))
-        screen.write(" \(title) ", row: top, column: left + 2, style: Style(foreground: .white, background: Color(235), bold: true))
-    }
-
-    public static let helpLines = [
-        "Typing (the input line has the cursor)",
-        "  any text        edit; tokens update as you type, vectors follow",
-        "  ← → Home End    move by character (grapheme) · Ctrl-A/E start/end",
-        "  Alt-B Alt-F     move by word · Ctrl-W delete word · Ctrl-K/U kill",
-        "  Backspace Delete  delete before/after the cursor (Ctrl-D too)",
-        "  ↑ ↓             history · Enter or Esc: browse",
-        "Browsing",
-        "  ↑ ↓ j k PgUp PgDn g G  select piece/word · ← → h l heatmap column",
-        "  Tab Shift-Tab 1-5  panes: Vector Similarity Compare Pins Why",
-        "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
-        "  w  pieces ⇄ words   c  centre vectors   d  dialect hf/google/spark",
-        "  +  add a line (compare)  -  remove it  o  next line",
-        "  m  pin word   x/Delete  unpin (Pins)   e  export   i / Enter  type",
-        "  ?  this help   q  quit",
-        "Everywhere: F1 help · F2-F6 panes · Ctrl-C quit · mouse click selects",
-    ]
-
-    private static func help(_ screen: inout Screen, _ state: ExplorerState) {
-        let width = min(state.columns - 4, 76)
-        let height = min(state.rows - 3, helpLines.count + 3)
-        let top = max(0, (state.rows - height) / 2), left = max(0, (state.columns - width) / 2)
-        box(&screen, top: top, left: left, height: height + 1, width: width, title: "keys (any key closes)")
-        screen.write("model \(state.model.name): \(state.model.reason)", row: top + height - 1, column: left + 2,
-                     style: Style(foreground: .gray, background: Color(235)), width: width - 4)
-        for (index, line) in helpLines.prefix(height - 3).enumerated() {
-            let style = line.hasPrefix(" ") ? Style(background: Color(235)) : Style(foreground: .cyan, background: Color(235), bold: true)
-            screen.write(line, row: top + 1 + index, column: left + 2, style: style, width: width - 4)
-        }
-    }
-
-    private static func exportDialog(_ screen: inout Screen, _ state: ExplorerState, _ dialog: ExportDialog) {
-        let width = min(state.columns - 4, 72)
-        let top = max(0, state.rows / 2 - 4), left = max(0, (state.columns - width) / 2)
-        box(&screen, top: top, left: left, height: 8, width: width, title: "export")
-        let background = Style(background: Color(235))
-        let what = state.pins.isEmpty ? "the words of line \(state.focusedLine + 1) at \(state.layer), \(state.pooling.rawValue)" : "\(state.pins.count) pinned word\(state.pins.count == 1 ? "" : "s")"
-        screen.write("writes " + what, row: top + 1, column: left + 2, style: background, width: width - 4)
-        var column = screen.write("format: ", row: top + 3, column: left + 2, style: background)
-        for (index, format) in ExportDialog.formats.enumerated() {
-            column = screen.write(" \(format) ", row: top + 3, column: column, style: index == dialog.formatIndex ? Palette.selected : background)
-        }
-        let prefix = "path:   "
-        screen.write(prefix, row: top + 4, column: left + 2, style: background)
-        var editor = dialog.path
-        let visible = editor.visible(width: width - 4 - prefix.count)
-        screen.write(visible.text, row: top + 4, column: left + 2 + prefix.count, style: Style(underline: true))
-        screen.cursor = (top + 4, left + 2 + prefix.count + visible.cursorColumn)
-        let hint = dialog.confirmingOverwrite ? "\(dialog.path.text) exists: replace it? y / n" : "Tab format · Enter write · Esc cancel"
-        screen.write(hint, row: top + 6, column: left + 2, style: dialog.confirmingOverwrite ? Palette.warning : Palette.dim, width: width - 4)
     }
 
     static func pad(_ text: String, _ width: Int) -> String {

@@ -7,23 +7,30 @@ struct Layout {
     let rows: Int
     let columns: Int
     let inputTop = 1
+    /// Input lines shown at once: all of them when they fit, else a window that follows the focus.
+    let inputRows: Int
+    /// The first input line shown.
+    let inputScroll: Int
     let sourceRow: Int
     let tabsRow: Int
     let bodyTop: Int
     let footerRow: Int
     let listWidth: Int
-    /// Rows under the list for the notice that the text was cut at the model's positions.
+    /// Rows under the list for the notice that the text was cut at the model's positions, and where.
     let noticeRows: Int
 
     init(_ state: ExplorerState) {
         rows = state.rows
         columns = state.columns
-        sourceRow = inputTop + state.lines.count
+        // Up to 12 lines: on a small terminal the body keeps at least 16 rows and the lines scroll.
+        inputRows = min(state.lines.count, max(4, rows - 20))
+        inputScroll = max(0, min(state.focusedLine - inputRows / 2, state.lines.count - inputRows))
+        sourceRow = inputTop + inputRows
         tabsRow = sourceRow + 1
         bodyTop = tabsRow + 1
         footerRow = rows - 1
         listWidth = columns >= 100 ? 38 : 31
-        noticeRows = state.focused.encoding.truncation.isTruncated ? 1 : 0
+        noticeRows = state.focused.unreadFrom == nil ? 0 : 2
     }
 
     var isTooSmall: Bool { rows < Self.minimumRows || columns < Self.minimumColumns }

@@ -8,6 +8,8 @@ enum Palette {
     static let warning = Style(foreground: .yellow, bold: true)
     static let dim = Style(foreground: .gray)
     static let highlight = Style(foreground: .black, background: .yellow)
+    /// Text the model never reads (past its positions).
+    static let unread = Style(foreground: .gray, dim: true)
 
     /// A diverging colour for a value in -1...1: blue for negative, white at 0, red for positive.
     static func diverging(_ value: Double, mode: ColorMode) -> (String, Style) {

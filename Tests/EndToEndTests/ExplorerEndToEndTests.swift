@@ -92,6 +92,9 @@ struct ExplorerEndToEndTests {
         try session.resize(columns: 100, rows: 30)
         try session.waitUntil("full layout") { $0.contains("Words") }
 
+        // Two lines and two pins: q asks once, the second q quits.
+        try session.press("q")
+        try session.waitFor("quit and lose 2 lines and 2 pins?")
         try session.press("q")
         try session.waitFor("exit=0")
         let stty = try String(contentsOf: folder.appendingPathComponent("stty.txt"), encoding: .utf8)
@@ -125,6 +128,68 @@ struct ExplorerEndToEndTests {
         #expect(FileManager.default.fileExists(atPath: projector.appendingPathComponent("projector_config.pbtxt").path))
         let spark = try String(contentsOf: url(names[5]), encoding: .utf8)
         #expect(spark.contains("\"annotatorType\":\"word_embeddings\""))
+    }
+
+    @Test("a refused + keeps typing (its q is a letter), twelve lines scroll, and q with several lines asks once")
+    func twelveLines() throws {
+        let folder = try makeTemporaryFolder("e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder, columns: 80, rows: 24)
+        try session.type("line one")
+        for number in 2...12 {
+            try session.press("Escape", "+")
+            try session.type("line \(number)")
+        }
+        try session.waitFor("12› line 12")
+        try session.press("Escape", "+")
+        try session.waitFor("at most 12 lines")
+        try session.type(" A quick dog.")
+        var screen = try session.waitFor("12› line 12 A quick dog.")
+        #expect(!screen.contains("exit="))
+        #expect(screen.contains("↑") && screen.contains("more"), "the lines above are counted:\n\(screen)")
+        try session.press("Escape", "q")
+        screen = try session.waitFor("quit and lose 12 lines?")
+        try session.press("q")
+        try session.waitFor("exit=0")
+    }
+
+    @Test("Home and End in every common encoding move the cursor (xterm, tmux/screen, rxvt, application mode)")
+    func homeAndEnd() throws {
+        let folder = try makeTemporaryFolder("e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder)
+        try session.type("mid")
+        let pairs = [("\u{1b}[1~", "\u{1b}[4~"), ("\u{1b}[H", "\u{1b}[F"), ("\u{1b}[7~", "\u{1b}[8~"), ("\u{1b}OH", "\u{1b}OF")]
+        for (number, (home, end)) in pairs.enumerated() {
+            try session.type(home)
+            try session.type("<")
+            try session.type(end)
+            try session.type(">")
+            let expected = String(repeating: "<", count: number + 1) + "mid" + String(repeating: ">", count: number + 1)
+            try session.waitFor("› " + expected)
+        }
+        try session.press("C-c")
+        try session.waitFor("exit=0")
+    }
+
+    @Test("an Escape sent together with + is Escape then +: the text typed next goes to a new line")
+    func escapeTogetherWithKey() throws {
+        let folder = try makeTemporaryFolder("e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder)
+        try session.type("the dog")
+        try session.sendKeys(["Escape", "+"])
+        try session.waitFor("type a translation to compare")
+        try session.type("der Hund")
+        let screen = try session.waitFor("2› der Hund")
+        #expect(screen.contains("1  the dog"), "the first line kept its text:\n\(screen)")
+        // Pins: G selects the last pin and x removes it.
+        try session.press("Escape", "w", "m", "j", "m", "o", "m", "4")
+        try session.waitFor("dog · layer 2")
+        try session.press("g", "G", "x")
+        try session.waitUntil("the last pin removed") { !$0.contains("dog · layer 2") && $0.contains("Hund · layer 2") && $0.contains("der · layer 2") }
+        try session.press("C-c")
+        try session.waitFor("exit=0")
     }
 
     @Test("SIGTERM restores the terminal too")
@@ -179,7 +244,7 @@ struct ExplorerEndToEndTests {
         try session.waitUntilStable(for: 3, timeout: 600)
         let drained = Date().timeIntervalSince(start)
         try session.press("Escape", "Escape", "F1")
-        try session.waitFor("keys (any key closes)", timeout: 20)
+        try session.waitFor("any other key closes", timeout: 20)
         print("soak: \(sent) keys, queue drained \(Int(drained)) s after the last one")
         try session.press("Escape", "C-c")
         try session.waitFor("exit=0", timeout: 30)

@@ -39,6 +39,10 @@ struct ExportCommandEndToEndTests {
             #expect(row.labels["sentence"] == record.sentence)
             #expect(row.labels["layer"] == record.layer)
             #expect(row.labels["pooling"] == "mean")
+            // Two occurrences of one word differ by word index and span.
+            #expect(row.labels["word_index"] == record.wordIndex.map(String.init))
+            #expect(row.labels["span_start"] == record.span.map { String($0.start) })
+            #expect(row.labels["span_end"] == record.span.map { String($0.end) })
             #expect(maxRelativeDifference(record.vector, row.vector) <= 1e-6)
         }
         #expect(result.standardError.contains("wrote \(expected.count) rows from 4 texts"))

@@ -42,7 +42,8 @@ struct RecordExportTests {
         let records = trickyRecords()
         try writeRecords(records, format: .csv, to: path, overwrite: false)
         let read = try PythonReader.read("csv", path)
-        #expect(read["columns"] as? [String] == ["sentence_index", "sentence", "token_index", "token", "word", "language", "layer", "pooling"])
+        #expect(read["columns"] as? [String] == ["sentence_index", "sentence", "token_index", "token", "word", "word_index",
+                                                 "span_start", "span_end", "language", "layer", "pooling"])
         let rows = try PythonReader.rows("csv", path)
         #expect(rows.count == records.count)
         for (record, row) in zip(records, rows) {
@@ -51,6 +52,8 @@ struct RecordExportTests {
             #expect(row.labels["word"] == record.word)
             #expect(row.labels["sentence_index"] == String(record.sentenceIndex))
             #expect(row.labels["token_index"] == record.tokenIndex.map(String.init) ?? "")
+            #expect(row.labels["word_index"] == record.wordIndex.map(String.init) ?? "")
+            #expect(row.labels["span_start"] == record.span.map { String($0.start) } ?? "")
             #expect(row.labels["language"] == record.language ?? "")
             #expect(row.labels["layer"] == record.layer)
             #expect(row.labels["pooling"] == record.pooling)
@@ -123,7 +126,7 @@ struct RecordExportTests {
         #expect(try PythonReader.read("projector", folder.appendingPathComponent("p").path)["columns"] as? [String]
             == ["token", "word", "sentence", "layer", "pooling"])
         #expect(try PythonReader.read("csv", folder.appendingPathComponent("a.csv").path)["columns"] as? [String]
-            == ["sentence_index", "sentence", "token_index", "token", "word", "layer", "pooling"])
+            == ["sentence_index", "sentence", "token_index", "token", "word", "word_index", "span_start", "span_end", "layer", "pooling"])
     }
 
     @Test("JSON and JSONL records load with the json module, strings and floats unchanged")

@@ -238,11 +238,11 @@ struct ExplorerTests {
         let notice = "✂ \(dropped) pieces past 512 dropped"
         let layout = Layout(driver.state)
         driver.press(.escape, .character("G"))
-        #expect(driver.screen.text(row: layout.footerRow - 1).hasPrefix(notice), "\(driver.text)")
+        #expect(driver.screen.text(row: layout.footerRow - 2).hasPrefix(notice), "\(driver.text)")
         let last = driver.state.focused.encoding.count - 1
-        #expect(driver.screen.text(row: layout.footerRow - 2).hasPrefix(String(format: "%3d ", last)), "the selected last piece is on screen")
+        #expect(driver.screen.text(row: layout.footerRow - 3).hasPrefix(String(format: "%3d ", last)), "the selected last piece is on screen")
         driver.press(.character("w"))
-        #expect(driver.screen.text(row: layout.footerRow - 1).hasPrefix(notice))
+        #expect(driver.screen.text(row: layout.footerRow - 2).hasPrefix(notice))
         let short = ExplorerDriver(text: "dog")
         #expect(!short.text.contains("✂"))
     }
