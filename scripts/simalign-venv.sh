@@ -15,21 +15,7 @@ PINS=(simalign==0.4 torch==2.15.0 transformers==5.25.0 scipy==1.17.1 scikit-lear
 source "$(dirname "${BASH_SOURCE[0]}")/lib/venv.sh"
 PY="$(cached_venv "${BERTSCOPE_SIMALIGN_VENV:-simalign-venv}")"
 
-log() { echo "simalign-venv: $*" >&2; }
-
-if "$PY" - "${PINS[@]}" <<'CHECK' 2>/dev/null
-import sys
-from importlib.metadata import version
-sys.exit(any(version(name) != wanted for name, wanted in (pin.split("==") for pin in sys.argv[1:])))
-CHECK
-then
-    log "ok: ${PINS[*]} already installed"
-else
-    log "installing ${PINS[*]} (torch is large; the first time takes a while)"
-    if ! "$PY" -m pip install --disable-pip-version-check -q "${PINS[@]}" >&2; then
-        log "error: pip install failed (is PyPI reachable? see the pip output above)"
-        exit 1
-    fi
-fi
+# torch is large: the first install takes a while.
+ensure_pins simalign-venv "$PY" "${PINS[@]}"
 
 echo "$PY"
