@@ -4,7 +4,6 @@ import Embeddings
 import Export
 import Foundation
 import Tokenization
-import WordSegmentation
 
 struct AlignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -248,17 +247,6 @@ struct PairAligner {
             let alignment = WordAlignment(source, words: sourceWords.words, target, words: targetWords.words, options: options)
             return Result(source: source, target: target, sourceWords: sourceWords, targetWords: targetWords, alignment: alignment)
         }
-    }
-}
-
-/// Runs `body`, turning the engine's and the word segmenter's errors into one clear line.
-func reportingEngineErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as EngineError {
-        throw UserError(error.description)
-    } catch let error as WordSegmentationError {
-        throw UserError(error.description)
     }
 }
 
