@@ -146,6 +146,29 @@ struct AlignCommandEndToEndTests {
         #expect(text.standardOutput.contains(String(format: "precision %.4f", single.precision)))
     }
 
+    @Test("--level word, --distortion and --centre reach the library's options")
+    func options() throws {
+        let (source, target) = ("the dogs bark at the cat", "a dog barks at 犬 and a cat")
+        let a = try TinyModel.embed(source), b = try TinyModel.embed(target)
+        let wordsA = try WordPieces(encoding: a.encoding, source: .linguistic).words
+        let wordsB = try WordPieces(encoding: b.encoding, source: .linguistic).words
+        let (tokenizer, tinyModel) = try TinyModel.loaded.get()
+        let centroid = try Baseline(tokenizer: tokenizer, model: tinyModel, layer: .layer(1), pooling: .mean).centroid
+        let cases: [([String], WordAlignmentOptions)] = [
+            (["--level", "word", "--method", "itermax"], WordAlignmentOptions(method: .itermax, level: .word, layer: .layer(1))),
+            (["--distortion", "0.5"], WordAlignmentOptions(layer: .layer(1), distortion: 0.5)),
+            (["--centre", "--layer", "1"], WordAlignmentOptions(layer: .layer(1), centroid: centroid)),
+        ]
+        for (arguments, options) in cases {
+            let result = try Bertscope.run(["align", "--model", model, "--threads", "1"] + arguments + [source, target])
+            #expect(result.status == 0, "\(result.standardError)")
+            let expected = Self.pharaoh(WordAlignment(a, words: wordsA, b, words: wordsB, options: options).links)
+            #expect(result.standardOutput == expected + "\n", "\(arguments)")
+        }
+        let negative = try Bertscope.run(["align", "--model", model, "--distortion=-1", "a", "b"])
+        #expect(negative.status != 0 && negative.standardError.contains("--distortion must be 0 or more"))
+    }
+
     @Test("usage errors: no texts, both texts and --input, --gold-one-based without --gold, a bad layer")
     func usageErrors() throws {
         #expect(try Bertscope.run(["align", "--model", model, "one"]).standardError.contains("give SRC and TGT, or --input FILE"))
