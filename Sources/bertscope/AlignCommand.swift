@@ -93,13 +93,13 @@ struct AlignCommand: ParsableCommand {
         /// with the line is reported and counted.
         func process(_ pair: Result<(String, String), LineError>, line: Int) throws -> Int {
             var goldLine: Result<String, LineError>?
-            if var reader = goldReader {
-                if let bytes = try reader.next() {
+            if goldReader != nil {
+                // Optional chaining reads the reader in place (a copy would copy its buffer).
+                if let bytes = try goldReader?.next() {
                     goldLine = String(validating: bytes, as: UTF8.self).map { .success($0) } ?? .failure(LineError("line \(line) is not valid UTF-8"))
                 } else {
                     goldLine = .failure(LineError("has no line \(line)"))
                 }
-                goldReader = reader
             }
             do {
                 let (sourceText, targetText) = try pair.get()
@@ -143,6 +143,9 @@ struct AlignCommand: ParsableCommand {
             _ = try process(.success((source, target)), line: 1)
         }
         if gold != nil {
+            if let extra = try goldReader?.next(), !extra.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+                printError("warning: \(goldName) has more lines than the input; the rest were not compared")
+            }
             writeLine(json ? Self.json(score) : Self.table(score))
         }
         if failures > 0 { throw ExitCode(1) }
