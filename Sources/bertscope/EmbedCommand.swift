@@ -9,7 +9,7 @@ struct EmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Run the encoder and print hidden states and the pooler output as JSON.",
         discussion: """
-            One JSON object per input: id, text, input_ids, tokens, offsets, word_ids, layers (the indices
+            One JSON object per input: id, text, input_ids, tokens, offsets, word_ids, linguistic_word_ids, crosses_word_boundary (as `tokenize`), layers (the indices
             reported), hidden_states (one T x H list per chosen layer; with --layers all, index 0 is the
             embeddings output) and pooler_output (null when the checkpoint has no pooler). With --attentions,
             also attentions: a list over layers 1...N, each a list over heads of a T x T matrix whose row i
@@ -63,6 +63,7 @@ struct EmbedCommand: ParsableCommand {
             writer.key("text"); writer.string(text)
             if let pair { writer.key("pair"); writer.string(pair) }
             writer.encodingFields(encoding)
+            try reportingEngineErrors { try writer.linguisticWordFields(encoding) }
             writer.key("layers"); writer.ints(selection.indices)
             writer.key("hidden_states")
             writer.beginArray()

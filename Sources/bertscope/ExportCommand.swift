@@ -105,7 +105,7 @@ struct ExportCommand: ParsableCommand {
         let poolingChoice: Pooling? = format == .spark ? .first : (pooling == "none" ? nil : Pooling(rawValue: pooling ?? "mean"))
         let limit = positionLimit(maxLength, modelPositions: config.maxPositions)
         var input = try ExportInput(texts: texts, jsonl: jsonl, language: language)
-        let progress = ExportProgress(total: input.total)
+        let progress = ProgressLine(total: input.total)
         let cleanup = InterruptCleanup(destination: out)
 
         var exporter: TextExporter?
@@ -224,15 +224,20 @@ struct ExportInput {
 
 /// Progress on standard error: a bar redrawn in place on a terminal, a plain line every few seconds
 /// otherwise (logs stay readable).
-final class ExportProgress {
+final class ProgressLine {
     private let total: Int?
+    /// What the line says: "export 10/20 texts, 300 rows".
+    private let label: String, items: String, rows: String
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let start: UInt64
     private var lastDrawn: UInt64
     private var drawn = false
 
-    init(total: Int?) {
+    init(total: Int?, label: String = "export", items: String = "texts", rows: String = "rows") {
         self.total = total
+        self.label = label
+        self.items = items
+        self.rows = rows
         start = DispatchTime.now().uptimeNanoseconds
         lastDrawn = start
     }
@@ -243,8 +248,8 @@ final class ExportProgress {
         guard now - lastDrawn >= interval || (isTerminal && texts == total) else { return }
         lastDrawn = now
         let seconds = max(Double(now - start) / 1e9, 1e-9)
-        let rate = String(format: "%.1f texts/s", Double(texts) / seconds)
-        let counts = total.map { "\(texts)/\($0) texts" } ?? "\(texts) texts"
+        let rate = String(format: "%.1f \(items)/s", Double(texts) / seconds)
+        let counts = total.map { "\(texts)/\($0) \(items)" } ?? "\(texts) \(items)"
         if isTerminal {
             var bar = ""
             if let total, total > 0 {
@@ -253,10 +258,10 @@ final class ExportProgress {
                 bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
                     + String(format: "%3d%% ", texts * 100 / total)
             }
-            writeToStandardError("\r\u{1B}[2Kexport \(bar)\(counts), \(rows) rows, \(rate)")
+            writeToStandardError("\r\u{1B}[2K\(label) \(bar)\(counts), \(rows) \(self.rows), \(rate)")
             drawn = true
         } else {
-            printError("export: \(counts), \(rows) rows, \(rate)")
+            printError("\(label): \(counts), \(rows) \(self.rows), \(rate)")
         }
     }
 

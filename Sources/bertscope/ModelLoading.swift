@@ -4,6 +4,7 @@ import Foundation
 import ModelLoader
 import ModelStore
 import Tokenization
+import WordSegmentation
 
 /// A model's tokenizer and encoder, loaded for a command, with where they came from and why.
 struct LoadedModel {
@@ -120,6 +121,17 @@ private func reportingModelErrors<T>(of resolved: ResolvedModel, _ body: () thro
         throw UserError(error.description + (error.isAboutFiles ? repair : ""))
     } catch let error as EngineError {
         throw UserError(error.description + repair)
+    }
+}
+
+/// Runs `body`, turning the engine's and the word segmenter's errors into one clear line.
+func reportingEngineErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as EngineError {
+        throw UserError(error.description)
+    } catch let error as WordSegmentationError {
+        throw UserError(error.description)
     }
 }
 

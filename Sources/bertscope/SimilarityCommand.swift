@@ -10,12 +10,13 @@ struct SimilarityCommand: ParsableCommand {
         commandName: "similarity",
         abstract: "Compare two texts: the sentence cosine and every word of one against every word of the other.",
         discussion: """
-            The sentence cosine is between the mean of each text's piece vectors at --layer. The word matrix \
+            The sentence cosine is between the mean of each text's piece vectors at --layer. Words are ICU's \
+            word boundaries (in every script; spaces and punctuation are not words). The word matrix \
             holds cosine(word i of TEXT_A, word j of TEXT_B), each word's vector pooled from its pieces with \
             --pooling; * marks each row's best match. BERT's vectors share a common direction, so raw cosines \
             of unrelated words are high: --centre subtracts the mean word vector of a set of reference \
             sentences first and prints that baseline. With --json: one object with sentence_cosine, \
-            pooler_cosine, words_a, words_b, matrix, best_match_a, best_match_b, layer, pooling, centred.
+            pooler_cosine, words_a, words_b, word_spans_a, word_spans_b (Unicode scalar offsets), matrix, best_match_a, best_match_b, layer, pooling, centred.
             """
     )
 
@@ -48,20 +49,16 @@ struct SimilarityCommand: ParsableCommand {
         guard let choice = LayerChoice(layer, layerCount: layerCount) else {
             throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, or last4")
         }
-        let similarity: CrossSimilarity
-        var baseline: Baseline?
-        do {
+        let (similarity, baseline) = try reportingEngineErrors { () throws -> (CrossSimilarity, Baseline?) in
             let a = try EmbeddedText(textA, tokenizer: loaded.tokenizer, model: loaded.model, threads: options.threads)
             let b = try EmbeddedText(textB, tokenizer: loaded.tokenizer, model: loaded.model, threads: options.threads)
             for (name, text) in [("TEXT_A", a), ("TEXT_B", b)] where text.encoding.truncation.isTruncated {
                 printError("warning: \(name) was cut to \(loaded.model.config.maxPositions) positions; its later words are not compared")
             }
-            if centre {
-                baseline = try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: options.threads)
-            }
-            similarity = CrossSimilarity(a, b, layer: choice, pooling: pooling, centroid: baseline?.centroid)
-        } catch let error as EngineError {
-            throw UserError(error.description)
+            let baseline = centre
+                ? try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: options.threads)
+                : nil
+            return (try CrossSimilarity(a, b, words: .linguistic, layer: choice, pooling: pooling, centroid: baseline?.centroid), baseline)
         }
         if json {
             writeLine(Self.json(similarity, layer: choice, pooling: pooling, baseline: baseline))
@@ -75,14 +72,16 @@ struct SimilarityCommand: ParsableCommand {
         writer.beginObject()
         writer.key("sentence_cosine"); writer.double(similarity.sentenceCosine)
         writer.key("pooler_cosine"); writer.double(similarity.poolerCosine)
-        writer.key("words_a")
-        writer.beginArray()
-        for word in similarity.wordsA { writer.string(word.text) }
-        writer.endArray()
-        writer.key("words_b")
-        writer.beginArray()
-        for word in similarity.wordsB { writer.string(word.text) }
-        writer.endArray()
+        for (key, words) in [("words_a", similarity.wordsA), ("words_b", similarity.wordsB)] {
+            writer.key(key)
+            writer.beginArray()
+            for word in words { writer.string(word.text) }
+            writer.endArray()
+            writer.key("word_spans_" + key.suffix(1))
+            writer.beginArray()
+            for word in words { writer.ints([word.span.start, word.span.end]) }
+            writer.endArray()
+        }
         writer.key("matrix")
         writer.beginArray()
         for row in similarity.matrix {

@@ -12,8 +12,9 @@ struct TokenizeCommand: ParsableCommand {
         discussion: """
             Reads TEXT arguments, or one JSON object per line from --jsonl FILE ("-" for standard input):
             {"id": ..., "text": "...", "pair": "..."}. With --json or --jsonl it writes one JSON object per
-            input: id, input_ids, tokens, offsets ([start, end) in Unicode scalars), byte_offsets, word_ids,
-            token_type_ids, sequence_ids, special_tokens_mask, truncation.
+            input: id, input_ids, tokens, offsets ([start, end) in Unicode scalars), byte_offsets, word_ids (the tokenizer's words),
+            token_type_ids, sequence_ids, special_tokens_mask, truncation, linguistic_word_ids (ICU's words, null for \
+            spaces and punctuation) and crosses_word_boundary (1 for a piece that runs into another word).
             """
     )
 
@@ -50,7 +51,7 @@ struct TokenizeCommand: ParsableCommand {
         if let jsonl {
             try forEachJSONLRecord(in: jsonl) { record in
                 let encoding = try encode(tokenizer, record.text, pair: record.pair, maxLength: limit)
-                writeLine(json(idJSON: record.idJSON, encoding))
+                writeLine(try json(idJSON: record.idJSON, encoding))
             }
             return
         }
@@ -61,17 +62,18 @@ struct TokenizeCommand: ParsableCommand {
                 continue
             }
             let encoding = try encode(tokenizer, text, pair: pair, maxLength: limit)
-            writeLine(json ? self.json(idJSON: String(index), encoding) : EncodingTable.render(encoding))
+            writeLine(json ? try self.json(idJSON: String(index), encoding) : EncodingTable.render(encoding))
         }
     }
 
-    private func json(idJSON: String, _ encoding: Encoding) -> String {
+    private func json(idJSON: String, _ encoding: Encoding) throws -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("id"); writer.raw(idJSON)
         writer.key("text"); writer.string(encoding.texts[0])
         if encoding.texts.count > 1 { writer.key("pair"); writer.string(encoding.texts[1]) }
         writer.encodingFields(encoding)
+        try reportingEngineErrors { try writer.linguisticWordFields(encoding) }
         writer.endObject()
         return writer.text
     }

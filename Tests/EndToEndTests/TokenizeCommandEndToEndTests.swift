@@ -21,6 +21,21 @@ struct TokenizeCommandEndToEndTests {
         #expect((objects[0]["word_ids"] as? [Any])?.first is NSNull)
     }
 
+    @Test("--json: the tokenizer's word_ids stay; linguistic_word_ids and crosses_word_boundary give ICU's words, per text of a pair")
+    func linguisticWords() throws {
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent().path
+        // XLM-R: <s> ▁ 晴れ る でしょう 。 </s> </s> ▁dog ! </s>; ICU: 晴れる / で / しょう and dog.
+        let result = try Bertscope.run(["tokenize", "--model", e5, "--json", "--pair", "dog!", "晴れるでしょう。"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try jsonObjects(result.standardOutput).first)
+        #expect(object["tokens"] as? [String] == ["<s>", "▁", "晴れ", "る", "でしょう", "。", "</s>", "</s>", "▁dog", "!", "</s>"])
+        let tokenizerWords = (object["word_ids"] as? [Any])?.map { $0 as? Int }
+        #expect(tokenizerWords == [nil, 0, 0, 0, 0, 0, nil, nil, 0, 0, nil])
+        let words = (object["linguistic_word_ids"] as? [Any])?.map { $0 as? Int }
+        #expect(words == [nil, 0, 0, 0, 1, nil, nil, nil, 0, nil, nil])
+        #expect(object["crosses_word_boundary"] as? [Int] == [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+    }
+
     @Test("--max-length must leave room for the tokenizer's own special tokens: 3 for a BERT pair, 4 for XLM-R's")
     func maxLengthLeavesRoomForSpecials() throws {
         let bert = try Bertscope.run(["tokenize", "--model", model, "--max-length", "3", "--pair", "y", "x"])

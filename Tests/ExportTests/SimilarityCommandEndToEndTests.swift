@@ -18,9 +18,10 @@ struct SimilarityCommandEndToEndTests {
         #expect(result.status == 0, "\(result.standardError)")
         let json = try object(result)
         let a = try TinyModel.embed("the dogs bark"), b = try TinyModel.embed("a dog barks at 犬")
-        let expected = CrossSimilarity(a, b, layer: .layer(2), pooling: .mean)
+        let expected = try CrossSimilarity(a, b, words: .linguistic, layer: .layer(2), pooling: .mean)
         #expect(json["words_a"] as? [String] == ["the", "dogs", "bark"])
         #expect(json["words_b"] as? [String] == ["a", "dog", "barks", "at", "犬"])
+        #expect(json["word_spans_a"] as? [[Int]] == [[0, 3], [4, 8], [9, 13]])
         #expect(abs((json["sentence_cosine"] as? Double ?? 9) - expected.sentenceCosine) < 1e-9)
         #expect(abs((json["pooler_cosine"] as? Double ?? 9) - (expected.poolerCosine ?? 0)) < 1e-9)
         let matrix = json["matrix"] as? [[Double]] ?? []
@@ -33,6 +34,18 @@ struct SimilarityCommandEndToEndTests {
         #expect(json["layer"] as? Int == 2)
         #expect(json["pooling"] as? String == "mean")
         #expect(json["centred"] as? Bool == false)
+    }
+
+    @Test("--json: words are ICU's linguistic words with their spans, not the tokenizer's (犬が吠える。 is three words)")
+    func linguisticWords() throws {
+        let result = try Bertscope.run(["similarity", "--model", model, "--threads", "1", "--json", "犬が吠える。", "dog, barks!"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try object(result)
+        #expect(json["words_a"] as? [String] == ["犬", "が", "吠える"])
+        #expect(json["word_spans_a"] as? [[Int]] == [[0, 1], [1, 2], [2, 5]])
+        #expect(json["words_b"] as? [String] == ["dog", "barks"])
+        #expect(json["word_spans_b"] as? [[Int]] == [[0, 3], [5, 10]])
+        #expect((json["matrix"] as? [[Double]])?.map(\.count) == [2, 2, 2])
     }
 
     @Test("--centre subtracts the reference centroid and reports the baseline; --layer and --pooling are honoured")

