@@ -65,6 +65,10 @@ struct ck_ops {
 extern const struct ck_ops ck_baseline_ops;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct ck_ops ck_avx2_ops;
+extern const struct ck_ops ck_avx512_ops;
+/// AVX2's packing, which the AVX-512 variant shares (same layouts; every AVX-512 CPU has AVX2).
+void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst);
+void ck_avx2_pack_a(const float *a, long lda, int rows, long kc, float *dst);
 #endif
 
 #endif

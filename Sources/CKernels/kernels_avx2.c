@@ -39,8 +39,8 @@ INLINE void transpose8(__m256 v[8]) {
     v[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-/// One tile of A (rows <= 6) as lines of 8 floats, one per column: 8 × 8 blocks transposed in registers.
-static void pack_a(const float *a, long lda, int rows, long depth, float *dst) {
+/// One tile of A (rows <= 8) as lines of 8 floats, one per column: 8 × 8 blocks transposed in registers.
+void ck_avx2_pack_a(const float *a, long lda, int rows, long depth, float *dst) {
     long i = 0;
     for (; i + 8 <= depth; i += 8) {
         __m256 v[8];
@@ -54,7 +54,7 @@ static void pack_a(const float *a, long lda, int rows, long depth, float *dst) {
 }
 
 /// A panel slice from `columns` (<= 16) source rows of `depth` values: line i = column i of them.
-static void pack_panel(const float *const *rows, long columns, long depth, float *dst) {
+void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst) {
     long i = 0;
     for (; i + 8 <= depth; i += 8) {
         for (long half = 0; half < CK_PANEL_WIDTH; half += 8) {
@@ -313,8 +313,8 @@ static void gelu(float *x, long count) {
 const struct ck_ops ck_avx2_ops = {
     .name = "AVX2+FMA",
     .tile_rows = AVX2_TILE_ROWS,
-    .pack_panel = pack_panel,
-    .pack_a = pack_a,
+    .pack_panel = ck_avx2_pack_panel,
+    .pack_a = ck_avx2_pack_a,
     .microkernel = microkernel,
     .epilogue = epilogue,
     .expand_q4_panel = expand_q4_panel,
