@@ -117,41 +117,29 @@ static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
 /// Lanes [0, count) of a 16-lane vector (count in 0...16).
 INLINE __mmask16 lanes(long count) { return (__mmask16)((1u << count) - 1); }
 
-/// e^x within 2 ulp for x <= 88; 0 below the smallest normal's logarithm. x = n ln2 + r with
-/// |r| <= ln2 / 2 (ln2 split in two so n ln2 is exact), e^r by its degree-7 Taylor polynomial
-/// (truncation error < 6e-9 relative), scaled by 2^n through the exponent bits.
+/// e^x within 2 ulp for x <= 88 (see CK_EXP_LOWEST in internal.h).
 INLINE __m512 exp_ps(__m512 x) {
-    const __m512 lowest = _mm512_set1_ps(-87.33654f);
+    const __m512 lowest = _mm512_set1_ps(CK_EXP_LOWEST);
     __mmask16 underflow = _mm512_cmp_ps_mask(x, lowest, _CMP_LT_OQ);
-    x = _mm512_min_ps(_mm512_max_ps(x, lowest), _mm512_set1_ps(88.0f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+    x = _mm512_min_ps(_mm512_max_ps(x, lowest), _mm512_set1_ps(CK_EXP_HIGHEST));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(CK_LOG2_E)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(CK_LN2_HIGH), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(CK_LN2_LOW), r);
+    __m512 p = _mm512_set1_ps(ck_exp_taylor[0]);
+    for (int i = 1; i < 8; i++) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(ck_exp_taylor[i]));
     __m512i exponent = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     return _mm512_maskz_mul_ps((__mmask16)~underflow, p, _mm512_castsi512_ps(exponent));
 }
 
-/// x Φ(x) = 0.5 x (1 + erf(x / √2)). erfc(|z|) from Abramowitz & Stegun 7.1.26 (absolute error
-/// <= 1.5e-7); 1 + erf(z) is taken as 2 - erfc(|z|) or erfc(|z|) by sign, so the negative tail has
-/// no cancellation.
+/// x Φ(x) = 0.5 x (1 + erf(x / √2)), erfc(|z|) as CK_ERFC_P in internal.h says; 1 + erf(z) is taken as
+/// 2 - erfc(|z|) or erfc(|z|) by sign, so the negative tail has no cancellation.
 INLINE __m512 gelu_ps(__m512 x) {
     __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f));
     __m512 magnitude = _mm512_abs_ps(z);
-    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(magnitude, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1.0f)));
-    __m512 p = _mm512_set1_ps(1.061405429f);
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
+    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(magnitude, _mm512_set1_ps(CK_ERFC_P), _mm512_set1_ps(1.0f)));
+    __m512 p = _mm512_set1_ps(ck_erfc_polynomial[0]);
+    for (int i = 1; i < 5; i++) p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ck_erfc_polynomial[i]));
     p = _mm512_mul_ps(p, t);
     __m512 complement = _mm512_mul_ps(p, exp_ps(_mm512_fnmadd_ps(magnitude, magnitude, _mm512_setzero_ps())));
     __mmask16 negative = _mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_LT_OQ);
