@@ -10,20 +10,35 @@ import Foundation
 struct KernelSet: @unchecked Sendable {
     let ops: OpaquePointer
 
-    /// The fastest set this CPU runs, unless `BERTSCOPE_KERNELS=baseline` asks for the portable one.
+    /// The fastest set this CPU runs, unless `BERTSCOPE_KERNELS` names another one it runs.
     static let best: KernelSet = {
-        if ProcessInfo.processInfo.environment["BERTSCOPE_KERNELS"] == "baseline" { return baseline }
-        return KernelSet(ops: ck_ops_best())
+        let fastest = KernelSet(ops: ck_ops_best())
+        guard let requested = ProcessInfo.processInfo.environment["BERTSCOPE_KERNELS"], !requested.isEmpty else { return fastest }
+        if let forced = available.first(where: { $0.answers(to: requested) }) { return forced }
+        // Not a reason to stop: the results are the same whichever set computes them.
+        FileHandle.standardError.write(Data(("bertscope: BERTSCOPE_KERNELS=\(requested) is not a kernel set this CPU runs (\(available.map(\.shortName).joined(separator: ", "))); using \(fastest.shortName)\n").utf8))
+        return fastest
     }()
 
     static let baseline = KernelSet(ops: ck_ops_for(CK_ISA_BASELINE))
 
-    /// Every set this CPU can run, baseline first (for tests).
+    /// Every set this CPU can run, baseline first, fastest last (for tests).
     static var available: [KernelSet] {
-        [CK_ISA_BASELINE, CK_ISA_AVX2].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
+        [CK_ISA_BASELINE, CK_ISA_AVX2, CK_ISA_AVX512].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
     }
 
     var name: String { String(cString: ck_ops_name(ops)) }
+
+    /// The value of `BERTSCOPE_KERNELS` that asks for this set: its name in lower case without "+FMA"
+    /// and "-" ("baseline", "avx2", "avx512").
+    var shortName: String {
+        name.lowercased().replacingOccurrences(of: "+fma", with: "").replacingOccurrences(of: "-", with: "")
+    }
+
+    /// Whether `request` names this set, by its short name or its full name, in any case.
+    func answers(to request: String) -> Bool {
+        request.lowercased() == shortName || request.lowercased() == name.lowercased()
+    }
 }
 
 /// Runs `body(item, worker)` for every item in 0..<items on up to `workers` threads, which take items in
@@ -201,5 +216,25 @@ enum BLASThreads {
 
 extension BertModel {
     /// Which kernels run the matrix products on this CPU, for benchmarks and `model info`.
-    public static var kernelDescription: String { "bertscope \(KernelSet.best.name)" }
+    public static var kernelDescription: String { "bertscope \(kernelName)" }
+
+    /// The name of the kernel set every forward pass uses ("AVX-512", "AVX2+FMA", "baseline").
+    public static var kernelName: String { KernelSet.best.name }
+
+    /// What the CPU and the OS told the dispatch, for `--version` and bug reports: the vector extensions
+    /// found (CPUID) and whether the OS saves their registers (XCR0), which both decide the kernel set.
+    public static var cpuFeatureDescription: String {
+        #if arch(x86_64)
+        let cpu = ck_cpu()
+        let extensions = [
+            ("AVX", cpu.avx), ("FMA", cpu.fma), ("AVX2", cpu.avx2), ("AVX512F", cpu.avx512f), ("AVX512BW", cpu.avx512bw),
+            ("AVX512DQ", cpu.avx512dq), ("AVX512VL", cpu.avx512vl), ("AVX512VNNI", cpu.avx512vnni), ("AVX512BF16", cpu.avx512bf16),
+        ].filter { $0.1 != 0 }.map(\.0)
+        let yes = { (flag: Int32) in flag != 0 ? "yes" : "no" }
+        return "\(extensions.isEmpty ? "no AVX" : extensions.joined(separator: " ")); the OS saves AVX state: \(yes(cpu.os_saves_avx)), "
+            + "AVX-512 state: \(yes(cpu.os_saves_avx512)) (XCR0 0x\(String(cpu.xcr0, radix: 16)))"
+        #else
+        return "not x86-64: the portable kernels"
+        #endif
+    }
 }

@@ -25,6 +25,22 @@
 #define CK_Q4_PANEL_SCALES_BYTES (CK_PANEL_WIDTH * 4)
 #define CK_Q4_PANEL_BLOCK_BYTES (CK_Q4_PANEL_SCALES_BYTES + CK_Q4_BLOCK * CK_PANEL_WIDTH / 2)
 
+// The vector variants' exp and erf, defined once (each variant evaluates them at its own width).
+// e^x: x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two so n ln2 is exact), e^r by its degree-7 Taylor
+// polynomial (truncation error < 6e-9 relative), scaled by 2^n through the exponent bits; inputs below
+// the smallest normal's logarithm give 0, above 88 are clamped.
+#define CK_EXP_LOWEST (-87.33654f)
+#define CK_EXP_HIGHEST 88.0f
+#define CK_LOG2_E 1.44269504088896341f
+#define CK_LN2_HIGH 0.693359375f
+#define CK_LN2_LOW (-2.12194440e-4f)
+/// 1/7!, 1/6!, ..., 1/0!: e^r's Taylor coefficients, highest degree first (Horner's order).
+static const float ck_exp_taylor[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+/// erfc(z) ≈ t (a1 + t (a2 + ...)) e^(-z²), t = 1 / (1 + p z), z >= 0: Abramowitz & Stegun 7.1.26 (absolute
+/// error <= 1.5e-7); a5 ... a1, highest first.
+#define CK_ERFC_P 0.3275911f
+static const float ck_erfc_polynomial[5] = {1.061405429f, -1.453152027f, 1.421413741f, -0.284496736f, 0.254829592f};
+
 /// Work for each of `count` threads: `worker` is 0..<count.
 typedef void (*ck_task)(void *context, long worker);
 
@@ -65,6 +81,10 @@ struct ck_ops {
 extern const struct ck_ops ck_baseline_ops;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct ck_ops ck_avx2_ops;
+extern const struct ck_ops ck_avx512_ops;
+/// AVX2's packing, which the AVX-512 variant shares (same layouts; every AVX-512 CPU has AVX2).
+void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst);
+void ck_avx2_pack_a(const float *a, long lda, int rows, long kc, float *dst);
 #endif
 
 #endif

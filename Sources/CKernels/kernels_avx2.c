@@ -39,8 +39,8 @@ INLINE void transpose8(__m256 v[8]) {
     v[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-/// One tile of A (rows <= 6) as lines of 8 floats, one per column: 8 × 8 blocks transposed in registers.
-static void pack_a(const float *a, long lda, int rows, long depth, float *dst) {
+/// One tile of A (rows <= 8) as lines of 8 floats, one per column: 8 × 8 blocks transposed in registers.
+void ck_avx2_pack_a(const float *a, long lda, int rows, long depth, float *dst) {
     long i = 0;
     for (; i + 8 <= depth; i += 8) {
         __m256 v[8];
@@ -54,7 +54,7 @@ static void pack_a(const float *a, long lda, int rows, long depth, float *dst) {
 }
 
 /// A panel slice from `columns` (<= 16) source rows of `depth` values: line i = column i of them.
-static void pack_panel(const float *const *rows, long columns, long depth, float *dst) {
+void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst) {
     long i = 0;
     for (; i + 8 <= depth; i += 8) {
         for (long half = 0; half < CK_PANEL_WIDTH; half += 8) {
@@ -166,41 +166,29 @@ INLINE __m256i tail_mask(long count) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/// e^x within 2 ulp for x <= 88; 0 below the smallest normal's logarithm. x = n ln2 + r with
-/// |r| <= ln2 / 2 (ln2 split in two so n ln2 is exact), e^r by its degree-7 Taylor polynomial
-/// (truncation error < 6e-9 relative), scaled by 2^n through the exponent bits.
+/// e^x within 2 ulp for x <= 88 (see CK_EXP_LOWEST in internal.h).
 INLINE __m256 exp_ps(__m256 x) {
-    const __m256 lowest = _mm256_set1_ps(-87.33654f);
+    const __m256 lowest = _mm256_set1_ps(CK_EXP_LOWEST);
     __m256 underflow = _mm256_cmp_ps(x, lowest, _CMP_LT_OQ);
-    x = _mm256_min_ps(_mm256_max_ps(x, lowest), _mm256_set1_ps(88.0f));
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+    x = _mm256_min_ps(_mm256_max_ps(x, lowest), _mm256_set1_ps(CK_EXP_HIGHEST));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(CK_LOG2_E)),
                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 5040);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(CK_LN2_HIGH), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(CK_LN2_LOW), r);
+    __m256 p = _mm256_set1_ps(ck_exp_taylor[0]);
+    for (int i = 1; i < 8; i++) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(ck_exp_taylor[i]));
     __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(exponent)));
 }
 
-/// x Φ(x) = 0.5 x (1 + erf(x / √2)). erfc(|z|) from Abramowitz & Stegun 7.1.26 (absolute error
-/// <= 1.5e-7); 1 + erf(z) is taken as 2 - erfc(|z|) or erfc(|z|) by sign, so the negative tail has
-/// no cancellation.
+/// x Φ(x) = 0.5 x (1 + erf(x / √2)), erfc(|z|) as CK_ERFC_P in internal.h says; 1 + erf(z) is taken as
+/// 2 - erfc(|z|) or erfc(|z|) by sign, so the negative tail has no cancellation.
 INLINE __m256 gelu_ps(__m256 x) {
     __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f));
     __m256 magnitude = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), z);
-    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(magnitude, _mm256_set1_ps(0.3275911f), _mm256_set1_ps(1.0f)));
-    __m256 p = _mm256_set1_ps(1.061405429f);
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
-    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
+    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(magnitude, _mm256_set1_ps(CK_ERFC_P), _mm256_set1_ps(1.0f)));
+    __m256 p = _mm256_set1_ps(ck_erfc_polynomial[0]);
+    for (int i = 1; i < 5; i++) p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(ck_erfc_polynomial[i]));
     p = _mm256_mul_ps(p, t);
     __m256 complement = _mm256_mul_ps(p, exp_ps(_mm256_mul_ps(_mm256_xor_ps(magnitude, _mm256_set1_ps(-0.0f)), magnitude)));
     __m256 negative = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
@@ -313,8 +301,8 @@ static void gelu(float *x, long count) {
 const struct ck_ops ck_avx2_ops = {
     .name = "AVX2+FMA",
     .tile_rows = AVX2_TILE_ROWS,
-    .pack_panel = pack_panel,
-    .pack_a = pack_a,
+    .pack_panel = ck_avx2_pack_panel,
+    .pack_a = ck_avx2_pack_a,
     .microkernel = microkernel,
     .epilogue = epilogue,
     .expand_q4_panel = expand_q4_panel,

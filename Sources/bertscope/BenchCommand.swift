@@ -17,7 +17,9 @@ struct BenchCommand: ParsableCommand {
             min and max milliseconds per pass, tokens per second, load time and peak memory.
             --quantized picks how 4-bit (Q4_0) weights are kept, to compare the two; --attentions keeps every
             layer's attention probabilities, as embed --attentions does, to measure what that costs.
-            JSON keys: median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, ...
+            JSON keys: median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, kernels,
+            kernels_variant (the kernel set that ran: AVX-512, AVX2+FMA or baseline; BERTSCOPE_KERNELS=avx2|baseline
+            forces one), cpu_features, attentions, ...
             """
     )
 
@@ -109,6 +111,8 @@ struct BenchCommand: ParsableCommand {
             writer.key("first_forward_ms"); writer.raw(String(format: "%.1f", firstForwardMilliseconds))
             writer.key("peak_rss_mb"); writer.raw(String(format: "%.1f", peakMegabytes))
             writer.key("kernels"); writer.string(BertModel.kernelDescription)
+            writer.key("kernels_variant"); writer.string(BertModel.kernelName)
+            writer.key("cpu_features"); writer.string(BertModel.cpuFeatureDescription)
             writer.endObject()
             writeLine(writer.text)
         } else {

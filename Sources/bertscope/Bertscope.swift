@@ -6,6 +6,7 @@ struct Bertscope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bertscope",
         abstract: "Explore what multilingual BERT makes of text: tokens, vectors, similarities.",
+        version: BertscopeVersion.report,
         subcommands: [
             ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, SimilarityCommand.self,
             AlignCommand.self,

@@ -21,7 +21,8 @@ struct ModelInfoCommand: ParsableCommand {
             --json writes one object: name, folder, reason, reason_code, config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence} (null without weights), load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
-            in checkpoint naming. Parameters count floating-point tensors only (not buffers such as position_ids).
+            in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512, AVX2+FMA or baseline). \
+            Parameters count floating-point tensors only (not buffers such as position_ids).
             """
     )
 
@@ -156,6 +157,7 @@ struct ModelReport {
         lines.append(parameters)
         lines.append("Size on disk: \(ByteCount.text(sizeBytes)) (" + files.map { "\($0.name) \(ByteCount.text($0.bytes))" }.joined(separator: ", ") + ")")
         if let loadError { lines.append("Does not load: \(loadError)") }
+        lines.append("Kernels on this CPU: \(BertModel.kernelName)")
         lines += ["", "Tensors (\(tensors.count)):"]
         let nameWidth = max(4, tensors.map(\.name.count).max() ?? 0)
         let dtypeWidth = max(5, tensors.map(\.dtype.count).max() ?? 0)
@@ -201,6 +203,7 @@ struct ModelReport {
         writer.endObject()
         writer.key("load_error")
         if let loadError { writer.string(loadError) } else { writer.null() }
+        writer.key("kernels"); writer.string(BertModel.kernelName)
         writer.key("tensors")
         writer.beginArray()
         for tensor in tensors {

@@ -154,4 +154,31 @@ struct EngineCommandsEndToEndTests {
         let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent().path
         #expect(try bench(e5, ["--quantized", "dequantize"])["quantized"] as? String == "dequantize")
     }
+
+    @Test("--version names the version, the kernel set that runs and the CPU features; bench and model info name the same set, BERTSCOPE_KERNELS forces one")
+    func kernelsReported() throws {
+        let version = try Bertscope.run(["--version"], environment: ["BERTSCOPE_KERNELS": ""])
+        #expect(version.status == 0, "\(version.standardError)")
+        let lines = version.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("bertscope ") == true && lines.count == 3, "\(lines)")
+        let running = try #require(lines.first { $0.hasPrefix("kernels: ") }).dropFirst("kernels: ".count)
+        #expect(["AVX-512", "AVX2+FMA", "baseline"].contains(String(running)))
+        #expect(lines.contains { $0.hasPrefix("cpu: ") && $0.contains("AVX-512 state: ") })
+
+        let defaultBench = try bench(model)
+        #expect(defaultBench["kernels_variant"] as? String == String(running))
+        #expect(defaultBench["kernels"] as? String == "bertscope \(running)")
+        #expect((defaultBench["cpu_features"] as? String)?.contains("AVX-512 state: ") == true)
+        let info = try Bertscope.run(["model", "info", "--model", model, "--json"], environment: ["BERTSCOPE_KERNELS": ""])
+        let infoObject = try #require(JSONSerialization.jsonObject(with: Data(info.standardOutput.utf8)) as? [String: Any])
+        #expect(infoObject["kernels"] as? String == String(running))
+
+        let forced = try Bertscope.run(["bench", "--model", model, "--batch", "1", "--seq", "8", "--runs", "1", "--json"],
+                                       environment: ["BERTSCOPE_KERNELS": "baseline"])
+        let forcedObject = try #require(JSONSerialization.jsonObject(with: Data(forced.standardOutput.utf8)) as? [String: Any])
+        #expect(forcedObject["kernels_variant"] as? String == "baseline")
+        let unknown = try Bertscope.run(["--version"], environment: ["BERTSCOPE_KERNELS": "sse9"])
+        #expect(unknown.status == 0 && unknown.standardOutput.contains("kernels: \(running)"))
+        #expect(unknown.standardError.contains("BERTSCOPE_KERNELS=sse9 is not a kernel set this CPU runs"), "\(unknown.standardError)")
+    }
 }

@@ -1,6 +1,6 @@
 // CKernels: the encoder's numeric kernels over raw row-major float buffers.
 //
-// Every kernel exists once per instruction set (a portable baseline, and AVX2+FMA on x86-64); a
+// Every kernel exists once per instruction set (a portable baseline; AVX2+FMA and AVX-512 on x86-64); a
 // `ck_ops` table holds one set, chosen at run time for the CPU (`ck_ops_best`), so a binary built for
 // baseline x86-64 runs anywhere and uses the fast variant where it exists. Tests ask for each table by
 // name (`ck_ops_for`) to compare the variants with each other and with a reference.
@@ -9,7 +9,7 @@
 // 16p..16p+15 of B as rows of 16 consecutive floats, zero-padded past n. Rows are grouped in blocks of
 // CK_DEPTH_BLOCK, block-major: block 0 of every panel, then block 1 of every panel, ..., so a pass over
 // one block's panels is one sequential stream. Every variant reads that one layout (AVX2 as two
-// 8-float vectors, AVX-512 would read one 16-float vector).
+// 8-float vectors, AVX-512 as one 16-float vector), so a model keeps one packed copy whichever runs.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -23,7 +23,21 @@ extern "C" {
 typedef enum {
     CK_ISA_BASELINE = 0,  ///< portable C, compiled for the target's baseline (SSE2 on x86-64, NEON on arm64)
     CK_ISA_AVX2 = 1,      ///< x86-64 with AVX2 and FMA3 (Haswell, Zen and later)
+    CK_ISA_AVX512 = 2,    ///< x86-64 with AVX-512 F, BW, DQ and VL (Skylake-SP, Ice Lake, Zen 4 and later), OS-enabled
 } ck_isa;
+
+/// What CPUID and XCR0 report, for the dispatch and for bug reports (all zero off x86-64).
+typedef struct {
+    int avx, fma, avx2;
+    int avx512f, avx512bw, avx512dq, avx512vl, avx512vnni, avx512bf16;
+    /// XCR0 (0 when the OS has not enabled XSAVE): the register state the OS saves across context switches.
+    unsigned long long xcr0;
+    int os_saves_avx;     ///< XCR0 has the SSE and AVX (YMM) state
+    int os_saves_avx512;  ///< ... and the opmask, ZMM_Hi256 and Hi16_ZMM state
+} ck_cpu_features;
+
+/// Asks the CPU (CPUID) and the OS (XGETBV) now; a few CPUID instructions, so callers keep the answer.
+ck_cpu_features ck_cpu(void);
 
 /// One instruction set's kernels. Opaque; obtained from `ck_ops_best` or `ck_ops_for`.
 typedef struct ck_ops ck_ops;
@@ -32,7 +46,7 @@ typedef struct ck_ops ck_ops;
 const ck_ops *ck_ops_best(void);
 /// The kernels for `isa`, or NULL when this CPU (or this build's architecture) cannot run them.
 const ck_ops *ck_ops_for(ck_isa isa);
-/// The name of `ops`' instruction set, for messages ("AVX2+FMA", "baseline").
+/// The name of `ops`' instruction set, for messages ("AVX-512", "AVX2+FMA", "baseline").
 const char *ck_ops_name(const ck_ops *ops);
 
 // MARK: Packing
