@@ -52,14 +52,19 @@ public enum ExplorerReducer {
         case .key(let key):
             let effects = handle(key, &state, context)
             updateTrace(&state, context)
+            DerivedData.refresh(&state)
             // Keep the heatmap's column on the matrix shown now (after l at the edge, a shorter text, another pair),
             // so h moves at once.
-            if let columns = ExplorerView.heatmapColumnCount(state) { state.matrixColumn = max(0, min(state.matrixColumn, columns - 1)) }
+            if let columns = ExplorerPanes.description(of: state.pane).heatmapColumns(state) {
+                state.matrixColumn = max(0, min(state.matrixColumn, columns - 1))
+            }
             return effects
         case let .vectorsReady(line, generation, embedded, milliseconds):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
             state.lines[line].embedded = embedded
+            state.lines[line].vectorsGeneration = generation
             state.lastLatency = milliseconds
+            DerivedData.refresh(&state)
             return []
         case let .vectorsFailed(line, generation, message):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
@@ -68,6 +73,7 @@ public enum ExplorerReducer {
         case let .baselineReady(key, baseline):
             state.baselines[key] = baseline
             PinComparison.refresh(&state)
+            DerivedData.refresh(&state)
             return []
         case .exportFinished(let message):
             state.message = message
@@ -135,13 +141,13 @@ public enum ExplorerReducer {
         if case .mouse(let row, let column) = key { return click(row: row, column: column, &state) }
         switch key {
         case .tab:
-            state.pane = Pane(rawValue: (state.pane.rawValue + 1) % Pane.allCases.count)!
+            state.pane = ExplorerPanes.pane(1, from: state.pane)
             return []
         case .backTab:
-            state.pane = Pane(rawValue: (state.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+            state.pane = ExplorerPanes.pane(-1, from: state.pane)
             return []
-        case .function(let number) where (2...6).contains(number):
-            state.pane = Pane(rawValue: number - 2)!
+        case .function(let number) where ExplorerPanes.pane(forFunctionKey: number) != nil:
+            state.pane = ExplorerPanes.pane(forFunctionKey: number)!
             return []
         default:
             break
@@ -185,6 +191,7 @@ public enum ExplorerReducer {
     }
 
     private static func browsing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext, quitWasAsked: Bool) -> [ExplorerEffect] {
+        if ExplorerPanes.description(of: state.pane).handle(key, &state) { return [] }
         switch key {
         case .character("i"), .character("/"), .enter, .character("a"):
             state.mode = .typing
@@ -192,20 +199,16 @@ public enum ExplorerReducer {
             quitOrAsk(&state, asked: quitWasAsked)
         case .character("?"):
             state.helpPage = 0
-        case .up, .character("k"):
-            if state.pane == .pins { state.selectedPin = max(0, state.selectedPin - 1) } else { moveSelection(-1, &state) }
-        case .down, .character("j"):
-            if state.pane == .pins { state.selectedPin = min(max(0, state.pins.count - 1), state.selectedPin + 1) } else { moveSelection(1, &state) }
+        case .up, .character("k"): moveSelection(-1, &state)
+        case .down, .character("j"): moveSelection(1, &state)
         case .pageUp: moveSelection(-Layout(state).visibleListRows, &state)
         case .pageDown: moveSelection(Layout(state).visibleListRows, &state)
-        case .home, .character("g"):
-            if state.pane == .pins { state.selectedPin = 0 } else { state.selection = 0 }
-        case .end, .character("G"):
-            if state.pane == .pins { state.selectedPin = max(0, state.pins.count - 1) } else { moveSelection(Int.max / 2, &state) }
+        case .home, .character("g"): state.selection = 0
+        case .end, .character("G"): moveSelection(Int.max / 2, &state)
         case .left, .character("h"): state.matrixColumn = max(0, state.matrixColumn - 1)
         case .right, .character("l"): state.matrixColumn += 1
-        case .character(let digit) where ("1"..."5").contains(digit):
-            state.pane = Pane(rawValue: Int(String(digit))! - 1)!
+        case .character(let digit) where ExplorerPanes.pane(forDigit: digit) != nil:
+            state.pane = ExplorerPanes.pane(forDigit: digit)!
         case .character("]"): return changeLayer(1, &state)
         case .character("["): return changeLayer(-1, &state)
         case .character("p"): return changePooling(1, &state)
@@ -248,17 +251,8 @@ public enum ExplorerReducer {
             focus((state.focusedLine + 1) % state.lines.count, &state)
         case .character("L"):
             state.languageEditor = LineEditor(text: state.focused.language ?? "")
-        case .character("m") where state.pane == .pins:
-            // Here ↑↓ move among the pins, so the word list's selection is not what the user is looking at.
-            state.message = "m pins the word selected in the list: leave the Pins pane (1, 2, 3 or 5) to choose one; x removes a pin"
         case .character("m"):
             return pinSelection(&state)
-        case .delete where state.pane == .pins, .character("x") where state.pane == .pins:
-            if !state.pins.isEmpty {
-                state.pins.remove(at: state.selectedPin)
-                state.selectedPin = max(0, min(state.selectedPin, state.pins.count - 1))
-                PinComparison.refresh(&state)
-            }
         case .character("e"):
             var dialog = ExportDialog()
             dialog.path = LineEditor(text: "bertscope-export.json")
@@ -273,7 +267,7 @@ public enum ExplorerReducer {
 
     /// Keeps the Why pane's trace in step with the selected word.
     static func updateTrace(_ state: inout ExplorerState, _ context: ExplorerContext) {
-        guard state.pane == .why, let span = ExplorerView.selectedSpan(state) else {
+        guard state.pane == .why, let span = state.selectedSpan else {
             state.wordTrace = nil
             return
         }
