@@ -15,6 +15,7 @@ public struct DerivedData: Sendable {
         var pooling: Pooling
         var centroid: [Float]?
         var showWords: Bool
+        var rollout: Bool
     }
 
     var inputs: Inputs?
@@ -22,6 +23,10 @@ public struct DerivedData: Sendable {
     public var similarity: (labels: [String], matrix: [[Double]])?
     /// The focused line's words against the next line's (which line that is, and the comparison).
     public var comparison: (other: Int, CrossSimilarity)?
+    /// The focused line's attention at the list's grain, while the Attention pane is open.
+    var attention: LineAttention?
+    /// Where the selected unit's attention goes in every head (focus[layer - 1][head]), and for which unit.
+    var focus: (unit: Int, heads: [[AttentionFocus]])?
 
     /// Recomputes what changed. Called by the reducer after every action.
     static func refresh(_ state: inout ExplorerState) {
@@ -29,8 +34,9 @@ public struct DerivedData: Sendable {
         let inputs = Inputs(
             needs: ExplorerPanes.description(of: state.pane).needs, focusedLine: state.focusedLine,
             focusedVectors: state.focused.vectorsGeneration, nextLine: next, nextVectors: state.lines[next].vectorsGeneration,
-            layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords)
-        guard inputs != state.derived.inputs else { return }
+            layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords,
+            rollout: state.attention.rollout)
+        guard inputs != state.derived.inputs else { return refreshFocus(&state) }
         var derived = DerivedData()
         derived.inputs = inputs
         if inputs.needs.contains(.similarity), let embedded = state.focused.embedded {
@@ -40,7 +46,20 @@ public struct DerivedData: Sendable {
         if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded {
             derived.comparison = (next, CrossSimilarity(a, b, layer: inputs.layer, pooling: inputs.pooling, centroid: inputs.centroid))
         }
+        if inputs.needs.contains(.attention), let embedded = state.focused.embedded {
+            derived.attention = LineAttention(embedded, words: inputs.showWords, rollout: inputs.rollout)
+        }
         state.derived = derived
+        refreshFocus(&state)
+    }
+
+    /// The selected unit's focus in every head: recomputed when the selection moves (L x H rows, not T of them).
+    private static func refreshFocus(_ state: inout ExplorerState) {
+        guard let attention = state.derived.attention, let unit = attention.unitOfRow[safe: state.selection] else {
+            state.derived.focus = nil
+            return
+        }
+        if state.derived.focus?.unit != unit { state.derived.focus = (unit, attention.focus(of: unit)) }
     }
 
     /// Labels with their vectors (centred when centring is on) for a heatmap of one line.

@@ -1,6 +1,6 @@
 /// What a pane needs computed from the vectors before it can be drawn (`DerivedData`).
 enum PaneNeed: Sendable, Hashable {
-    case similarity, comparison
+    case similarity, comparison, attention
 }
 
 /// One right-hand pane of the explorer, as the rest of the explorer knows it: its name, what it needs
@@ -25,6 +25,7 @@ struct PaneDescription: Sendable {
 enum ExplorerPanes {
     static let all: [PaneDescription] = [
         VectorPane.description, SimilarityPane.description, ComparePane.description, PinsPane.description, WhyPane.description,
+        AttentionPane.description,
     ]
     /// F1 is help; the panes' F-keys follow it.
     static let firstFunctionKey = 2

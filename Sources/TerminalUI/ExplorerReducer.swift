@@ -15,14 +15,15 @@ public enum ExplorerAction: Sendable {
 
 /// Work the reducer asks the runtime to do.
 public enum ExplorerEffect: Sendable, Equatable {
-    /// Run the encoder on a line's text; the newest generation wins.
-    case embed(line: Int, generation: Int, text: String, dialect: Dialect)
+    /// Run the encoder on a line's text, keeping every layer's attention when `attentions` (the Attention pane
+    /// is open on this line); the newest generation wins.
+    case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool)
     case computeBaseline(BaselineKey)
     case export(path: String, format: String, overwrite: Bool)
 
     public static func == (a: ExplorerEffect, b: ExplorerEffect) -> Bool {
         switch (a, b) {
-        case let (.embed(l1, g1, t1, d1), .embed(l2, g2, t2, d2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2
+        case let (.embed(l1, g1, t1, d1, a1), .embed(l2, g2, t2, d2, a2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2
         case let (.computeBaseline(k1), .computeBaseline(k2)): return k1 == k2
         case let (.export(p1, f1, o1), .export(p2, f2, o2)): return p1 == p2 && f1 == f2 && o1 == o2
         default: return false
@@ -50,7 +51,7 @@ public enum ExplorerReducer {
     public static func reduce(_ state: inout ExplorerState, _ action: ExplorerAction, context: ExplorerContext) -> [ExplorerEffect] {
         switch action {
         case .key(let key):
-            let effects = handle(key, &state, context)
+            let effects = handle(key, &state, context) + keepAttentionInStep(&state)
             updateTrace(&state, context)
             DerivedData.refresh(&state)
             // Keep the heatmap's column on the matrix shown now (after l at the edge, a shorter text, another pair),
@@ -63,11 +64,15 @@ public enum ExplorerReducer {
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
             state.lines[line].embedded = embedded
             state.lines[line].vectorsGeneration = generation
+            state.lines[line].attentionRequested = false
+            // The pane that asked for attention may have closed while it was computed.
+            if !needsAttention(state) || line != state.focusedLine { state.lines[line].embedded?.output.attentions = [:] }
             state.lastLatency = milliseconds
             DerivedData.refresh(&state)
             return []
         case let .vectorsFailed(line, generation, message):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
+            state.lines[line].attentionRequested = false
             state.message = "encoder: \(message)"
             return []
         case let .baselineReady(key, baseline):
@@ -286,10 +291,37 @@ public enum ExplorerReducer {
         // The end of the last piece the model reads: the text after it has no pieces and no vectors.
         state.lines[line].unreadFrom = encoding.truncation.isTruncated
             ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
+        if line == state.focusedLine { clampSelection(&state) }
+        return [requestVectors(&state, line: line)]
+    }
+
+    /// A new generation of vectors for a line's text, with attention when the pane on screen reads it from this line.
+    private static func requestVectors(_ state: inout ExplorerState, line: Int) -> ExplorerEffect {
         state.generationCounter += 1
         state.lines[line].generation = state.generationCounter
-        if line == state.focusedLine { clampSelection(&state) }
-        return [.embed(line: line, generation: state.lines[line].generation, text: text, dialect: state.dialect)]
+        let attentions = needsAttention(state) && line == state.focusedLine
+        state.lines[line].attentionRequested = attentions
+        return .embed(line: line, generation: state.lines[line].generation, text: state.lines[line].editor.text, dialect: state.dialect,
+                      attentions: attentions)
+    }
+
+    static func needsAttention(_ state: ExplorerState) -> Bool {
+        ExplorerPanes.description(of: state.pane).needs.contains(.attention)
+    }
+
+    /// Attention is computed only while a pane reads it: the focused line's is asked for when it is missing, and
+    /// every line's is dropped (its memory freed) once no pane needs it.
+    private static func keepAttentionInStep(_ state: inout ExplorerState) -> [ExplorerEffect] {
+        guard needsAttention(state) else {
+            for index in state.lines.indices where state.lines[index].embedded?.output.attentions.isEmpty == false {
+                state.lines[index].embedded?.output.attentions = [:]
+            }
+            return []
+        }
+        let line = state.focusedLine
+        let hasAttention = state.lines[line].embedded.map { !$0.output.attentions.isEmpty } ?? false
+        guard !hasAttention, !state.lines[line].attentionRequested else { return [] }
+        return [requestVectors(&state, line: line)]
     }
 
     private static func changeLayer(_ step: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {

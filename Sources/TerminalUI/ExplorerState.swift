@@ -4,7 +4,7 @@ import Tokenization
 
 /// The right-hand panes of the explorer; each is described (title, keys, drawing) in `ExplorerPanes`.
 public enum Pane: Int, Sendable, CaseIterable {
-    case vector, similarity, compare, pins, why
+    case vector, similarity, compare, pins, why, attention
 
     public var title: String { ExplorerPanes.description(of: self).title }
 }
@@ -32,6 +32,8 @@ public struct InputLine: Sendable {
     /// The list selection this line had when another line took the focus, given back when it returns.
     public var savedSelection: Int?
 
+    /// Set while vectors with attention are being computed for this line.
+    public var attentionRequested = false
     /// The generation `embedded` was computed for: what derived data is kept in step with.
     public var vectorsGeneration: Int?
 
@@ -133,6 +135,8 @@ public struct ExplorerState: Sendable {
     /// Selected row of the tokens list (a token index, or a word index in word view); the first piece
     /// after [CLS] to begin with.
     public var selection = 1
+    /// The Attention pane's layer, head and view.
+    public var attention = AttentionChoice()
     /// Column cursor in the similarity and compare heatmaps.
     public var matrixColumn = 0
     public var layer: LayerChoice
@@ -203,4 +207,28 @@ public struct BaselineKey: Sendable, Hashable {
 /// How many colours the terminal shows.
 public enum ColorMode: Sendable {
     case full, basic, none
+}
+
+/// What the Attention pane shows: which layer and head, in which view.
+public struct AttentionChoice: Sendable, Equatable {
+    public enum View: String, Sendable, CaseIterable {
+        /// The selected token's attention to every token, as bars (bertviz's head view).
+        case bars
+        /// One head's whole T x T matrix.
+        case matrix
+        /// Every layer x head: where the selected token's attention mostly goes (bertviz's model view).
+        case heads
+        /// Clark et al.'s statistics of every head of the layer, over the whole line.
+        case statistics
+    }
+
+    /// 1...N.
+    public var layer = 1
+    /// From 0; nil shows the mean over the heads.
+    public var head: Int?
+    public var view: View = .bars
+    /// The bars' values as numbers.
+    public var showValues = false
+    /// The bars show attention rollout (Abnar and Zuidema 2020) through the layer instead of one layer's attention.
+    public var rollout = false
 }
