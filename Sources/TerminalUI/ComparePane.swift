@@ -14,11 +14,11 @@ enum ComparePane {
             screen.write("a translation, e.g. \"Der Hund bellt\" next to \"The dog barks\".", row: layout.bodyTop + 1, column: left, style: Palette.dim)
             return
         }
-        guard let (other, comparison) = state.derived.comparison else {
+        guard state.focused.embedded != nil, state.lines[(state.focusedLine + 1) % state.lines.count].embedded != nil else {
             screen.write("waiting for vectors…", row: layout.bodyTop, column: left, style: Palette.dim)
             return
         }
-        guard !comparison.wordsA.isEmpty, !comparison.wordsB.isEmpty else {
+        guard let (other, comparison) = state.derived.comparison else {
             screen.write("both lines need words", row: layout.bodyTop, column: left, style: Palette.dim)
             return
         }

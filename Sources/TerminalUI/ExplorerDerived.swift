@@ -43,7 +43,9 @@ public struct DerivedData: Sendable {
             let items = labelledVectors(embedded, inputs)
             derived.similarity = (items.map(\.0), VectorMath.cosineMatrix(items.map(\.1), items.map(\.1)))
         }
-        if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded {
+        // A line without words (empty, or only spaces) has no sentence vector to compare.
+        if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded,
+           !a.words().isEmpty, !b.words().isEmpty {
             derived.comparison = (next, CrossSimilarity(a, b, layer: inputs.layer, pooling: inputs.pooling, centroid: inputs.centroid))
         }
         if inputs.needs.contains(.attention), let embedded = state.focused.embedded {

@@ -370,6 +370,16 @@ struct ExplorerTests {
         #expect(records.map(\.sentenceIndex) == [0, 1])
     }
 
+    @Test("Compare with an empty line next to a line with words says both need words (an empty text has no sentence vector)")
+    func compareWithEmptyLine() {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.escape, .character("+"), .escape, .character(ExplorerPanes.digit(of: .compare)))
+        #expect(driver.state.lines.count == 2 && driver.state.focusedLine == 1)
+        #expect(driver.text.contains("both lines need words"))
+        driver.press(.character("o"))
+        #expect(driver.text.contains("both lines need words"))
+    }
+
     @Test("help lists every key; q and Ctrl-C quit; a resize re-lays the screen, too small says so")
     func helpQuitResize() {
         let driver = ExplorerDriver(text: "dog")
