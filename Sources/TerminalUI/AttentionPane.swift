@@ -204,7 +204,7 @@ enum AttentionPane {
             y += 1
         }
         let start = focusName(.start, attention), separator = focusName(.separator, attention)
-        screen.write("^ \(start)  $ \(separator)  • self  ← previous  → next  . punct  ~ spread",
+        screen.write("^ \(start)  $ \(separator)  • self  ← prev  → next  . punct  ~ spread",
                      row: y, column: left, style: Palette.dim, width: width)
         screen.write("brighter: more concentrated (lower entropy) · , . [ ] move", row: y + 1, column: left, style: Palette.dim, width: width)
         if let head = state.attention.head, head < heads {

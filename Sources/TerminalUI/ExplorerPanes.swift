@@ -49,7 +49,7 @@ enum ExplorerPanes {
         all[(position(of: pane) + step + all.count) % all.count].pane
     }
 
-    /// "1-5", "F2-F6": the keys of the panes, for the help.
+    /// "1-6", "F2-F7": the keys of the panes, for the help.
     static var digitRange: String { "1-\(all.count)" }
     static var functionKeyRange: String { "F\(firstFunctionKey)-F\(firstFunctionKey + all.count - 1)" }
 }
