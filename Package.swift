@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "ModelStore", dependencies: ["BertEngine"]),
         .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "TerminalUI", dependencies: ["Tokenization", "Embeddings", "Export", "CNcursesw"]),
+        .target(name: "TerminalUI", dependencies: ["Tokenization", "BertEngine", "Embeddings", "Export", "CNcursesw"]),
         .executableTarget(
             name: "bertscope",
             dependencies: [

@@ -24,6 +24,20 @@ public struct TokenRoles: Sendable, Equatable {
             return !text.isEmpty && text.allSatisfy { $0.properties.generalCategory.isPunctuation }
         }
     }
+
+    public init(isStart: [Bool], isSeparator: [Bool], isPunctuation: [Bool]) {
+        self.isStart = isStart
+        self.isSeparator = isSeparator
+        self.isPunctuation = isPunctuation
+    }
+
+    /// The roles of groups of tokens (words, as `AttentionViews.betweenWords` takes them): a group is the start
+    /// or a separator when its tokens all are, punctuation when they all are.
+    public func grouped(_ groups: [[Int]]) -> TokenRoles {
+        TokenRoles(isStart: groups.map { $0.allSatisfy { isStart[$0] } },
+                   isSeparator: groups.map { $0.allSatisfy { isSeparator[$0] } },
+                   isPunctuation: groups.map { $0.allSatisfy { isPunctuation[$0] } })
+    }
 }
 
 extension Unicode.GeneralCategory {
@@ -154,4 +168,44 @@ public enum AttentionViews {
         }
         return result
     }
+}
+
+/// Where one token's attention (one row of a head) mostly goes, in the terms of Clark et al. 2019: the token
+/// itself, its neighbours, the start token, the separators, punctuation, or nowhere in particular.
+public struct AttentionFocus: Sendable, Equatable {
+    public enum Target: String, Sendable, CaseIterable {
+        // Ties go to the first: a [CLS] right before the token is read as the start token, not "previous".
+        case start, separator, itself = "self", previous, next, punctuation, spread
+    }
+
+    public var target: Target
+    /// The share of the attention that goes to `target` (for `.spread`, the largest share of any target).
+    public var share: Double
+    /// Entropy of the row in nats: 0 when all of it goes to one token, ln T when spread evenly.
+    public var entropy: Double
+
+    /// A share of at least `threshold` names the target; below it the row is spread.
+    public init(row: ArraySlice<Float>, token: Int, roles: TokenRoles, threshold: Double = 0.5) {
+        let values = Array(row)
+        var entropy = 0.0
+        var shares: [Target: Double] = [.start: 0, .separator: 0, .punctuation: 0]
+        for (column, value) in values.enumerated() {
+            let p = Double(value)
+            if p > 0 { entropy -= p * log(p) }
+            if roles.isStart[column] { shares[.start]! += p }
+            if roles.isSeparator[column] { shares[.separator]! += p }
+            if roles.isPunctuation[column] { shares[.punctuation]! += p }
+        }
+        shares[.itself] = Double(values[token])
+        shares[.previous] = token > 0 ? Double(values[token - 1]) : 0
+        shares[.next] = token + 1 < values.count ? Double(values[token + 1]) : 0
+        let best = Target.allCases.dropLast().max { shares[$0]! < shares[$1]! || (shares[$0]! == shares[$1]! && $0.order > $1.order) }!
+        self.entropy = entropy
+        share = shares[best]!
+        target = share >= threshold ? best : .spread
+    }
+}
+
+extension AttentionFocus.Target {
+    var order: Int { Self.allCases.firstIndex(of: self)! }
 }

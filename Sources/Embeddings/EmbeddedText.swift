@@ -62,10 +62,12 @@ public struct EmbeddedText: Sendable {
         self.output = output
     }
 
-    /// Tokenizes and runs the encoder on `text` (and `pair`).
-    public init(_ text: String, pair: String? = nil, tokenizer: any TextTokenizer, model: BertModel, threads: Int = 1) throws {
+    /// Tokenizes and runs the encoder on `text` (and `pair`), keeping the attention `attentions` asks for.
+    public init(_ text: String, pair: String? = nil, tokenizer: any TextTokenizer, model: BertModel,
+                attentions: AttentionRequest = .none, threads: Int = 1) throws {
         let encoding = tokenizer.encode(text, pair: pair, maxLength: model.config.maxPositions)
-        let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], threads: threads)[0]
+        let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], attentions: attentions,
+                                       threads: threads)[0]
         self.init(encoding: encoding, output: output)
     }
 

@@ -1,3 +1,4 @@
+import BertEngine
 import Embeddings
 import Export
 import Foundation
@@ -7,12 +8,13 @@ import Tokenization
 /// slow work done on a worker thread.
 public struct ExplorerServices: Sendable {
     public var context: ExplorerContext
-    public var embed: @Sendable (String, Dialect) throws -> EmbeddedText
+    /// Vectors for a text; with every layer's attention when asked (only the Attention pane asks).
+    public var embed: @Sendable (String, Dialect, AttentionRequest) throws -> EmbeddedText
     public var baseline: @Sendable (LayerChoice, Pooling) throws -> Baseline
     /// Writes the rows; returns a message for the status bar.
     public var export: @Sendable (ExportRequest) throws -> String
 
-    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect) throws -> EmbeddedText,
+    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect, AttentionRequest) throws -> EmbeddedText,
                 baseline: @escaping @Sendable (LayerChoice, Pooling) throws -> Baseline,
                 export: @escaping @Sendable (ExportRequest) throws -> String) {
         self.context = context
@@ -86,7 +88,7 @@ public enum ExplorerApp {
 final class BackgroundWorker: @unchecked Sendable {
     private let services: ExplorerServices
     private let condition = NSCondition()
-    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect)] = [:]
+    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool)] = [:]
     private var baselines: [BaselineKey] = []
     private var exports: [ExportRequest] = []
     private var results: [ExplorerAction] = []
@@ -102,7 +104,7 @@ final class BackgroundWorker: @unchecked Sendable {
         condition.lock()
         for effect in effects {
             switch effect {
-            case let .embed(line, generation, text, dialect): embeds[line] = (generation, text, dialect)
+            case let .embed(line, generation, text, dialect, attentions): embeds[line] = (generation, text, dialect, attentions)
             case .computeBaseline(let key): if !baselines.contains(key) { baselines.append(key) }
             case .export: if let export { exports.append(export) }
             }
@@ -139,7 +141,7 @@ final class BackgroundWorker: @unchecked Sendable {
             } else if let embed {
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    let embedded = try services.embed(embed.value.text, embed.value.dialect)
+                    let embedded = try services.embed(embed.value.text, embed.value.dialect, embed.value.attentions ? .all : .none)
                     let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                     result = .vectorsReady(line: embed.key, generation: embed.value.generation, embedded, milliseconds: milliseconds)
                 } catch {

@@ -11,7 +11,11 @@ extension ExplorerView {
         screen.write(" \(title) ", row: top, column: left + 2, style: Style(foreground: .white, background: Color(235), bold: true))
     }
 
-    public static let helpLines = [
+    public static let helpLines = keyHelpLines + ExplorerPanes.all.flatMap(\.keys) + [
+        "Everywhere: F1 help · \(ExplorerPanes.functionKeyRange) panes · Ctrl-C quit · mouse click selects",
+    ]
+
+    static let keyHelpLines = [
         "Typing (the input line has the cursor)",
         "  any text        edit; tokens update as you type, vectors follow",
         "  ← → Home End    move by character (grapheme) · Ctrl-A/E start/end",
@@ -20,30 +24,17 @@ extension ExplorerView {
         "  ↑ ↓             history · Enter or Esc: browse",
         "Browsing",
         "  ↑ ↓ j k PgUp PgDn g G  select (a pin, in Pins) · ← → h l heatmap column",
-        "  Tab Shift-Tab 1-5  panes: Vector Similarity Compare Pins Why",
+        "  Tab Shift-Tab \(ExplorerPanes.digitRange)  panes: \(ExplorerPanes.all.map(\.title).joined(separator: " "))",
         "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
         "  w  pieces ⇄ words   c  centre vectors   d  dialect hf/google/spark",
         "  +  add a line (up to \(ExplorerReducer.maxLines))  -  remove it  o  next line  L  language",
         "  m  pin the word (words) or the piece (pieces)   x/Delete  unpin (Pins)",
         "  e  export: json jsonl csv npy projector spark   i / Enter  type",
         "  ?  help (again: what the panes show)   q  quit (asks if pins or lines)",
-        "Everywhere: F1 help · F2-F6 panes · Ctrl-C quit · mouse click selects",
     ]
 
     /// The second help page: what each pane compares, against what, and the command that prints the same numbers.
-    public static let paneHelpLines = [
-        "Vector: the selected piece or word at the layer; pooling makes a word",
-        "  from its pieces.                 same numbers: bertscope embed",
-        "Similarity: cosine of every two pieces (or words) of the focused line.",
-        "  Baseline: the mean cosine of words of 12 unrelated sentences in 11",
-        "  languages at the same layer and pooling; c centres (subtracts their",
-        "  mean vector). A cosine means something only above it.",
-        "                                   bertscope similarity --centre",
-        "Compare: the focused line's words × the next line's (o moves on).",
-        "                                   bertscope similarity TEXT_A TEXT_B",
-        "Pins: every pin × every pin, raw or centred, with the baseline.",
-        "                                   bertscope export (any format)",
-        "Why: how the tokenizer cut the word.  bertscope tokenize --trace",
+    public static let paneHelpLines = ExplorerPanes.all.flatMap(\.help) + [
         "Lines: up to \(ExplorerReducer.maxLines) (+ adds, - removes); L labels a line's language.",
         "Export (e): json jsonl csv npy projector spark · docs/EXPORTS.md",
     ]

@@ -15,14 +15,15 @@ public enum ExplorerAction: Sendable {
 
 /// Work the reducer asks the runtime to do.
 public enum ExplorerEffect: Sendable, Equatable {
-    /// Run the encoder on a line's text; the newest generation wins.
-    case embed(line: Int, generation: Int, text: String, dialect: Dialect)
+    /// Run the encoder on a line's text, keeping every layer's attention when `attentions` (the Attention pane
+    /// is open on this line); the newest generation wins.
+    case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool)
     case computeBaseline(BaselineKey)
     case export(path: String, format: String, overwrite: Bool)
 
     public static func == (a: ExplorerEffect, b: ExplorerEffect) -> Bool {
         switch (a, b) {
-        case let (.embed(l1, g1, t1, d1), .embed(l2, g2, t2, d2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2
+        case let (.embed(l1, g1, t1, d1, a1), .embed(l2, g2, t2, d2, a2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2
         case let (.computeBaseline(k1), .computeBaseline(k2)): return k1 == k2
         case let (.export(p1, f1, o1), .export(p2, f2, o2)): return p1 == p2 && f1 == f2 && o1 == o2
         default: return false
@@ -50,24 +51,34 @@ public enum ExplorerReducer {
     public static func reduce(_ state: inout ExplorerState, _ action: ExplorerAction, context: ExplorerContext) -> [ExplorerEffect] {
         switch action {
         case .key(let key):
-            let effects = handle(key, &state, context)
+            let effects = handle(key, &state, context) + keepAttentionInStep(&state)
             updateTrace(&state, context)
+            DerivedData.refresh(&state)
             // Keep the heatmap's column on the matrix shown now (after l at the edge, a shorter text, another pair),
             // so h moves at once.
-            if let columns = ExplorerView.heatmapColumnCount(state) { state.matrixColumn = max(0, min(state.matrixColumn, columns - 1)) }
+            if let columns = ExplorerPanes.description(of: state.pane).heatmapColumns(state) {
+                state.matrixColumn = max(0, min(state.matrixColumn, columns - 1))
+            }
             return effects
         case let .vectorsReady(line, generation, embedded, milliseconds):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
             state.lines[line].embedded = embedded
+            state.lines[line].vectorsGeneration = generation
+            state.lines[line].attentionRequested = false
+            // The pane that asked for attention may have closed while it was computed.
+            if !needsAttention(state) || line != state.focusedLine { state.lines[line].embedded?.output.attentions = [:] }
             state.lastLatency = milliseconds
+            DerivedData.refresh(&state)
             return []
         case let .vectorsFailed(line, generation, message):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
+            state.lines[line].attentionRequested = false
             state.message = "encoder: \(message)"
             return []
         case let .baselineReady(key, baseline):
             state.baselines[key] = baseline
             PinComparison.refresh(&state)
+            DerivedData.refresh(&state)
             return []
         case .exportFinished(let message):
             state.message = message
@@ -135,13 +146,13 @@ public enum ExplorerReducer {
         if case .mouse(let row, let column) = key { return click(row: row, column: column, &state) }
         switch key {
         case .tab:
-            state.pane = Pane(rawValue: (state.pane.rawValue + 1) % Pane.allCases.count)!
+            state.pane = ExplorerPanes.pane(1, from: state.pane)
             return []
         case .backTab:
-            state.pane = Pane(rawValue: (state.pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+            state.pane = ExplorerPanes.pane(-1, from: state.pane)
             return []
-        case .function(let number) where (2...6).contains(number):
-            state.pane = Pane(rawValue: number - 2)!
+        case .function(let number) where ExplorerPanes.pane(forFunctionKey: number) != nil:
+            state.pane = ExplorerPanes.pane(forFunctionKey: number)!
             return []
         default:
             break
@@ -185,6 +196,7 @@ public enum ExplorerReducer {
     }
 
     private static func browsing(_ key: Key, _ state: inout ExplorerState, _ context: ExplorerContext, quitWasAsked: Bool) -> [ExplorerEffect] {
+        if ExplorerPanes.description(of: state.pane).handle(key, &state) { return [] }
         switch key {
         case .character("i"), .character("/"), .enter, .character("a"):
             state.mode = .typing
@@ -192,20 +204,16 @@ public enum ExplorerReducer {
             quitOrAsk(&state, asked: quitWasAsked)
         case .character("?"):
             state.helpPage = 0
-        case .up, .character("k"):
-            if state.pane == .pins { state.selectedPin = max(0, state.selectedPin - 1) } else { moveSelection(-1, &state) }
-        case .down, .character("j"):
-            if state.pane == .pins { state.selectedPin = min(max(0, state.pins.count - 1), state.selectedPin + 1) } else { moveSelection(1, &state) }
+        case .up, .character("k"): moveSelection(-1, &state)
+        case .down, .character("j"): moveSelection(1, &state)
         case .pageUp: moveSelection(-Layout(state).visibleListRows, &state)
         case .pageDown: moveSelection(Layout(state).visibleListRows, &state)
-        case .home, .character("g"):
-            if state.pane == .pins { state.selectedPin = 0 } else { state.selection = 0 }
-        case .end, .character("G"):
-            if state.pane == .pins { state.selectedPin = max(0, state.pins.count - 1) } else { moveSelection(Int.max / 2, &state) }
+        case .home, .character("g"): state.selection = 0
+        case .end, .character("G"): moveSelection(Int.max / 2, &state)
         case .left, .character("h"): state.matrixColumn = max(0, state.matrixColumn - 1)
         case .right, .character("l"): state.matrixColumn += 1
-        case .character(let digit) where ("1"..."5").contains(digit):
-            state.pane = Pane(rawValue: Int(String(digit))! - 1)!
+        case .character(let digit) where ExplorerPanes.pane(forDigit: digit) != nil:
+            state.pane = ExplorerPanes.pane(forDigit: digit)!
         case .character("]"): return changeLayer(1, &state)
         case .character("["): return changeLayer(-1, &state)
         case .character("p"): return changePooling(1, &state)
@@ -248,17 +256,8 @@ public enum ExplorerReducer {
             focus((state.focusedLine + 1) % state.lines.count, &state)
         case .character("L"):
             state.languageEditor = LineEditor(text: state.focused.language ?? "")
-        case .character("m") where state.pane == .pins:
-            // Here ↑↓ move among the pins, so the word list's selection is not what the user is looking at.
-            state.message = "m pins the word selected in the list: leave the Pins pane (1, 2, 3 or 5) to choose one; x removes a pin"
         case .character("m"):
             return pinSelection(&state)
-        case .delete where state.pane == .pins, .character("x") where state.pane == .pins:
-            if !state.pins.isEmpty {
-                state.pins.remove(at: state.selectedPin)
-                state.selectedPin = max(0, min(state.selectedPin, state.pins.count - 1))
-                PinComparison.refresh(&state)
-            }
         case .character("e"):
             var dialog = ExportDialog()
             dialog.path = LineEditor(text: "bertscope-export.json")
@@ -273,7 +272,7 @@ public enum ExplorerReducer {
 
     /// Keeps the Why pane's trace in step with the selected word.
     static func updateTrace(_ state: inout ExplorerState, _ context: ExplorerContext) {
-        guard state.pane == .why, let span = ExplorerView.selectedSpan(state) else {
+        guard state.pane == .why, let span = state.selectedSpan else {
             state.wordTrace = nil
             return
         }
@@ -292,10 +291,37 @@ public enum ExplorerReducer {
         // The end of the last piece the model reads: the text after it has no pieces and no vectors.
         state.lines[line].unreadFrom = encoding.truncation.isTruncated
             ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
+        if line == state.focusedLine { clampSelection(&state) }
+        return [requestVectors(&state, line: line)]
+    }
+
+    /// A new generation of vectors for a line's text, with attention when the pane on screen reads it from this line.
+    private static func requestVectors(_ state: inout ExplorerState, line: Int) -> ExplorerEffect {
         state.generationCounter += 1
         state.lines[line].generation = state.generationCounter
-        if line == state.focusedLine { clampSelection(&state) }
-        return [.embed(line: line, generation: state.lines[line].generation, text: text, dialect: state.dialect)]
+        let attentions = needsAttention(state) && line == state.focusedLine
+        state.lines[line].attentionRequested = attentions
+        return .embed(line: line, generation: state.lines[line].generation, text: state.lines[line].editor.text, dialect: state.dialect,
+                      attentions: attentions)
+    }
+
+    static func needsAttention(_ state: ExplorerState) -> Bool {
+        ExplorerPanes.description(of: state.pane).needs.contains(.attention)
+    }
+
+    /// Attention is computed only while a pane reads it: the focused line's is asked for when it is missing, and
+    /// every line's is dropped (its memory freed) once no pane needs it.
+    private static func keepAttentionInStep(_ state: inout ExplorerState) -> [ExplorerEffect] {
+        guard needsAttention(state) else {
+            for index in state.lines.indices where state.lines[index].embedded?.output.attentions.isEmpty == false {
+                state.lines[index].embedded?.output.attentions = [:]
+            }
+            return []
+        }
+        let line = state.focusedLine
+        let hasAttention = state.lines[line].embedded.map { !$0.output.attentions.isEmpty } ?? false
+        guard !hasAttention, !state.lines[line].attentionRequested else { return [] }
+        return [requestVectors(&state, line: line)]
     }
 
     private static func changeLayer(_ step: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {

@@ -2,19 +2,11 @@ import Embeddings
 import Export
 import Tokenization
 
-/// The right-hand panes of the explorer.
+/// The right-hand panes of the explorer; each is described (title, keys, drawing) in `ExplorerPanes`.
 public enum Pane: Int, Sendable, CaseIterable {
-    case vector, similarity, compare, pins, why
+    case vector, similarity, compare, pins, why, attention
 
-    public var title: String {
-        switch self {
-        case .vector: return "Vector"
-        case .similarity: return "Similarity"
-        case .compare: return "Compare"
-        case .pins: return "Pins"
-        case .why: return "Why"
-        }
-    }
+    public var title: String { ExplorerPanes.description(of: self).title }
 }
 
 /// Typing edits the focused input line; browsing turns letters into commands.
@@ -39,6 +31,11 @@ public struct InputLine: Sendable {
     public var language: String?
     /// The list selection this line had when another line took the focus, given back when it returns.
     public var savedSelection: Int?
+
+    /// Set while vectors with attention are being computed for this line.
+    public var attentionRequested = false
+    /// The generation `embedded` was computed for: what derived data is kept in step with.
+    public var vectorsGeneration: Int?
 
     /// True when the vectors shown are not for the text on screen.
     public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
@@ -138,6 +135,8 @@ public struct ExplorerState: Sendable {
     /// Selected row of the tokens list (a token index, or a word index in word view); the first piece
     /// after [CLS] to begin with.
     public var selection = 1
+    /// The Attention pane's layer, head and view.
+    public var attention = AttentionChoice()
     /// Column cursor in the similarity and compare heatmaps.
     public var matrixColumn = 0
     public var layer: LayerChoice
@@ -155,6 +154,8 @@ public struct ExplorerState: Sendable {
     /// Cosines between every two pins (raw or centred as `centre` says), kept in step by the reducer so
     /// the screen does not recompute them on every frame.
     public var pinCosines: [[Double]] = []
+    /// What the panes show that is computed from the vectors, kept in step by the reducer.
+    public internal(set) var derived = DerivedData()
     /// The tokenizer trace of the selected word, for the Why pane.
     public var wordTrace: TracedWord?
     /// The trace of the focused text's words, kept until the text or the dialect changes: tracing a long
@@ -185,6 +186,17 @@ public struct ExplorerState: Sendable {
     public var focused: InputLine { lines[focusedLine] }
 
     public var baseline: Baseline? { baselines[BaselineKey(layer: layer, pooling: pooling)] }
+
+    /// The span of the selected row in the focused text.
+    public var selectedSpan: TextSpan? {
+        let encoding = focused.encoding
+        if showWords {
+            let words = ExplorerReducer.words(of: focused)
+            return selection < words.count ? words[selection].span : nil
+        }
+        guard selection < encoding.count, encoding.sequenceIds[selection] != nil else { return nil }
+        return encoding.offsets[selection]
+    }
 }
 
 public struct BaselineKey: Sendable, Hashable {
@@ -195,4 +207,28 @@ public struct BaselineKey: Sendable, Hashable {
 /// How many colours the terminal shows.
 public enum ColorMode: Sendable {
     case full, basic, none
+}
+
+/// What the Attention pane shows: which layer and head, in which view.
+public struct AttentionChoice: Sendable, Equatable {
+    public enum View: String, Sendable, CaseIterable {
+        /// The selected token's attention to every token, as bars (bertviz's head view).
+        case bars
+        /// One head's whole T x T matrix.
+        case matrix
+        /// Every layer x head: where the selected token's attention mostly goes (bertviz's model view).
+        case heads
+        /// Clark et al.'s statistics of every head of the layer, over the whole line.
+        case statistics
+    }
+
+    /// 1...N.
+    public var layer = 1
+    /// From 0; nil shows the mean over the heads.
+    public var head: Int?
+    public var view: View = .bars
+    /// The bars' values as numbers.
+    public var showValues = false
+    /// The bars show attention rollout (Abnar and Zuidema 2020) through the layer instead of one layer's attention.
+    public var rollout = false
 }

@@ -30,8 +30,8 @@ struct ExploreCommand: ParsableCommand {
             trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })
         let services = ExplorerServices(
             context: context,
-            embed: { text, dialect in
-                try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: encoder, threads: threads)
+            embed: { text, dialect, attentions in
+                try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: encoder, attentions: attentions, threads: threads)
             },
             baseline: { layer, pooling in
                 try Baseline(tokenizer: tokenizers.tokenizer(.hf), model: encoder, layer: layer, pooling: pooling, threads: threads)

@@ -57,6 +57,37 @@ struct AttentionMeasuresTests {
         for (ours, theirs) in zip(words.values, expected) { #expect(abs(ours - theirs) < 1e-6) }
     }
 
+    @Test("focus: where one token's attention mostly goes, with the row's entropy; spread below half")
+    func focus() {
+        // Token 2 ("dog") of [CLS] the dog . [SEP], one row per case.
+        let roles = TokenRoles(encoding)
+        func focus(_ row: [Float], token: Int = 2) -> AttentionFocus { AttentionFocus(row: row[...], token: token, roles: roles) }
+        #expect(focus([0, 0, 0.9, 0.1, 0]).target == .itself)
+        #expect(focus([0, 0.6, 0.2, 0.2, 0]).target == .previous)
+        #expect(focus([0.1, 0, 0, 0.7, 0.2]).target == .next)
+        #expect(focus([0.8, 0.1, 0.1, 0, 0]).target == .start)
+        #expect(focus([0, 0.1, 0.1, 0.2, 0.6]).target == .separator)
+        // The "." at token 3 is punctuation; from token 1 it is no neighbour.
+        #expect(focus([0, 0.2, 0, 0.8, 0], token: 1).target == .punctuation)
+        let spread = focus([0.2, 0.2, 0.2, 0.2, 0.2])
+        #expect(spread.target == .spread)
+        #expect(abs(spread.share - 0.2) < 1e-6)
+        #expect(abs(spread.entropy - log(5)) < 1e-6)
+        // [CLS] right before "the": counted as the start token, the tie going to it.
+        let first = focus([0.9, 0.1, 0, 0, 0], token: 1)
+        #expect(first.target == .start && abs(first.share - 0.9) < 1e-6)
+        let entropy = -(0.9 * log(0.9) + 0.1 * log(0.1))
+        #expect(abs(first.entropy - entropy) < 1e-6)
+    }
+
+    @Test("grouped roles: a word is punctuation or special only when all its pieces are")
+    func groupedRoles() {
+        let roles = TokenRoles(encoding).grouped([[0], [1, 2], [3], [4]])
+        #expect(roles.isStart == [true, false, false, false])
+        #expect(roles.isSeparator == [false, false, false, true])
+        #expect(roles.isPunctuation == [false, false, true, false])
+    }
+
     @Test("rollout: 0.5·A + 0.5·I per layer, heads averaged, multiplied from layer 1 up")
     func rollout() {
         // Layer 1, two heads: one looks at the other token, one at itself; their mean is all 0.5.

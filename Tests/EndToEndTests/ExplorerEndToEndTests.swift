@@ -130,6 +130,41 @@ struct ExplorerEndToEndTests {
         #expect(spark.contains("\"annotatorType\":\"word_embeddings\""))
     }
 
+    @Test("the Attention pane on a mixed-script line shows the selected piece's top target, as embed --attentions computes it")
+    func attentionPane() throws {
+        let folder = try makeTemporaryFolder("e2e-attention")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = "Tokyo 東京 كِتاب 😀 Cafe\u{301}"
+        // The expected values from the command line, a separate pass of the same model.
+        let result = try Bertscope.run(["embed", "--model", Self.model.path, "--attentions", "--json", text])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let tokens = try #require(json["tokens"] as? [String])
+        let attentions = try #require(json["attentions"] as? [[[[Double]]]])
+        let piece = try #require(tokens.firstIndex { $0.contains("京") }, "\(tokens)")
+        // The last layer (one [ from layer 1), its second head (. twice from all heads).
+        let row = attentions[attentions.count - 1][1][piece]
+        let top = row.indices.max { row[$0] < row[$1] }!
+
+        let session = try startExplorer(in: folder)
+        try session.type(text)
+        try session.waitFor("京")
+        try session.press("Escape", "6")
+        try session.waitFor("→ most to")
+        for _ in 1..<piece { try session.press("j") }
+        try session.press("[", ".", ".")
+        let screen = try session.waitFor("layer \(attentions.count)/\(attentions.count) · head 2/")
+        #expect(screen.contains("piece \"\(tokens[piece])\""), "\(screen)")
+        let expected = String(format: "→ most to \"%@\" %.3f", tokens[top], row[top])
+        try session.waitFor(expected)
+        // Values on demand: the top target's value is on its bar's row.
+        try session.press("n")
+        let values = try session.waitFor(String(format: "%6.3f", row[top]))
+        #expect(values.split(separator: "\n").contains { $0.contains("◆") && $0.contains(String(format: "%6.3f", row[top])) }, "\(values)")
+        try session.press("q")
+        try session.waitFor("exit=0")
+    }
+
     @Test("a refused + keeps typing (its q is a letter), twelve lines scroll, and q with several lines asks once")
     func twelveLines() throws {
         let folder = try makeTemporaryFolder("e2e")
@@ -213,8 +248,8 @@ struct ExplorerEndToEndTests {
         var random = SplitMix64(seed: 4242)
         // Everything but the keys that quit (q, Ctrl-C); e opens the export dialog, which writes into the temp folder.
         let named = ["Escape", "Enter", "Tab", "BTab", "Up", "Down", "Left", "Right", "Home", "End", "PageUp", "PageDown",
-                     "BSpace", "DC", "C-a", "C-e", "C-k", "C-u", "C-w", "M-b", "M-f", "F1", "F2", "F3", "F4", "F5", "F6",
-                     "[", "]", "p", "P", "w", "c", "d", "+", "-", "o", "m", "x", "j", "k", "h", "l", "e", "i", "1", "2", "3", "4", "5", "y", "n"]
+                     "BSpace", "DC", "C-a", "C-e", "C-k", "C-u", "C-w", "M-b", "M-f", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
+                     "[", "]", "p", "P", "w", "c", "d", "+", "-", "o", "m", "x", "j", "k", "h", "l", "e", "i", "1", "2", "3", "4", "5", "6", ",", ".", "v", "r", "y", "n"]
         let alphabet = Array("abcdefghijklmnoprstuvwxyz ÄéßЖжλ漢字かなكتابहिंदीไทย😀👍🏽🇩🇪\u{301}.,!?")
         var sent = 0
         while sent < 20_000 {

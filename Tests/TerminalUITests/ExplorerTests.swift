@@ -42,13 +42,13 @@ final class ExplorerDriver {
     func run(_ effects: [ExplorerEffect]) {
         for effect in effects {
             switch effect {
-            case let .embed(line, generation, text, dialect):
+            case let .embed(line, generation, text, dialect, attentions):
                 if !computesVectors {
                     pendingEmbeds.append(effect)
                     continue
                 }
                 let tokenizer = try! BertTokenizer(modelFolder: Self.folder, dialect: dialect)
-                let embedded = try! EmbeddedText(text, tokenizer: tokenizer, model: Self.model)
+                let embedded = try! EmbeddedText(text, tokenizer: tokenizer, model: Self.model, attentions: attentions ? .all : .none)
                 send(.vectorsReady(line: line, generation: generation, embedded, milliseconds: 1))
             case .computeBaseline(let key):
                 let baseline = try! Baseline(tokenizer: Self.tokenizer, model: Self.model, layer: key.layer, pooling: key.pooling)
@@ -98,7 +98,7 @@ struct ExplorerTests {
         #expect(driver.text.contains("computing"))
         // Deliver the vectors of the first text only: they must not be taken for the current text.
         let first = driver.pendingEmbeds.first!
-        guard case let .embed(line, generation, text, _) = first else { return }
+        guard case let .embed(line, generation, text, _, _) = first else { return }
         let stale = try! EmbeddedText(text, tokenizer: ExplorerDriver.tokenizer, model: ExplorerDriver.model)
         driver.send(.vectorsReady(line: line, generation: generation, stale, milliseconds: 1))
         #expect(driver.state.focused.embedded?.encoding.texts.first != "the")
@@ -368,6 +368,16 @@ struct ExplorerTests {
         let records = ExplorerExport.records(driver.state)
         #expect(records.map(\.sentence) == ["the man", "a dog"])
         #expect(records.map(\.sentenceIndex) == [0, 1])
+    }
+
+    @Test("Compare with an empty line next to a line with words says both need words (an empty text has no sentence vector)")
+    func compareWithEmptyLine() {
+        let driver = ExplorerDriver(text: "the dog")
+        driver.press(.escape, .character("+"), .escape, .character(ExplorerPanes.digit(of: .compare)))
+        #expect(driver.state.lines.count == 2 && driver.state.focusedLine == 1)
+        #expect(driver.text.contains("both lines need words"))
+        driver.press(.character("o"))
+        #expect(driver.text.contains("both lines need words"))
     }
 
     @Test("help lists every key; q and Ctrl-C quit; a resize re-lays the screen, too small says so")

@@ -327,13 +327,13 @@ struct ResearchTasksTests {
         state.lines[0].editor.setText(text)
         func send(_ action: ExplorerAction) {
             for effect in ExplorerReducer.reduce(&state, action, context: context) {
-                if case let .embed(line, generation, text, _) = effect {
+                if case let .embed(line, generation, text, _, _) = effect {
                     send(.vectorsReady(line: line, generation: generation, try! EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
                 }
             }
         }
         for effect in ExplorerReducer.start(&state, context: context) {
-            if case let .embed(line, generation, text, _) = effect {
+            if case let .embed(line, generation, text, _, _) = effect {
                 send(.vectorsReady(line: line, generation: generation, try EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
             }
         }

@@ -1,0 +1,80 @@
+import Embeddings
+
+/// What the panes show that is computed from the vectors: computed once when what it depends on changes
+/// (new vectors, the layer, pooling, centring, pieces or words, the pane), never on every frame, and only what
+/// the pane on screen needs.
+public struct DerivedData: Sendable {
+    /// Everything the derived data depends on: when it is unchanged, nothing is recomputed.
+    struct Inputs: Equatable {
+        var needs: Set<PaneNeed>
+        var focusedLine: Int
+        var focusedVectors: Int?
+        var nextLine: Int
+        var nextVectors: Int?
+        var layer: LayerChoice
+        var pooling: Pooling
+        var centroid: [Float]?
+        var showWords: Bool
+        var rollout: Bool
+    }
+
+    var inputs: Inputs?
+    /// The focused line's pieces (or words) and the cosine of every two.
+    public var similarity: (labels: [String], matrix: [[Double]])?
+    /// The focused line's words against the next line's (which line that is, and the comparison).
+    public var comparison: (other: Int, CrossSimilarity)?
+    /// The focused line's attention at the list's grain, while the Attention pane is open.
+    var attention: LineAttention?
+    /// Where the selected unit's attention goes in every head (focus[layer - 1][head]), and for which unit.
+    var focus: (unit: Int, heads: [[AttentionFocus]])?
+
+    /// Recomputes what changed. Called by the reducer after every action.
+    static func refresh(_ state: inout ExplorerState) {
+        let next = (state.focusedLine + 1) % state.lines.count
+        let inputs = Inputs(
+            needs: ExplorerPanes.description(of: state.pane).needs, focusedLine: state.focusedLine,
+            focusedVectors: state.focused.vectorsGeneration, nextLine: next, nextVectors: state.lines[next].vectorsGeneration,
+            layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords,
+            rollout: state.attention.rollout)
+        guard inputs != state.derived.inputs else { return refreshFocus(&state) }
+        var derived = DerivedData()
+        derived.inputs = inputs
+        if inputs.needs.contains(.similarity), let embedded = state.focused.embedded {
+            let items = labelledVectors(embedded, inputs)
+            derived.similarity = (items.map(\.0), VectorMath.cosineMatrix(items.map(\.1), items.map(\.1)))
+        }
+        // A line without words (empty, or only spaces) has no sentence vector to compare.
+        if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded,
+           !a.words().isEmpty, !b.words().isEmpty {
+            derived.comparison = (next, CrossSimilarity(a, b, layer: inputs.layer, pooling: inputs.pooling, centroid: inputs.centroid))
+        }
+        if inputs.needs.contains(.attention), let embedded = state.focused.embedded {
+            derived.attention = LineAttention(embedded, words: inputs.showWords, rollout: inputs.rollout)
+        }
+        state.derived = derived
+        refreshFocus(&state)
+    }
+
+    /// The selected unit's focus in every head: recomputed when the selection moves (L x H rows, not T of them).
+    private static func refreshFocus(_ state: inout ExplorerState) {
+        guard let attention = state.derived.attention, let unit = attention.unitOfRow[safe: state.selection] else {
+            state.derived.focus = nil
+            return
+        }
+        if state.derived.focus?.unit != unit { state.derived.focus = (unit, attention.focus(of: unit)) }
+    }
+
+    /// Labels with their vectors (centred when centring is on) for a heatmap of one line.
+    private static func labelledVectors(_ embedded: EmbeddedText, _ inputs: Inputs) -> [(String, [Float])] {
+        var rows: [(String, [Float])]
+        if inputs.showWords {
+            rows = embedded.words().map { ($0.text, embedded.wordVector($0, layer: inputs.layer, pooling: inputs.pooling)) }
+        } else {
+            rows = (0..<embedded.encoding.count).map { (embedded.encoding.tokens[$0], embedded.pieceVector($0, layer: inputs.layer)) }
+        }
+        if let centroid = inputs.centroid, centroid.count == rows.first?.1.count {
+            rows = rows.map { ($0.0, VectorMath.subtract($0.1, centroid)) }
+        }
+        return rows
+    }
+}
