@@ -17,7 +17,8 @@ private func expectedAttention(_ text: String) throws -> (encoding: Encoding, at
 }
 
 private func export(_ arguments: [String]) throws -> CommandResult {
-    try Bertscope.run(["export", "--model", model, "--threads", "1"] + arguments)
+    // One text per pass on one thread, so the values match the in-process pass bit for bit.
+    try Bertscope.run(["export", "--model", model, "--threads", "1", "--batch-size", "1"] + arguments)
 }
 
 @Suite("bertscope export of attention: attention-npy, attention-json, head-stats")
