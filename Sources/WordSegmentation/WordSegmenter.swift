@@ -1,4 +1,6 @@
-import CICU
+// Not re-exported: ICU's C types would clash with Foundation's own copy of ICU (_FoundationICU) in every module
+// that imports both.
+internal import CICU
 
 /// What ICU's word break rules say a word-like segment is.
 public enum WordKind: String, Sendable, Hashable, Codable {
