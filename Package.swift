@@ -24,7 +24,8 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .systemLibrary(name: "CICU", pkgConfig: "icu-uc", providers: [.apt(["libicu-dev"])]),
+        // ICU's word break iterator behind a plain-C shim (libicu-dev from Debian: scripts/system-packages.sh).
+        .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
         .target(name: "WordSegmentation", dependencies: ["CICU"]),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine", "WordSegmentation"]),
         .target(name: "ModelStore", dependencies: ["BertEngine"]),

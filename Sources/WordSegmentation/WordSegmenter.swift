@@ -1,6 +1,4 @@
-// Not re-exported: ICU's C types would clash with Foundation's own copy of ICU (_FoundationICU) in every module
-// that imports both.
-internal import CICU
+import CICU
 
 /// What ICU's word break rules say a word-like segment is.
 public enum WordKind: String, Sendable, Hashable, Codable {
@@ -33,7 +31,7 @@ public struct WordSegmentationError: Error, CustomStringConvertible {
 public enum WordSegmenter {
     /// The installed ICU's version ("72.1"): its rules and dictionaries decide the boundaries.
     public static var icuVersion: String {
-        var text = [CChar](repeating: 0, count: Int(U_MAX_VERSION_STRING_LENGTH))
+        var text = [CChar](repeating: 0, count: Int(BERTSCOPE_ICU_VERSION_LENGTH))
         bertscope_icu_version(&text)
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -52,11 +50,10 @@ public enum WordSegmenter {
         }
         scalarIndex[units.count] = text.unicodeScalars.count
 
-        var status = U_ZERO_ERROR
+        var error: UnsafePointer<CChar>?
         return try units.withUnsafeBufferPointer { buffer in
-            guard let iterator = bertscope_word_breaks_open(buffer.baseAddress, Int32(buffer.count), &status),
-                  bertscope_icu_failed(status) == 0 else {
-                throw WordSegmentationError(description: "ICU's word break iterator failed: \(String(cString: bertscope_icu_error_name(status)))")
+            guard let iterator = bertscope_word_breaks_open(buffer.baseAddress, Int32(buffer.count), &error) else {
+                throw WordSegmentationError(description: "ICU's word break iterator failed: \(error.map { String(cString: $0) } ?? "unknown error")")
             }
             defer { bertscope_word_breaks_close(iterator) }
             var segments = [WordSegment]()
