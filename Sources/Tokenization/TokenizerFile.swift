@@ -6,15 +6,24 @@ public enum TokenizerFile {
     /// The tokenizer `url` declares. WordPiece models keep bertscope's dialects; a Unigram model has one
     /// behaviour, Hugging Face's.
     public static func load(_ url: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
-        let object = try readObject(url)
+        let (object, vocabularies) = try readObject(url)
         let file = url.path
         let model = try dictionary(object["model"], "model", file)
-        switch try type(of: model, "model", file) {
+        let modelType = try type(of: model, "model", file)
+        guard ["WordPiece", "Unigram"].contains(modelType) else {
+            throw TokenizerError.unsupportedComponent("model", modelType, path: file)
+        }
+        guard vocabularies.count == 1, model["vocab"] != nil else {
+            throw TokenizerError.invalidConfiguration(file, reason: "expected one vocab, the model's; found \(vocabularies.count)")
+        }
+        var reader = VocabularyReader(vocabularies[0], file: file)
+        switch modelType {
         case "WordPiece":
-            return try wordPiece(object, model: model, folder: url.deletingLastPathComponent(), dialect: dialect, file: file)
+            return try wordPiece(
+                object, vocabulary: try reader.tokenIds(), folder: url.deletingLastPathComponent(), dialect: dialect, file: file)
         case "Unigram":
             guard dialect == .hf else { throw TokenizerError.dialectNotSupported(dialect, path: file) }
-            return try unigram(object, model: model, file: file)
+            return try unigram(object, model: model, vocabulary: try reader.scoredPieces(), file: file)
         case let other:
             throw TokenizerError.unsupportedComponent("model", other, path: file)
         }
@@ -31,7 +40,7 @@ public enum TokenizerFile {
     // MARK: Models
 
     private static func wordPiece(
-        _ object: [String: Any], model: [String: Any], folder: URL, dialect: Dialect, file: String
+        _ object: [String: Any], vocabulary: [(String, Int)], folder: URL, dialect: Dialect, file: String
     ) throws -> BertTokenizer {
         // BERT's normalizer and pre-tokenizer are one stage in bertscope (BasicTokenizer), where the
         // google and spark dialects differ from Hugging Face's.
@@ -41,15 +50,13 @@ public enum TokenizerFile {
         if let pre = object["pre_tokenizer"] as? [String: Any], try type(of: pre, "pre_tokenizer", file) != "BertPreTokenizer" {
             throw TokenizerError.unsupportedComponent("pre_tokenizer", try type(of: pre, "pre_tokenizer", file) + " before WordPiece", path: file)
         }
-        guard let vocabulary = model["vocab"] as? [String: Any], !vocabulary.isEmpty else {
-            throw TokenizerError.invalidConfiguration(file, reason: "the WordPiece model has no vocab")
-        }
+        guard !vocabulary.isEmpty else { throw TokenizerError.invalidConfiguration(file, reason: "the WordPiece model has no vocab") }
         // A vocab.txt with a line twice (mBERT has five) becomes a map with one entry for both, so some ids
         // have no token here: they are never produced, and show as empty text.
-        let count = (vocabulary.values.compactMap { $0 as? Int }.max() ?? -1) + 1
+        let count = (vocabulary.map(\.1).max() ?? -1) + 1
         var tokens = [String?](repeating: nil, count: count)
-        for (token, value) in vocabulary {
-            guard let id = value as? Int, id >= 0, tokens[id] == nil else {
+        for (token, id) in vocabulary {
+            guard id >= 0, tokens[id] == nil else {
                 throw TokenizerError.invalidConfiguration(file, reason: "the WordPiece vocab gives \(token.debugDescription) an id that is not new and non-negative")
             }
             tokens[id] = token
@@ -62,36 +69,25 @@ public enum TokenizerFile {
             declaredMaxLength: declaredMaxLength(object))
     }
 
-    private static func unigram(_ object: [String: Any], model: [String: Any], file: String) throws -> UnigramTokenizer {
+    private static func unigram(
+        _ object: [String: Any], model: [String: Any], vocabulary: (pieces: [String], scores: [Float]), file: String
+    ) throws -> UnigramTokenizer {
         if model["byte_fallback"] as? Bool == true {
             throw TokenizerError.unsupportedComponent("model", "Unigram with byte_fallback", path: file)
         }
-        guard let entries = model["vocab"] as? [Any], !entries.isEmpty else {
-            throw TokenizerError.invalidConfiguration(file, reason: "the Unigram model has no vocab")
-        }
-        var pieces = [String]()
-        var scores = [Float]()
-        pieces.reserveCapacity(entries.count)
-        scores.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let pair = entry as? [Any], pair.count == 2, let piece = pair[0] as? String, let score = pair[1] as? NSNumber else {
-                throw TokenizerError.invalidConfiguration(file, reason: "a Unigram vocab entry is not [piece, score]")
-            }
-            pieces.append(piece)
-            scores.append(score.floatValue)
-        }
+        let (pieces, scores) = vocabulary
         guard let unknownId = model["unk_id"] as? Int else {
             throw TokenizerError.invalidConfiguration(file, reason: "the Unigram model has no unk_id, so unknown characters have no token")
         }
-        var index = [String: Int]()
-        for (id, piece) in pieces.enumerated() { index[piece] = id }
+        // A few names are looked up (pad, the template's tokens): a scan each costs less than a map of all.
+        let lookUp = { (piece: String) in pieces.lastIndex(of: piece) }
         let added = try addedTokens(object, file: file)
         return try UnigramTokenizer(
             pieces: pieces, scores: scores, unknownTokenId: unknownId,
-            padTokenId: index["<pad>"] ?? unknownId,
+            padTokenId: lookUp("<pad>") ?? unknownId,
             normalizer: normalizer(object["normalizer"], file: file),
             preTokenizer: preTokenizer(object["pre_tokenizer"], file: file),
-            template: postProcessor(object["post_processor"], lookUp: { index[$0] }, file: file)
+            template: postProcessor(object["post_processor"], lookUp: lookUp, file: file)
                 ?? SpecialTokenTemplate(single: [.sequence(0, typeId: 0)], pair: [.sequence(0, typeId: 0), .sequence(1, typeId: 1)]),
             addedTokens: AddedTokens(added), declaredMaxLength: declaredMaxLength(object))
     }
@@ -254,7 +250,8 @@ public enum TokenizerFile {
         return object
     }
 
-    private static func readObject(_ url: URL) throws -> [String: Any] {
+    /// The file's settings (parsed without the vocabulary) and the vocabulary's bytes.
+    private static func readObject(_ url: URL) throws -> ([String: Any], [ArraySlice<UInt8>]) {
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -262,10 +259,11 @@ public enum TokenizerFile {
             throw TokenizerError.unreadableFile(url.path, reason: error.localizedDescription)
         }
         do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let (settings, vocabularies) = JSONVocabularyStripper.stripKeepingVocabularies(Array(data))
+            guard let object = try JSONSerialization.jsonObject(with: Data(settings)) as? [String: Any] else {
                 throw TokenizerError.invalidConfiguration(url.path, reason: "not a tokenizer.json: the top level is not a JSON object")
             }
-            return object
+            return (object, vocabularies)
         } catch let error as TokenizerError {
             throw error
         } catch {
