@@ -44,11 +44,11 @@ public enum TokenizerFile {
     ) throws -> BertTokenizer {
         // BERT's normalizer and pre-tokenizer are one stage in bertscope (BasicTokenizer), where the
         // google and spark dialects differ from Hugging Face's.
-        if let normalizer = object["normalizer"] as? [String: Any], try type(of: normalizer, "normalizer", file) != "BertNormalizer" {
-            throw TokenizerError.unsupportedComponent("normalizer", try type(of: normalizer, "normalizer", file) + " before WordPiece", path: file)
-        }
-        if let pre = object["pre_tokenizer"] as? [String: Any], try type(of: pre, "pre_tokenizer", file) != "BertPreTokenizer" {
-            throw TokenizerError.unsupportedComponent("pre_tokenizer", try type(of: pre, "pre_tokenizer", file) + " before WordPiece", path: file)
+        for (stage, expected) in [("normalizer", "BertNormalizer"), ("pre_tokenizer", "BertPreTokenizer")] {
+            let declared = try (object[stage] as? [String: Any]).map { try type(of: $0, stage, file) } ?? "(none)"
+            guard declared == expected else {
+                throw TokenizerError.unsupportedComponent(stage, declared + " before WordPiece", path: file)
+            }
         }
         guard !vocabulary.isEmpty else { throw TokenizerError.invalidConfiguration(file, reason: "the WordPiece model has no vocab") }
         // A vocab.txt with a line twice (mBERT has five) becomes a map with one entry for both, so some ids

@@ -98,6 +98,18 @@ struct TokenizerFileTests {
         }
     }
 
+    @Test("a WordPiece model runs only behind BERT's normalizer and pre-tokenizer; another, or none, is refused by name")
+    func wordPieceStages() throws {
+        var object = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: TestPaths.multilingualCased.appendingPathComponent("tokenizer.json"))) as? [String: Any])
+        object["normalizer"] = ["type": "NFKC"]
+        let changed = try Self.write(object)
+        #expect { try TokenizerFile.load(changed) } throws: { "\($0)".contains("normalizer NFKC before WordPiece") }
+        object["normalizer"] = NSNull()
+        let none = try Self.write(object)
+        #expect { try TokenizerFile.load(none) } throws: { "\($0)".contains("normalizer (none) before WordPiece") }
+    }
+
     @Test("Metaspace: prepend_scheme always / first / never, and the older add_prefix_space false")
     func metaspaceSchemes() throws {
         func tokens(_ pre: [String: Any], _ text: String, pair: String? = nil) throws -> [String] {
