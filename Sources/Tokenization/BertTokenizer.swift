@@ -11,8 +11,15 @@ public struct BertTokenizer: Sendable {
     public let unknownTokenId: Int
     public let padTokenId: Int
     public let maskTokenId: Int?
+    /// Where the special tokens go: the tokenizer.json's post-processor, or BERT's template.
+    let template: SpecialTokenTemplate
+    /// The tokenizer.json's own truncation limit, if it has one (reported; --max-length decides).
+    public let declaredMaxLength: Int?
 
-    public init(vocabulary: Vocabulary, configuration: TokenizerConfiguration) throws {
+    init(
+        vocabulary: Vocabulary, configuration: TokenizerConfiguration, template: SpecialTokenTemplate?,
+        declaredMaxLength: Int?
+    ) throws {
         func requiredId(_ token: String, role: String) throws -> Int {
             guard let id = vocabulary.id(of: token) else { throw TokenizerError.missingToken(token, role: role) }
             return id
@@ -24,6 +31,10 @@ public struct BertTokenizer: Sendable {
         separatorTokenId = try requiredId(configuration.separatorToken, role: "separator")
         padTokenId = vocabulary.id(of: configuration.padToken) ?? 0
         maskTokenId = vocabulary.id(of: configuration.maskToken)
+        self.template = template ?? .bert(
+            classId: classTokenId, classToken: configuration.classToken, separatorId: separatorTokenId,
+            separatorToken: configuration.separatorToken)
+        self.declaredMaxLength = declaredMaxLength
         let classifier: CharacterClassifier
         switch configuration.dialect {
         case .hf: classifier = .huggingFace
@@ -35,6 +46,10 @@ public struct BertTokenizer: Sendable {
             vocabulary: vocabulary, unknownId: unknownTokenId,
             continuationPrefix: Array(configuration.continuingSubwordPrefix.utf8),
             maxInputCharsPerWord: configuration.effectiveMaxInputCharsPerWord, dialect: configuration.dialect)
+    }
+
+    public init(vocabulary: Vocabulary, configuration: TokenizerConfiguration) throws {
+        try self.init(vocabulary: vocabulary, configuration: configuration, template: nil, declaredMaxLength: nil)
     }
 
     /// Loads `vocab.txt` and the tokenizer settings of a model folder.
@@ -56,12 +71,6 @@ public struct BertTokenizer: Sendable {
     ///   is truncated the way Hugging Face's `longest_first` does it, and the cut is reported.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = 512) -> Encoding {
         templatedEncoding(text, pair: pair, maxLength: maxLength)
-    }
-
-    var template: SpecialTokenTemplate {
-        SpecialTokenTemplate(
-            classTokenId: classTokenId, classToken: configuration.classToken, separatorTokenId: separatorTokenId,
-            separatorToken: configuration.separatorToken, separatorsBetweenPair: 1, secondTypeId: 1)
     }
 
     /// The WordPiece pieces of one text, aligned to its scalars.

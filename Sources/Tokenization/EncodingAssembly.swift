@@ -45,19 +45,45 @@ extension TemplatedTokenizer {
     }
 }
 
-/// Where a model's special tokens go around one text or a pair: `[CLS] A [SEP] B [SEP]` for BERT,
-/// `<s> A </s> </s> B </s>` for XLM-R.
-struct SpecialTokenTemplate {
-    var classTokenId: Int
-    var classToken: String
-    var separatorTokenId: Int
-    var separatorToken: String
-    /// Separators between the two texts of a pair: 1 for BERT, 2 for XLM-R.
-    var separatorsBetweenPair: Int
-    /// Type id of the second text and its closing separator: 1 for BERT, 0 for XLM-R.
-    var secondTypeId: Int
+/// Where a model's special tokens go around one text or a pair: `tokenizers`' TemplateProcessing, a list
+/// of items per shape. BERT's `[CLS] A [SEP] B [SEP]` and XLM-R's `<s> A </s> </s> B </s>` are presets of
+/// it, and BertProcessing / RobertaProcessing in a tokenizer.json become those presets.
+struct SpecialTokenTemplate: Sendable {
+    enum Item: Sendable, Equatable {
+        /// Special tokens (one name may stand for several ids) and their type id.
+        case special(ids: [Int], tokens: [String], typeId: Int)
+        /// Input text 0 (`A`) or 1 (`B`) and the type id of its pieces.
+        case sequence(Int, typeId: Int)
+    }
 
-    func specialCount(sequences: Int) -> Int { sequences == 1 ? 2 : 2 + separatorsBetweenPair }
+    var single: [Item]
+    var pair: [Item]
+
+    /// `[CLS] A [SEP]` and `[CLS] A [SEP] B [SEP]`, the second text and its separator of type 1.
+    static func bert(classId: Int, classToken: String, separatorId: Int, separatorToken: String) -> SpecialTokenTemplate {
+        let cls = Item.special(ids: [classId], tokens: [classToken], typeId: 0)
+        func sep(_ type: Int) -> Item { .special(ids: [separatorId], tokens: [separatorToken], typeId: type) }
+        return SpecialTokenTemplate(
+            single: [cls, .sequence(0, typeId: 0), sep(0)],
+            pair: [cls, .sequence(0, typeId: 0), sep(0), .sequence(1, typeId: 1), sep(1)])
+    }
+
+    /// `<s> A </s>` and `<s> A </s> </s> B </s>`, every type id 0.
+    static func roberta(classId: Int, classToken: String, separatorId: Int, separatorToken: String) -> SpecialTokenTemplate {
+        let cls = Item.special(ids: [classId], tokens: [classToken], typeId: 0)
+        let sep = Item.special(ids: [separatorId], tokens: [separatorToken], typeId: 0)
+        return SpecialTokenTemplate(
+            single: [cls, .sequence(0, typeId: 0), sep], pair: [cls, .sequence(0, typeId: 0), sep, sep, .sequence(1, typeId: 0), sep])
+    }
+
+    func items(sequences: Int) -> [Item] { sequences == 1 ? single : pair }
+
+    func specialCount(sequences: Int) -> Int {
+        items(sequences: sequences).reduce(0) {
+            if case .special(let ids, _, _) = $1 { return $0 + ids.count }
+            return $0
+        }
+    }
 
     /// How many pieces of each text fit in `maxLength` positions: Hugging Face's `longest_first` truncation.
     func keptPieceCounts(_ counts: [Int], maxLength: Int?) -> [Int] {
@@ -78,7 +104,7 @@ struct SpecialTokenTemplate {
         return counts[0] > counts[1] ? [long, short] : [short, long]
     }
 
-    /// Truncates the texts to `maxLength` and surrounds them with the special tokens.
+    /// Truncates the texts to `maxLength` and places them and the special tokens as the template says.
     func encoding(of sequences: [SequencePieces], maxLength: Int?, unknownTokenId: Int) -> Encoding {
         let kept = keptPieceCounts(sequences.map(\.ids.count), maxLength: maxLength)
         var encoding = Encoding(
@@ -86,26 +112,26 @@ struct SpecialTokenTemplate {
             typeIds: [], sequenceIds: [], specialTokensMask: [], isUnknown: [],
             truncation: Truncation(maxLength: maxLength, removedPieces: zip(sequences, kept).map { $0.ids.count - $1 }))
         encoding.reserveCapacity(kept.reduce(specialCount(sequences: sequences.count), +))
-        encoding.appendSpecial(classTokenId, token: classToken, typeId: 0)
-        for (sequence, (pieces, count)) in zip(sequences, kept).enumerated() {
-            let typeId = sequence == 0 ? 0 : secondTypeId
-            if sequence > 0 {
-                for _ in 1..<separatorsBetweenPair { encoding.appendSpecial(separatorTokenId, token: separatorToken, typeId: 0) }
+        for item in items(sequences: sequences.count) {
+            switch item {
+            case .special(let ids, let tokens, let typeId):
+                for (id, token) in zip(ids, tokens) { encoding.appendSpecial(id, token: token, typeId: typeId) }
+            case .sequence(let sequence, let typeId):
+                let pieces = sequences[sequence]
+                for index in 0..<kept[sequence] {
+                    let id = pieces.ids[index]
+                    let span = pieces.spans[index]
+                    encoding.ids.append(id)
+                    encoding.tokens.append(pieces.tokens[index])
+                    encoding.offsets.append(span)
+                    encoding.byteOffsets.append(TextSpan(pieces.utf8Offset(span.start), pieces.utf8Offset(span.end)))
+                    encoding.wordIds.append(pieces.wordIds[index])
+                    encoding.typeIds.append(typeId)
+                    encoding.sequenceIds.append(sequence)
+                    encoding.specialTokensMask.append(false)
+                    encoding.isUnknown.append(id == unknownTokenId)
+                }
             }
-            for index in 0..<count {
-                let id = pieces.ids[index]
-                let span = pieces.spans[index]
-                encoding.ids.append(id)
-                encoding.tokens.append(pieces.tokens[index])
-                encoding.offsets.append(span)
-                encoding.byteOffsets.append(TextSpan(pieces.utf8Offset(span.start), pieces.utf8Offset(span.end)))
-                encoding.wordIds.append(pieces.wordIds[index])
-                encoding.typeIds.append(typeId)
-                encoding.sequenceIds.append(sequence)
-                encoding.specialTokensMask.append(false)
-                encoding.isUnknown.append(id == unknownTokenId)
-            }
-            encoding.appendSpecial(separatorTokenId, token: separatorToken, typeId: typeId)
         }
         return encoding
     }

@@ -1,9 +1,13 @@
-/// tokenizer.json carries the whole vocabulary (119,547 entries for mBERT), which makes parsing it with
-/// JSONSerialization take ~200 ms; bertscope reads the vocabulary from vocab.txt and needs only the settings.
+/// tokenizer.json carries the whole vocabulary (119,547 entries for mBERT, 250,002 for XLM-R), which makes
+/// parsing it with JSONSerialization slow (~200 ms for mBERT) for want of a reader specialised to it.
 /// This replaces the value of every member named "vocab" by an empty container before parsing, in one
-/// linear pass that respects strings and escapes.
+/// linear pass that respects strings and escapes, and hands the vocabularies' bytes to `VocabularyReader`.
 enum JSONVocabularyStripper {
-    static func strip(_ json: [UInt8]) -> [UInt8] {
+    static func strip(_ json: [UInt8]) -> [UInt8] { stripKeepingVocabularies(json).json }
+
+    /// The JSON without its vocabularies, and each vocabulary's bytes (an object or an array), in order.
+    static func stripKeepingVocabularies(_ json: [UInt8]) -> (json: [UInt8], vocabularies: [ArraySlice<UInt8>]) {
+        var vocabularies = [ArraySlice<UInt8>]()
         let key = Array("\"vocab\"".utf8)
         var output = [UInt8]()
         output.reserveCapacity(min(json.count, 1 << 16))
@@ -27,8 +31,9 @@ enum JSONVocabularyStripper {
             let open = json[cursor]
             output.append(contentsOf: [UInt8(ascii: ":"), open, open == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")])
             index = endOfContainer(json, from: cursor)
+            vocabularies.append(json[cursor..<index])
         }
-        return output
+        return (output, vocabularies)
     }
 
     /// Index just past the string literal starting at `start` (a quote).

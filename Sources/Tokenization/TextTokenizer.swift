@@ -23,6 +23,8 @@ public protocol TextTokenizer: Sendable {
     /// Special tokens the template adds: 2 for one text; for a pair 3 ([CLS] A [SEP] B [SEP]) or 4
     /// (<s> A </s></s> B </s>).
     func specialTokenCount(pair: Bool) -> Int
+    /// The truncation limit the tokenizer's file declares, if any: shown, while `--max-length` decides.
+    var declaredMaxLength: Int? { get }
 }
 
 extension TextTokenizer {

@@ -95,7 +95,9 @@ extension UnigramTokenizer {
         var trace = TokenizationTrace(
             text: text, family: .unigram, dialect: .hf, removedByCleaning: [], replacedByWhitespace: [], words: [])
         for (index, value) in scalars.enumerated() {
-            guard let replacement = normalization[value] else { continue }
+            // What normalization makes of each scalar alone; rules across scalars show in the words' text.
+            let replacement = normalizer.normalize(AlignedScalars(scalars: [value], origins: [0])).scalars
+            guard replacement != [value] else { continue }
             if replacement.isEmpty {
                 trace.removedByCleaning.append(index)
             } else if replacement == [Self.space] {

@@ -46,7 +46,10 @@ public struct TokenizerConfiguration: Sendable, Equatable {
 
     /// Reads the settings a model folder declares: `tokenizer.json` (what the fast tokenizer runs) first,
     /// then `tokenizer_config.json`; anything missing keeps BERT's default and is recorded as such.
-    public static func load(fromModelFolder folder: URL, dialect: Dialect = .hf) throws -> TokenizerConfiguration {
+    /// - Parameter tokenizerJSON: the folder's tokenizer.json when the caller has already read it.
+    public static func load(
+        fromModelFolder folder: URL, dialect: Dialect = .hf, tokenizerJSON: [String: Any]? = nil
+    ) throws -> TokenizerConfiguration {
         var configuration = TokenizerConfiguration()
         configuration.dialect = dialect
         let fileManager = FileManager.default
@@ -55,10 +58,13 @@ public struct TokenizerConfiguration: Sendable, Equatable {
             let object = try readJSONObject(tokenizerConfig)
             configuration.apply(tokenizerConfig: object, source: "tokenizer_config.json")
         }
-        let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
-        if fileManager.fileExists(atPath: tokenizerJSON.path) {
-            let object = try readJSONObject(tokenizerJSON, stripVocabulary: true)
-            configuration.apply(tokenizerJSON: object, source: "tokenizer.json")
+        if let tokenizerJSON {
+            configuration.apply(tokenizerJSON: tokenizerJSON, source: "tokenizer.json")
+        } else {
+            let url = folder.appendingPathComponent("tokenizer.json")
+            if fileManager.fileExists(atPath: url.path) {
+                configuration.apply(tokenizerJSON: try readJSONObject(url, stripVocabulary: true), source: "tokenizer.json")
+            }
         }
         return configuration
     }
@@ -145,10 +151,13 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case missingToken(String, role: String)
     /// A WordPiece dialect asked of a tokenizer that has only one behaviour (the file's path).
     case dialectNotSupported(Dialect, path: String)
+    /// A tokenizer.json stage bertscope does not implement: which stage, its type, the file.
+    case unsupportedComponent(String, String, path: String)
 
     /// The error is about the files (missing, unreadable, damaged), not about what was asked of them.
     public var isAboutFiles: Bool {
         if case .dialectNotSupported = self { return false }
+        if case .unsupportedComponent = self { return false }
         return true
     }
 
@@ -159,6 +168,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         case .invalidConfiguration(let path, let reason): return "\(path): \(reason)"
         case .missingToken(let token, let role):
             return "the vocabulary has no \(role) token \"\(token)\"; check the model folder's vocab.txt"
+        case .unsupportedComponent(let stage, let type, let path):
+            return "\(path): its \(stage) \(type) is not supported by bertscope (see docs/MODELS.md for what is); "
+                + "it is refused rather than approximated"
         case .dialectNotSupported(let dialect, let path):
             return "--dialect \(dialect.rawValue) is a WordPiece (BERT) dialect, and \(path) holds a SentencePiece tokenizer, "
                 + "which has one behaviour (Hugging Face's, --dialect hf)"

@@ -1,7 +1,8 @@
 /// A SentencePiece Unigram tokenizer as XLM-R (and multilingual-e5-small) uses it, giving exactly what
-/// Hugging Face `tokenizers` gives for the equivalent tokenizer.json: typed special tokens cut out first,
-/// a per-scalar normalization map, runs of spaces collapsed, `▁` for spaces with one prepended, the best
-/// segmentation of each `▁` word by piece scores, and `<s> A </s> </s> B </s>` around the texts.
+/// Hugging Face `tokenizers` gives for the same tokenizer.json. It runs the stages of that file in order:
+/// added tokens cut out of the raw text first, the normalizer, the pre-tokenizer (Metaspace: `▁` for
+/// spaces, one prepended, each `▁` starting a word), the best segmentation of each word by piece scores,
+/// and the post-processor's template (`<s> A </s> </s> B </s>`). Every stage keeps each scalar's origin.
 ///
 /// Built from plain values, so that this target depends on no model file format.
 public struct UnigramTokenizer: Sendable {
@@ -15,16 +16,17 @@ public struct UnigramTokenizer: Sendable {
     public let unknownTokenId: Int
     /// The id of `<mask>`, if the vocabulary has it.
     public let maskTokenId: Int?
-    /// Replacement of single scalars (an empty replacement deletes); scalars without an entry stay.
+    /// An E5S1 file's replacement of single scalars (an empty replacement deletes); `[:]` for a tokenizer
+    /// read from tokenizer.json, whose normalizer is `normalizer`.
     public let normalization: [UInt32: [UInt32]]
+    /// The tokenizer.json's own truncation limit, if it has one (reported; --max-length decides).
+    public let declaredMaxLength: Int?
+    let normalizer: Normalizer
+    let preTokenizer: PreTokenizer
     let segmenter: UnigramSegmenter
-    /// The special pieces, matched in the original text before anything else (Hugging Face's added tokens).
-    let addedTokens: [AddedToken]
-
-    struct AddedToken {
-        var scalars: [UInt32]
-        var id: Int
-    }
+    let template: SpecialTokenTemplate
+    /// Tokens matched in the text before the model (Hugging Face's added tokens).
+    let addedTokens: AddedTokens
 
     /// How much less likely than the least likely piece an unknown character is (SentencePiece's `kUnkPenalty`).
     static let unknownPenalty = 10.0
@@ -32,39 +34,70 @@ public struct UnigramTokenizer: Sendable {
     /// SentencePiece's word-start mark `▁` (U+2581).
     static let metaspace: UInt32 = 0x2581
 
+    /// XLM-R's tokenizer from an E5S1 file's parts: its per-scalar map, runs of spaces collapsed, Metaspace,
+    /// and its special pieces as the added tokens.
     public init(
         pieces: [String], scores: [Float], classTokenId: Int, separatorTokenId: Int, padTokenId: Int,
         unknownTokenId: Int, normalization: [UInt32: [UInt32]]
     ) throws {
-        guard !pieces.isEmpty, pieces.count == scores.count else {
-            throw TokenizerError.invalidVocabulary(
-                "Unigram vocabulary", reason: "\(pieces.count) pieces but \(scores.count) scores")
-        }
-        for (role, id) in [("class", classTokenId), ("separator", separatorTokenId), ("pad", padTokenId),
-                           ("unknown", unknownTokenId)] where !pieces.indices.contains(id) {
-            throw TokenizerError.invalidVocabulary(
-                "Unigram vocabulary", reason: "the \(role) token's id \(id) is not among its \(pieces.count) pieces")
-        }
         // The trie packs scalars into 21 bits, so only real Unicode scalars may come out of normalization.
         if let (source, _) = normalization.first(where: { $0.value.contains { Unicode.Scalar($0) == nil } }) {
             throw TokenizerError.invalidVocabulary(
                 "Unigram normalization map", reason: "U+\(String(source, radix: 16, uppercase: true)) maps to a non-scalar")
         }
+        for (role, id) in [("class", classTokenId), ("separator", separatorTokenId)] where !pieces.indices.contains(id) {
+            throw TokenizerError.invalidVocabulary(
+                "Unigram vocabulary", reason: "the \(role) token's id \(id) is not among its \(pieces.count) pieces")
+        }
+        let maskTokenId = pieces.lastIndex(of: "<mask>")
+        let specialIds = [classTokenId, padTokenId, separatorTokenId, unknownTokenId] + (maskTokenId.map { [$0] } ?? [])
+        try self.init(
+            pieces: pieces, scores: scores, unknownTokenId: unknownTokenId, padTokenId: padTokenId,
+            normalizer: .sequence([.scalarMap(normalization), .replace(TextPattern.spaceRuns, content: [Self.space])]),
+            preTokenizer: .metaspace(replacement: Self.metaspace, scheme: .always, split: true),
+            template: .roberta(
+                classId: classTokenId, classToken: pieces[classTokenId], separatorId: separatorTokenId,
+                separatorToken: pieces[separatorTokenId]),
+            addedTokens: AddedTokens(Set(specialIds).sorted().filter(pieces.indices.contains).map {
+                AddedToken(scalars: pieces[$0].unicodeScalars.map(\.value), id: $0, special: true)
+            }),
+            normalization: normalization)
+    }
+
+    /// A tokenizer of the given stages (what a tokenizer.json declares).
+    init(
+        pieces: [String], scores: [Float], unknownTokenId: Int, padTokenId: Int, normalizer: Normalizer,
+        preTokenizer: PreTokenizer, template: SpecialTokenTemplate, addedTokens: AddedTokens,
+        declaredMaxLength: Int? = nil, normalization: [UInt32: [UInt32]] = [:]
+    ) throws {
+        guard !pieces.isEmpty, pieces.count == scores.count else {
+            throw TokenizerError.invalidVocabulary(
+                "Unigram vocabulary", reason: "\(pieces.count) pieces but \(scores.count) scores")
+        }
+        for (role, id) in [("pad", padTokenId), ("unknown", unknownTokenId)] where !pieces.indices.contains(id) {
+            throw TokenizerError.invalidVocabulary(
+                "Unigram vocabulary", reason: "the \(role) token's id \(id) is not among its \(pieces.count) pieces")
+        }
         self.pieces = pieces
         self.scores = scores
-        self.classTokenId = classTokenId
-        self.separatorTokenId = separatorTokenId
         self.padTokenId = padTokenId
         self.unknownTokenId = unknownTokenId
         self.normalization = normalization
+        self.declaredMaxLength = declaredMaxLength
+        self.normalizer = normalizer
+        self.preTokenizer = preTokenizer
+        self.template = template
+        self.addedTokens = addedTokens
+        // The template's first special token opens a text and its last one closes it.
+        var specials = [Int]()
+        for item in template.single { if case .special(let ids, _, _) = item { specials += ids } }
+        classTokenId = specials.first ?? unknownTokenId
+        separatorTokenId = specials.last ?? unknownTokenId
         maskTokenId = pieces.lastIndex(of: "<mask>")
         let lowest = Double(scores.min() ?? 0)
         segmenter = UnigramSegmenter(
             trie: PieceTrie(pieces: pieces), scores: scores.map(Double.init), unknownTokenId: unknownTokenId,
             unknownScore: lowest - Self.unknownPenalty)
-        let specialIds = [classTokenId, padTokenId, separatorTokenId, unknownTokenId] + (maskTokenId.map { [$0] } ?? [])
-        addedTokens = Set(specialIds).sorted().map { AddedToken(scalars: pieces[$0].unicodeScalars.map(\.value), id: $0) }
-            .filter { !$0.scalars.isEmpty }
     }
 
     // MARK: Encoding
@@ -74,12 +107,6 @@ public struct UnigramTokenizer: Sendable {
     ///   is truncated the way Hugging Face's `longest_first` does it, and the cut is reported.
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = 512) -> Encoding {
         templatedEncoding(text, pair: pair, maxLength: maxLength)
-    }
-
-    var template: SpecialTokenTemplate {
-        SpecialTokenTemplate(
-            classTokenId: classTokenId, classToken: pieces[classTokenId], separatorTokenId: separatorTokenId,
-            separatorToken: pieces[separatorTokenId], separatorsBetweenPair: 2, secondTypeId: 0)
     }
 
     func pieces(of text: String) -> SequencePieces {
@@ -107,79 +134,17 @@ public struct UnigramTokenizer: Sendable {
 
     // MARK: Words
 
-    /// The words of one text, in order: typed special tokens, and the `▁`-started words of the normalized
-    /// text between them.
+    /// The words of one text, in order: added tokens, and the words the normalizer and pre-tokenizer make
+    /// of the text between them.
     func words(_ scalars: [UInt32]) -> [UnigramWord] {
-        var words = [UnigramWord]()
-        var textStart = 0
-        func appendWords(upTo end: Int) {
-            let normalized = normalizedWithMetaspace(scalars[textStart..<end])
-            var wordStart = 0
-            for index in normalized.scalars.indices where index == normalized.scalars.count - 1
-                || normalized.scalars[index + 1] == Self.metaspace {
-                // Each `▁` begins a word (Hugging Face's Metaspace split, delimiter merged with what follows).
-                let range = wordStart..<(index + 1)
-                words.append(UnigramWord(
-                    scalars: Array(normalized.scalars[range]), origins: Array(normalized.origins[range]),
-                    specialTokenId: nil))
-                wordStart = index + 1
+        addedTokens.split(scalars, normalizer: normalizer).flatMap { segment -> [UnigramWord] in
+            if let id = segment.addedTokenId {
+                return [UnigramWord(scalars: pieces[id].unicodeScalars.map(\.value), origins: segment.text.origins, specialTokenId: id)]
+            }
+            return preTokenizer.split([PreToken(text: segment.text, startsText: segment.startsText)]).map {
+                UnigramWord(scalars: $0.text.scalars, origins: $0.text.origins, specialTokenId: nil)
             }
         }
-        var index = 0
-        while index < scalars.count {
-            guard let added = addedToken(at: index, in: scalars) else {
-                index += 1
-                continue
-            }
-            appendWords(upTo: index)
-            let range = index..<(index + added.scalars.count)
-            words.append(UnigramWord(scalars: added.scalars, origins: Array(range), specialTokenId: added.id))
-            index = range.upperBound
-            textStart = index
-        }
-        appendWords(upTo: scalars.count)
-        return words
-    }
-
-    /// The longest special token starting at `index`, if any.
-    private func addedToken(at index: Int, in scalars: [UInt32]) -> AddedToken? {
-        var found: AddedToken?
-        for added in addedTokens where scalars[index] == added.scalars[0]
-            && added.scalars.count > found?.scalars.count ?? 0
-            && scalars[index...].starts(with: added.scalars) {
-            found = added
-        }
-        return found
-    }
-
-    /// Normalizes a stretch of text between special tokens and marks spaces with `▁`, prepending one
-    /// unless the text already starts with a space. Text that normalizes to nothing gets no `▁`.
-    ///
-    /// Each normalized scalar remembers the original scalar it came from, as Hugging Face aligns them: the
-    /// whole replacement of a scalar to that scalar, a collapsed run of spaces to its last space, and the
-    /// prepended `▁` to the first scalar.
-    func normalizedWithMetaspace(_ text: ArraySlice<UInt32>) -> (scalars: [UInt32], origins: [Int]) {
-        var scalars = [UInt32]()
-        var origins = [Int]()
-        scalars.reserveCapacity(text.count + 1)
-        origins.reserveCapacity(text.count + 1)
-        for index in text.indices {
-            for value in normalization[text[index]] ?? [text[index]] {
-                if value == Self.space, scalars.last == Self.space {
-                    origins[origins.count - 1] = index
-                } else {
-                    scalars.append(value)
-                    origins.append(index)
-                }
-            }
-        }
-        guard !scalars.isEmpty else { return ([], []) }
-        for index in scalars.indices where scalars[index] == Self.space { scalars[index] = Self.metaspace }
-        if scalars[0] != Self.metaspace {
-            scalars.insert(Self.metaspace, at: 0)
-            origins.insert(origins[0], at: 0)
-        }
-        return (scalars, origins)
     }
 }
 

@@ -8,6 +8,7 @@ import Testing
 /// `tokenizers`.
 struct GoldenEncoding: Decodable {
     var id: String
+    var kind: String?
     var text: String?
     var pair: String?
     var max_length: Int?
@@ -54,6 +55,15 @@ func loadCorpus() throws -> [String: String] {
 
 func goldens(_ name: String, _ kind: String) throws -> [GoldenEncoding] {
     try readJSONLines(TestPaths.fixtures.appendingPathComponent("tokenizer/\(name).\(kind).jsonl"), as: GoldenEncoding.self)
+}
+
+/// Goldens written with `--base`: `base`'s rows with `name`'s (the rows that differ) put in their place.
+func goldens(_ name: String, over base: String, _ kind: String) throws -> [GoldenEncoding] {
+    func key(_ golden: GoldenEncoding) -> String { "\(golden.id)|\(golden.kind ?? "")|\(golden.max_length ?? -1)" }
+    let differing = Dictionary(try goldens(name, kind).map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+    let rows = try goldens(base, kind)
+    #expect(Set(rows.map(key)).isSuperset(of: differing.keys), "every differing row replaces one of \(base)'s")
+    return rows.map { differing[key($0)] ?? $0 }
 }
 
 @Suite("Parity with Hugging Face tokenizers on the multilingual corpus")
