@@ -88,6 +88,9 @@ public struct BertConfig: Sendable, Equatable {
         if typeVocabSize < 0 || typeVocabSize > 1 << 22 || (typeVocabSize == 0 && architecture != .distilBERT) {
             throw EngineError.invalidConfig(path, "type_vocab_size is \(typeVocabSize), outside 1...\(1 << 22)")
         }
+        if case .afterPadding(let paddingId) = positions, paddingId < 0 {
+            throw EngineError.invalidConfig(path, "pad_token_id is \(paddingId); positions start after it, so it must be 0 or more")
+        }
         if longestSequence <= 0 {
             throw EngineError.invalidConfig(
                 path, "max_position_embeddings \(maxPositions) leaves no position for tokens (positions start after pad_token_id \(padTokenId))")

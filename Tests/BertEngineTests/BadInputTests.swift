@@ -124,6 +124,12 @@ struct BadInputTests {
         #expect(throws: EngineError.invalidConfig(url.path, "position_embedding_type is \"relative_key\"; bertscope implements absolute positions")) {
             try BertConfig.load(url)
         }
+        try Data(#"{"model_type": "roberta", "vocab_size": 10, "pad_token_id": -3}"#.utf8).write(to: url)
+        #expect(throws: EngineError.invalidConfig(url.path, "pad_token_id is -3; positions start after it, so it must be 0 or more")) {
+            try BertConfig.load(url)
+        }
+        try Data(#"{"model_type": "xlm-roberta", "vocab_size": 10, "max_position_embeddings": 2, "pad_token_id": 1}"#.utf8).write(to: url)
+        #expect(throws: EngineError.self) { try BertConfig.load(url) }
         try Data(#"{"model_type": "bert"}"#.utf8).write(to: url)
         #expect(throws: EngineError.invalidConfig(url.path, "vocab_size is missing")) { try BertConfig.load(url) }
         try Data(#"{"vocab_size": 10, "hidden_size": 30, "num_attention_heads": 4}"#.utf8).write(to: url)
