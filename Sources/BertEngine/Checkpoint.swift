@@ -1,14 +1,13 @@
 import CKernels
 import Foundation
 
-/// The tensors of a checkpoint under canonical names, wherever they live (a mapped safetensors file, a
+/// The tensors of a checkpoint under internal names, wherever they live (mapped safetensors files, a
 /// mapped file of another format, or memory we filled), with the memory kept alive as long as the
 /// checkpoint or any model using it.
 ///
-/// Canonical names are the modern Hugging Face ones (`embeddings.word_embeddings.weight`,
-/// `encoder.layer.0.attention.self.query.weight`, `pooler.dense.weight`, `cls.predictions.bias`):
-/// `canonicalName(_:)` is the one place Google-converted names (`bert.` prefix, LayerNorm `gamma`/`beta`)
-/// are mapped.
+/// Internal names are Hugging Face `BertModel`'s (`embeddings.word_embeddings.weight`,
+/// `encoder.layer.0.attention.self.query.weight`, `pooler.dense.weight`, `cls.predictions.bias`): the
+/// family's `TensorNaming` maps the checkpoint's own names to them once, when the tensors are listed.
 public final class Checkpoint: @unchecked Sendable {
     enum Source {
         case file(MappedFile, SafeTensorsHeader.Entry, dataStart: Int)
@@ -35,33 +34,59 @@ public final class Checkpoint: @unchecked Sendable {
 
     deinit { for allocation in allocations { allocation.deallocate() } }
 
-    /// Maps every tensor of a safetensors file, copying nothing.
-    public convenience init(safetensorsAt path: String) throws {
+    /// Maps every tensor of a safetensors file, copying nothing; `naming` maps its names.
+    public convenience init(safetensorsAt path: String, naming: TensorNaming = .bert) throws {
         self.init(origin: path)
+        try addSafetensors(at: path, naming: naming)
+    }
+
+    /// Maps every tensor of a sharded checkpoint as one: `model.safetensors.index.json`'s `weight_map`
+    /// names, for each tensor, the shard file beside the index that holds it.
+    public convenience init(safetensorsIndexAt indexPath: String, naming: TensorNaming = .bert) throws {
+        self.init(origin: indexPath)
+        let weightMap: [String: String]
+        do {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: indexPath))) as? [String: Any]
+            guard let map = object?["weight_map"] as? [String: String], !map.isEmpty else {
+                throw EngineError.invalidWeights(indexPath, "no weight_map (tensor name → shard file) in the index")
+            }
+            weightMap = map
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError.invalidWeights(indexPath, "cannot read it as JSON (\(error.localizedDescription))")
+        }
+        let folder = URL(fileURLWithPath: indexPath).deletingLastPathComponent()
+        for shard in Set(weightMap.values).sorted() {
+            // A shard is a file beside the index: a name that leads elsewhere is not read.
+            guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), shard != ".", shard != ".." else {
+                throw EngineError.invalidWeights(indexPath, "shard \"\(shard)\" is not a file name beside the index")
+            }
+            let path = folder.appendingPathComponent(shard).path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw EngineError.invalidWeights(indexPath, "shard \(shard) is missing (the download may be incomplete)")
+            }
+            try addSafetensors(at: path, naming: naming)
+        }
+        for (name, shard) in weightMap.sorted(by: { $0.key < $1.key }) {
+            guard let mapped = naming.internalName(name), originalNames[mapped] == name,
+                  case .file(let file, _, _)? = sources[mapped], file.path.hasSuffix("/" + shard) else {
+                throw EngineError.invalidWeights(indexPath, "the index puts \(name) in \(shard), which does not hold it")
+            }
+        }
+    }
+
+    private func addSafetensors(at path: String, naming: TensorNaming) throws {
         let file = try MappedFile(path: path)
         let header = try SafeTensorsHeader.parse(file.bytes, path: path)
         for entry in header.entries.values {
-            let name = Checkpoint.canonicalName(entry.name)
+            let name = naming.internalName(entry.name) ?? entry.name
             if let existing = originalNames[name] {
                 throw EngineError.invalidWeights(path, "tensors \(existing) and \(entry.name) both map to \(name)")
             }
             sources[name] = .file(file, entry, dataStart: header.dataStart)
             originalNames[name] = entry.name
         }
-    }
-
-    /// The modern name for a tensor named either way.
-    public static func canonicalName(_ name: String) -> String {
-        var result = name
-        for prefix in ["bert.", "model."] where result.hasPrefix(prefix) {
-            result.removeFirst(prefix.count)
-            break
-        }
-        if result.contains("LayerNorm.") || result.contains("layer_norm.") {
-            if result.hasSuffix(".gamma") { result = String(result.dropLast(6)) + ".weight" }
-            if result.hasSuffix(".beta") { result = String(result.dropLast(5)) + ".bias" }
-        }
-        return result
     }
 
     public var names: [String] { sources.keys.sorted() }
@@ -250,5 +275,29 @@ extension Checkpoint {
             }
         }
         return bad
+    }
+}
+
+extension Checkpoint {
+    /// The weights of a Hugging Face model folder, `model.safetensors` or the index of its shards
+    /// (`model.safetensors.index.json`), with `naming` mapping the names. PyTorch pickles
+    /// (`pytorch_model.bin`) are refused, not read: unpickling runs whatever code the file names.
+    public static func weights(inFolder folder: URL, naming: TensorNaming) throws -> Checkpoint {
+        let manager = FileManager.default
+        let single = folder.appendingPathComponent("model.safetensors").path
+        if manager.fileExists(atPath: single) { return try Checkpoint(safetensorsAt: single, naming: naming) }
+        let index = folder.appendingPathComponent("model.safetensors.index.json").path
+        if manager.fileExists(atPath: index) { return try Checkpoint(safetensorsIndexAt: index, naming: naming) }
+        if let pickle = ["pytorch_model.bin", "pytorch_model.bin.index.json"].first(where: {
+            manager.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }) {
+            throw EngineError.invalidWeights(
+                folder.appendingPathComponent(pickle).path,
+                "the weights are a PyTorch pickle, which bertscope does not read: loading a pickle can run any code it contains. "
+                    + "Convert them to safetensors (model.safetensors), e.g. in Python: "
+                    + "transformers' AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True), "
+                    + "or use the repository's safetensors files if it has them")
+        }
+        throw EngineError.invalidWeights(single, "no such file; the model folder needs its weights as model.safetensors (or model.safetensors.index.json and its shards)")
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 
 extension Checkpoint {
     /// The tensors of an E5S1 file read from `mapping`, under their Hugging Face names
-    /// (`E5S1File.huggingFaceName`), used in place: Q4_0 blocks stay 4-bit, aligned f32 tensors are read
+    /// (`TensorNaming.e5s1`), used in place: Q4_0 blocks stay 4-bit, aligned f32 tensors are read
     /// from the mapping. Names the format does not define are kept under their own name, so they are listed
     /// as unused. Only the mapping is kept alive, not the file's parsed tokenizer.
     convenience init(e5s1 file: E5S1File, mapping: MappedFile) {
@@ -27,7 +27,7 @@ extension Checkpoint {
                     source = .floats(UnsafeBufferPointer(copy), shape: tensor.shape)
                 }
             }
-            insert(E5S1File.huggingFaceName(tensor.name) ?? tensor.name, source, originalName: tensor.name)
+            insert(TensorNaming.e5s1.internalName(tensor.name) ?? tensor.name, source, originalName: tensor.name)
         }
     }
 }

@@ -113,29 +113,6 @@ public struct E5S1File: @unchecked Sendable {
         return nil
     }
 
-    /// The Hugging Face `BertModel` name of a tensor named `name` in the file, or nil for a name the
-    /// format does not define.
-    public static func huggingFaceName(_ name: String) -> String? {
-        let embeddings = ["emb.word": "embeddings.word_embeddings.weight", "emb.pos": "embeddings.position_embeddings.weight",
-                          "emb.type": "embeddings.token_type_embeddings.weight", "emb.ln.w": "embeddings.LayerNorm.weight",
-                          "emb.ln.b": "embeddings.LayerNorm.bias"]
-        if let mapped = embeddings[name] { return mapped }
-        let parts = name.split(separator: ".")
-        // The layer number written canonically ("l1", not "l01" or "l+1"), so two names never map to one.
-        guard parts.count == 3, parts[0].first == "l", let layer = Int(parts[0].dropFirst()), layer >= 0,
-              String(layer) == parts[0].dropFirst(),
-              let module = layerModules[String(parts[1])], let suffix = ["w": "weight", "b": "bias"][String(parts[2])]
-        else { return nil }
-        return "encoder.layer.\(layer).\(module).\(suffix)"
-    }
-
-    /// Per-layer module names: E5S1 → Hugging Face.
-    private static let layerModules = [
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm", "fi": "intermediate.dense",
-        "fo": "output.dense", "oln": "output.LayerNorm",
-    ]
-
     /// The shape a tensor must have, from its name and the header; nil for an unknown name.
     static func expectedShape(_ name: String, _ header: Header) -> [Int]? {
         let hidden = header.hiddenSize, ffn = header.intermediateSize
@@ -147,7 +124,7 @@ public struct E5S1File: @unchecked Sendable {
         default: break
         }
         let parts = name.split(separator: ".")
-        guard huggingFaceName(name) != nil, let layer = Int(parts[0].dropFirst()), layer < header.layerCount else { return nil }
+        guard TensorNaming.e5s1.internalName(name) != nil, let layer = Int(parts[0].dropFirst()), layer < header.layerCount else { return nil }
         switch (parts[1], parts[2]) {
         case ("fi", "w"): return [ffn, hidden]
         case ("fi", "b"): return [ffn]
@@ -337,4 +314,18 @@ private struct ByteReader {
         guard (0...limit).contains(value) else { throw fail("\(what) is \(value), outside 0...\(limit)") }
         return value
     }
+}
+
+extension TensorNaming {
+    /// E5S1's tensor directory: `emb.*` and `l<N>.<module>.<w|b>`; any other name is not the format's.
+    public static let e5s1 = TensorNaming(
+        layerPrefix: "l",
+        layerModules: ["q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+                       "ao": "attention.output.dense", "aln": "attention.output.LayerNorm", "fi": "intermediate.dense",
+                       "fo": "output.dense", "oln": "output.LayerNorm"],
+        leaves: ["w": "weight", "b": "bias"],
+        wholeNames: ["emb.word": "embeddings.word_embeddings.weight", "emb.pos": "embeddings.position_embeddings.weight",
+                     "emb.type": "embeddings.token_type_embeddings.weight", "emb.ln.w": "embeddings.LayerNorm.weight",
+                     "emb.ln.b": "embeddings.LayerNorm.bias"],
+        strict: true)
 }

@@ -21,7 +21,7 @@ extension Checkpoint {
         }
         add("embeddings.word_embeddings.weight", [config.vocabSize, hidden])
         add("embeddings.position_embeddings.weight", [config.maxPositions, hidden])
-        add("embeddings.token_type_embeddings.weight", [config.typeVocabSize, hidden])
+        if config.typeVocabSize > 0 { add("embeddings.token_type_embeddings.weight", [config.typeVocabSize, hidden]) }
         norm("embeddings.LayerNorm")
         for layer in 0..<config.layerCount {
             let prefix = "encoder.layer.\(layer)."

@@ -111,7 +111,8 @@ struct ModelReport {
             return (name, size.int64Value)
         }
 
-        let names = Set(tensors.map { Checkpoint.canonicalName($0.name) })
+        let naming = (Architecture.named(config["model_type"] as? String) ?? .bert).naming
+        let names = Set(tensors.map { naming.internalName($0.name) ?? $0.name })
         hasNextSentence = names.contains("cls.seq_relationship.weight")
         do {
             let model = try BertModel(folder: folder)

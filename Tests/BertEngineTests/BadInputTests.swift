@@ -108,12 +108,27 @@ struct BadInputTests {
         #expect(error(ModelInput(ids: [])).contains("empty"))
     }
 
-    @Test("a config that is not BERT, or lacks the vocabulary size, is refused with a reason")
+    @Test("a config of a family bertscope does not run, another activation, or no vocabulary size, is refused with a reason")
     func badConfig() throws {
         let folder = try makeTemporaryFolder("config")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("config.json")
         try Data(#"{"model_type": "gpt2", "vocab_size": 10}"#.utf8).write(to: url)
+        #expect(throws: EngineError.invalidConfig(url.path, "model_type is \"gpt2\"; bertscope runs the encoder families \"bert\", "
+            + "\"distilbert\", \"e5\", \"roberta\", \"xlm-roberta\" (see docs/MODELS.md)")) { try BertConfig.load(url) }
+        try Data(#"{"model_type": "distilbert", "vocab_size": 10, "activation": "relu"}"#.utf8).write(to: url)
+        #expect(throws: EngineError.invalidConfig(url.path, "activation is \"relu\"; bertscope implements BERT's erf GELU (\"gelu\")")) {
+            try BertConfig.load(url)
+        }
+        try Data(#"{"model_type": "xlm-roberta", "vocab_size": 10, "position_embedding_type": "relative_key"}"#.utf8).write(to: url)
+        #expect(throws: EngineError.invalidConfig(url.path, "position_embedding_type is \"relative_key\"; bertscope implements absolute positions")) {
+            try BertConfig.load(url)
+        }
+        try Data(#"{"model_type": "roberta", "vocab_size": 10, "pad_token_id": -3}"#.utf8).write(to: url)
+        #expect(throws: EngineError.invalidConfig(url.path, "pad_token_id is -3; positions start after it, so it must be 0 or more")) {
+            try BertConfig.load(url)
+        }
+        try Data(#"{"model_type": "xlm-roberta", "vocab_size": 10, "max_position_embeddings": 2, "pad_token_id": 1}"#.utf8).write(to: url)
         #expect(throws: EngineError.self) { try BertConfig.load(url) }
         try Data(#"{"model_type": "bert"}"#.utf8).write(to: url)
         #expect(throws: EngineError.invalidConfig(url.path, "vocab_size is missing")) { try BertConfig.load(url) }

@@ -73,6 +73,20 @@ struct E5ModelTests {
         try checkParity(model: model, cases: cases.cases, expected: expected, tolerance: 1e-4)
     }
 
+    static let huggingFaceLayout = TestPaths.cache.appendingPathComponent("test-assets/e5-small-dequantized")
+
+    @Test("the same weights in the Hugging Face layout (config.json, model.safetensors): every hidden state within 1e-4",
+          .enabled(if: FileManager.default.fileExists(atPath: huggingFaceLayout.appendingPathComponent("model.safetensors").path),
+                   "make it with: scripts/fixtures/e5_reference.py convert E5S1_FILE ~/.cache/bertscope/test-assets/e5-small-dequantized (470 MB)"))
+    func huggingFaceLayoutParity() throws {
+        struct Cases: Decodable { var cases: [FixtureCase] }
+        let model = try BertModel(folder: Self.huggingFaceLayout)
+        #expect(model.config.architecture == .bert && !model.hasPooler)
+        let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.cases.json")))
+        let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("e5.expected.safetensors"))
+        try checkParity(model: model, cases: cases.cases, expected: expected, tolerance: 1e-4)
+    }
+
     @Test("keeping the weights 4-bit or dequantizing them at load gives the same vectors bit for bit")
     func storagesAgree() throws {
         let folder = try e5Folder()

@@ -153,8 +153,8 @@ struct E5S1FileTests {
         builder.layers = 1 << 20
         #expect(message(builder.bytes()).contains("says 1048576 layers"))
 
-        #expect(E5S1File.huggingFaceName("l1.q.w") == "encoder.layer.1.attention.self.query.weight")
-        #expect(E5S1File.huggingFaceName("l01.q.w") == nil && E5S1File.huggingFaceName("l+1.q.w") == nil)
+        #expect(TensorNaming.e5s1.internalName("l1.q.w") == "encoder.layer.1.attention.self.query.weight")
+        #expect(TensorNaming.e5s1.internalName("l01.q.w") == nil && TensorNaming.e5s1.internalName("l+1.q.w") == nil)
     }
 
     @Test("20,000 random mutations and truncations of a small file: each parses or fails cleanly")
@@ -203,7 +203,7 @@ struct E5S1FileTests {
         #expect(file.tokenizer.normalization[0xFB01] == [0x66, 0x69])
         #expect(file.tensors.count == 197)
         #expect(file.tensors.values.filter { $0.kind == .q4_0 }.count == 73)
-        #expect(file.tensors.keys.allSatisfy { E5S1File.huggingFaceName($0) != nil })
+        #expect(file.tensors.keys.allSatisfy { TensorNaming.e5s1.internalName($0) != nil })
         #expect(E5S1File.find(in: url.deletingLastPathComponent()) == url)
     }
 }

@@ -225,12 +225,12 @@ struct PullEndToEndTests {
     @Test("a repository that is not a BERT encoder is refused before its weights are downloaded")
     func notBERT() throws {
         let sandbox = try Sandbox()
-        let config = #"{"model_type": "roberta", "vocab_size": 120}"#
-        let folder = try sandbox.modelFolder("roberta", from: "tiny-modern", files: ["vocab.txt", "model.safetensors"], extra: ["config.json": config])
-        let hub = try FakeHub(["--repo", "org/roberta=\(folder.path)"], in: sandbox)
-        let result = try Bertscope.run(["pull", "org/roberta"], environment: sandbox.environment(hub))
+        let config = #"{"model_type": "gpt2", "vocab_size": 120}"#
+        let folder = try sandbox.modelFolder("gpt2", from: "tiny-modern", files: ["vocab.txt", "model.safetensors"], extra: ["config.json": config])
+        let hub = try FakeHub(["--repo", "org/gpt2=\(folder.path)"], in: sandbox)
+        let result = try Bertscope.run(["pull", "org/gpt2"], environment: sandbox.environment(hub))
         #expect(result.status != 0)
-        #expect(result.standardError.contains("org/roberta is not a model bertscope can run"), "\(result.standardError)")
+        #expect(result.standardError.contains("org/gpt2 is not a model bertscope can run"), "\(result.standardError)")
         #expect(gets(hub, under: "/cdn/").isEmpty)
     }
 
