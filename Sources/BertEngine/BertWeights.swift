@@ -9,11 +9,11 @@ struct Linear: @unchecked Sendable {
     var outputs: Int { weight.outputs }
     var inputs: Int { weight.inputs }
 
-    /// How the weights of the layers `prefixes` are kept: Q4_0 panels only when every part is Q4_0 and
-    /// `quantized` says to keep them 4-bit.
-    static func storage(_ checkpoint: Checkpoint, parts prefixes: [String], quantized: QuantizedWeights) -> WeightStorage {
-        let allQ4_0 = prefixes.allSatisfy { checkpoint.isQ4_0($0 + ".weight") }
-        return allQ4_0 && quantized == .keep4Bit ? .q4_0Panels : .f32Panels
+    /// How the weights of the layers `prefixes` are kept at `precision`: Q4_0 panels only when every
+    /// part is Q4_0 and the precision keeps them so.
+    static func storage(_ checkpoint: Checkpoint, parts prefixes: [String], precision: Precision,
+                        quantized: QuantizedWeights) -> WeightStorage {
+        precision.storage(allQ4_0: prefixes.allSatisfy { checkpoint.isQ4_0($0 + ".weight") }, quantized: quantized)
     }
 
     /// Several layers with the same input as one, outputs stacked in order (query, key, value → QKV):
@@ -139,9 +139,9 @@ struct BertWeights: @unchecked Sendable {
         var inputs: Int
     }
 
-    /// Checks every tensor against `config` and packs the matrices with `kernels`; `quantized` says how
-    /// Q4_0 linear weights are kept (word embeddings stay as stored either way).
-    init(_ checkpoint: Checkpoint, config: BertConfig, kernels: KernelSet, quantized: QuantizedWeights) throws {
+    /// Checks every tensor against `config` and packs the matrices with `kernels`; `precision` and
+    /// `quantized` say how linear weights are kept (embeddings stay as stored either way).
+    init(_ checkpoint: Checkpoint, config: BertConfig, kernels: KernelSet, precision: Precision, quantized: QuantizedWeights) throws {
         let hidden = config.hiddenSize
         let intermediate = config.intermediateSize
         wordEmbeddings = try EmbeddingTable(checkpoint, "embeddings.word_embeddings.weight", rows: config.vocabSize, width: hidden)
@@ -165,7 +165,7 @@ struct BertWeights: @unchecked Sendable {
         let poolerPlan = hasPooler ? LinearPlan(parts: ["pooler.dense"], outputs: hidden, inputs: hidden) : nil
         let transformPlan = hasMaskedLM ? LinearPlan(parts: ["cls.predictions.transform.dense"], outputs: hidden, inputs: hidden) : nil
         let plans = layerPlans.flatMap { $0 } + [poolerPlan, transformPlan].compactMap { $0 }
-        let storages = plans.map { Linear.storage(checkpoint, parts: $0.parts, quantized: quantized) }
+        let storages = plans.map { Linear.storage(checkpoint, parts: $0.parts, precision: precision, quantized: quantized) }
         // Each matrix, and the joined bias of a stacked one.
         let arena = WeightArena(allocations: zip(plans, storages).flatMap { plan, storage in
             [storage.floats(outputs: plan.outputs * plan.parts.count, inputs: plan.inputs)]

@@ -46,10 +46,11 @@ extension BertConfig {
 extension BertModel {
     /// The encoder of an E5S1 file opened with `E5S1File(path:)` (no pooler, no masked-LM head); the file
     /// stays mapped while the model lives, its parsed tokenizer does not.
-    public convenience init(e5s1 file: E5S1File, quantized: QuantizedWeights = .default) throws {
+    public convenience init(e5s1 file: E5S1File, precision: Precision = .f32, quantized: QuantizedWeights = .default) throws {
         guard let mapping = file.mapping else {
             throw EngineError.invalidWeights(file.path, "an E5S1 model must be opened from its file (E5S1File(path:))")
         }
-        try self.init(config: BertConfig(e5s1: file), checkpoint: Checkpoint(e5s1: file, mapping: mapping), quantized: quantized)
+        try self.init(config: BertConfig(e5s1: file), checkpoint: Checkpoint(e5s1: file, mapping: mapping), precision: precision,
+                      quantized: quantized)
     }
 }

@@ -61,20 +61,37 @@ func parallelFor(_ items: Int, workers: Int, _ body: (_ item: Int, _ worker: Int
 
 // MARK: Weight storage
 
-/// How a weight matrix's numbers are stored: the one choice a quantised format plugs into. Each case
-/// has its own layout, packing and matrix-product kernel behind `WeightMatrix`.
+/// How a weight matrix's numbers are stored: the one choice a reduced format plugs into. Each case has
+/// its own layout and packing; the reduced ones are expanded to f32 panel by panel inside the product,
+/// which then runs the f32 microkernel, so products equal f32 products over the decoded weights.
 enum WeightStorage: Sendable, Equatable {
     /// f32, packed into 16-column panels (`ck_pack_rows`).
     case f32Panels
-    /// Q4_0 (4-bit codes, one scale per 32 inputs) in 16-column panels (`ck_q4_pack_rows`), expanded to
-    /// f32 panel by panel inside the product; needs inputs to be a multiple of 32.
+    /// Q4_0 (4-bit codes, one scale per 32 inputs) in 16-column panels (`ck_q4_pack_rows`); needs inputs
+    /// to be a multiple of 32.
     case q4_0Panels
+    /// bf16 (f32 rounded to nearest even, 8 significant bits) in 16-column panels (`ck_bf16_pack_rows`).
+    case bf16Panels
+    /// int8 codes with one scale per output (`ck_i8_pack_rows`), in 16-column panels.
+    case int8Panels
 
     /// Floats of arena memory a matrix of this shape takes.
     func floats(outputs: Int, inputs: Int) -> Int {
         switch self {
         case .f32Panels: return ck_packed_floats(outputs, inputs)
         case .q4_0Panels: return (ck_q4_packed_bytes(outputs, inputs) + 3) / 4
+        case .bf16Panels: return (ck_bf16_packed_bytes(outputs, inputs) + 3) / 4
+        case .int8Panels: return (ck_i8_packed_bytes(outputs, inputs) + 3) / 4
+        }
+    }
+
+    /// The kernels' name for the layout.
+    var format: ck_weights {
+        switch self {
+        case .f32Panels: return CK_WEIGHTS_F32
+        case .q4_0Panels: return CK_WEIGHTS_Q4_0
+        case .bf16Panels: return CK_WEIGHTS_BF16
+        case .int8Panels: return CK_WEIGHTS_INT8
         }
     }
 }
@@ -108,41 +125,44 @@ struct WeightMatrix: @unchecked Sendable {
         data = UnsafeMutableRawPointer(arena.allocate(storage.floats(outputs: outputs, inputs: inputs)))
     }
 
-    /// Stores the matrix from its rows (each `inputs` values). Q4_0 rows go either way: re-laid out as
-    /// they are, or dequantized (exactly) into f32 panels. Different matrices can be packed at the same time.
+    /// Stores the matrix from its rows (each `inputs` values). Q4_0 rows are re-laid out as they are
+    /// for Q4_0 panels, and dequantized (exactly) for any other storage, which then converts them as it
+    /// does f32 rows. Different matrices can be packed at the same time.
     func pack(_ rows: WeightRows, kernels: KernelSet) {
         precondition(rows.count == outputs, "\(outputs) rows expected")
         switch (storage, rows) {
-        case (.f32Panels, .f32(let rows)):
-            packF32(rows, kernels: kernels)
-        case (.f32Panels, .q4_0(let blockRows)):
-            let values = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
-            defer { values.deallocate() }
-            for (index, row) in blockRows.enumerated() { ck_q4_dequantize(row, inputs, values + index * inputs) }
-            packF32((0..<outputs).map { UnsafePointer(values + $0 * inputs) }, kernels: kernels)
         case (.q4_0Panels, .q4_0(let blockRows)):
             blockRows.map { Optional($0) }.withUnsafeBufferPointer { ck_q4_pack_rows($0.baseAddress, outputs, inputs, data) }
         case (.q4_0Panels, .f32):
             preconditionFailure("f32 weights are never quantized to Q4_0")
+        case (_, .f32(let rows)):
+            packFloats(rows, kernels: kernels)
+        case (_, .q4_0(let blockRows)):
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
+            defer { values.deallocate() }
+            for (index, row) in blockRows.enumerated() { ck_q4_dequantize(row, inputs, values + index * inputs) }
+            packFloats((0..<outputs).map { UnsafePointer(values + $0 * inputs) }, kernels: kernels)
         }
     }
 
-    private func packF32(_ rows: [UnsafePointer<Float>], kernels: KernelSet) {
-        let packed = data.assumingMemoryBound(to: Float.self)
-        rows.map { Optional($0) }.withUnsafeBufferPointer { ck_pack_rows(kernels.ops, $0.baseAddress, outputs, inputs, packed) }
+    /// Stores f32 rows in this matrix's storage (any but Q4_0).
+    private func packFloats(_ rows: [UnsafePointer<Float>], kernels: KernelSet) {
+        rows.map { Optional($0) }.withUnsafeBufferPointer { rows in
+            switch storage {
+            case .f32Panels: ck_pack_rows(kernels.ops, rows.baseAddress, outputs, inputs, data.assumingMemoryBound(to: Float.self))
+            case .bf16Panels: ck_bf16_pack_rows(rows.baseAddress, outputs, inputs, data)
+            case .int8Panels: ck_i8_pack_rows(rows.baseAddress, outputs, inputs, data)
+            case .q4_0Panels: preconditionFailure("f32 weights are never quantized to Q4_0")
+            }
+        }
     }
 
     /// output[rows × outputs] (row stride ldo) = epilogue(input[rows × inputs] (row stride ldi) · Wᵀ),
     /// on up to `workers` threads sharing `scratch` (ck_gemm_scratch_floats(inputs) floats).
     func multiply(_ kernels: KernelSet, workers: Int, input: UnsafePointer<Float>, ldi: Int, rows: Int,
                   epilogue: inout ck_epilogue, output: UnsafeMutablePointer<Float>, ldo: Int, scratch: UnsafeMutablePointer<Float>) {
-        switch storage {
-        case .f32Panels:
-            ck_gemm_parallel(kernels.ops, workers, rows, outputs, inputs, input, ldi, data.assumingMemoryBound(to: Float.self),
-                             &epilogue, output, ldo, scratch)
-        case .q4_0Panels:
-            ck_gemm_q4_parallel(kernels.ops, workers, rows, outputs, inputs, input, ldi, data, &epilogue, output, ldo, scratch)
-        }
+        ck_gemm_weights_parallel(kernels.ops, workers, storage.format, rows, outputs, inputs, input, ldi, data, &epilogue, output,
+                                 ldo, scratch)
     }
 }
 

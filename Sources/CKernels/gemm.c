@@ -20,8 +20,7 @@ long ck_panel_count(long n) { return (n + CK_PANEL_WIDTH - 1) / CK_PANEL_WIDTH; 
 
 size_t ck_packed_floats(long n, long k) { return (size_t)ck_panel_count(n) * CK_PANEL_WIDTH * (size_t)k; }
 
-/// Where row i of panel p's slice starts: depth blocks outermost, then panels, then the block's rows.
-static size_t packed_offset(long panels, long k, long panel, long i) {
+size_t ck_packed_offset(long panels, long k, long panel, long i) {
     long block = i / CK_DEPTH_BLOCK;
     long depth = min_long(CK_DEPTH_BLOCK, k - block * CK_DEPTH_BLOCK);
     return ((size_t)block * CK_DEPTH_BLOCK * panels + (size_t)panel * depth + (size_t)(i % CK_DEPTH_BLOCK)) * CK_PANEL_WIDTH;
@@ -36,7 +35,7 @@ static void pack_panels(const ck_ops *ops, const float *const *rows, const float
         for (long block = 0; block < k; block += CK_DEPTH_BLOCK) {
             const float *slice[CK_PANEL_WIDTH];
             for (long j = 0; j < columns; j++) slice[j] = (rows ? rows[first + j] : src + (size_t)(first + j) * ld) + block;
-            ops->pack_panel(slice, columns, min_long(CK_DEPTH_BLOCK, k - block), dst + packed_offset(panels, k, panel, block));
+            ops->pack_panel(slice, columns, min_long(CK_DEPTH_BLOCK, k - block), dst + ck_packed_offset(panels, k, panel, block));
         }
     }
 }
@@ -56,7 +55,7 @@ void ck_pack_kn(const float *src, long ld, long k, long n, float *dst) {
         for (long panel = 0; panel < panels; panel++) {
             long first = panel * CK_PANEL_WIDTH;
             long columns = min_long(CK_PANEL_WIDTH, n - first);
-            float *line = dst + packed_offset(panels, k, panel, block);
+            float *line = dst + ck_packed_offset(panels, k, panel, block);
             const float *row = src + (size_t)block * ld + first;
             for (long i = 0; i < depth; i++, line += CK_PANEL_WIDTH, row += ld) {
                 memcpy(line, row, (size_t)columns * sizeof(float));
@@ -92,8 +91,9 @@ size_t ck_gemm_scratch_floats(long k) { return (size_t)GEMM_BLOCK_TILES * CK_MAX
 typedef struct {
     const ck_ops *ops;
     long m, n, k, lda, ldc, panel_begin, panel_end, chunk_panels, workers;
-    const float *a, *packed_b;
-    const unsigned char *q4_b;  // packed Q4_0 panels instead of packed_b, or NULL
+    const float *a;
+    ck_weights format;
+    const void *packed_b;
     const ck_epilogue *epilogue;
     float *c, *packed_a;
     _Atomic long next_tile, packed_tiles, next_chunk;  // of the current block of rows
@@ -129,21 +129,63 @@ static float *packed_tile(float *packed_a, long tiles, long depth0, long depth, 
     return packed_a + ((size_t)depth0 * tiles + (size_t)tile * depth) * CK_MAX_TILE_ROWS;
 }
 
-/// Where panel p's slice of f32 panels for the depth block [depth0, depth0 + depth) is.
-static const float *f32_slice(const float *packed_b, long panels, long panel, long depth0, long depth) {
-    return packed_b + ((size_t)depth0 * panels + (size_t)panel * depth) * CK_PANEL_WIDTH;
-}
-
 /// Where panel p's slice of Q4_0 panels starting at depth depth0 (a multiple of 32) is.
 static const unsigned char *q4_slice(const unsigned char *q4_b, long k, long panel, long depth0) {
     return q4_b + ((size_t)panel * (size_t)(k / CK_Q4_BLOCK) + (size_t)(depth0 / CK_Q4_BLOCK)) * CK_Q4_PANEL_BLOCK_BYTES;
 }
 
+/// The codes of int8 panels follow the panels' scales (16 floats each).
+static const signed char *i8_codes(const void *packed_b, long panels) {
+    return (const signed char *)packed_b + (size_t)panels * CK_PANEL_WIDTH * sizeof(float);
+}
+
+/// Where panel p's slice starting at depth depth0 (a depth block's first) is in `job`'s packed weights.
+static const void *weight_slice(const gemm_job *job, long panel, long depth0) {
+    const long panels = ck_panel_count(job->n);
+    switch (job->format) {
+    case CK_WEIGHTS_Q4_0: return q4_slice(job->packed_b, job->k, panel, depth0);
+    case CK_WEIGHTS_BF16: return (const unsigned short *)job->packed_b + ck_packed_offset(panels, job->k, panel, depth0);
+    case CK_WEIGHTS_INT8: return i8_codes(job->packed_b, panels) + ck_packed_offset(panels, job->k, panel, depth0);
+    case CK_WEIGHTS_F32: break;
+    }
+    return (const float *)job->packed_b + ck_packed_offset(panels, job->k, panel, depth0);
+}
+
+/// The 64-byte lines a slice of `depth` depths spans in `format` (what a tile prefetches).
+static long slice_lines(ck_weights format, long depth) {
+    switch (format) {
+    case CK_WEIGHTS_Q4_0: return depth / CK_Q4_BLOCK * CK_Q4_PANEL_BLOCK_BYTES / 64;
+    case CK_WEIGHTS_BF16: return (depth + 1) / 2;
+    case CK_WEIGHTS_INT8: return (depth + 3) / 4;
+    case CK_WEIGHTS_F32: break;
+    }
+    return depth;
+}
+
+/// Panel p's slice as the f32 lines the microkernel reads: f32 panels as they are, the others expanded
+/// into `expanded` (depth × 16 floats, 64-byte aligned).
+static const float *f32_lines(const gemm_job *job, long panel, const void *slice, long depth, float *expanded) {
+    switch (job->format) {
+    case CK_WEIGHTS_Q4_0:
+        job->ops->expand_q4_panel(slice, depth, expanded);
+        return expanded;
+    case CK_WEIGHTS_BF16:
+        job->ops->expand_bf16_panel(slice, depth, expanded);
+        return expanded;
+    case CK_WEIGHTS_INT8:
+        job->ops->expand_i8_panel(slice, (const float *)job->packed_b + panel * CK_PANEL_WIDTH, depth, expanded);
+        return expanded;
+    case CK_WEIGHTS_F32:
+        break;
+    }
+    return slice;
+}
+
 /// C for rows [row0, row0 + rows) and panels [first_panel, end_panel), over all of k.
 static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, long first_panel, long end_panel) {
     const ck_ops *ops = job->ops;
-    const long k = job->k, n = job->n, ldc = job->ldc, panels = ck_panel_count(n);
-    // A Q4_0 panel's slice expanded to f32 (16 KB, stays in L1 while every tile of the block reads it).
+    const long k = job->k, n = job->n, ldc = job->ldc;
+    // A reduced panel's slice expanded to f32 (16 KB, stays in L1 while every tile of the block reads it).
     float expanded[CK_DEPTH_BLOCK * CK_PANEL_WIDTH] __attribute__((aligned(64)));
     for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
         long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
@@ -157,22 +199,10 @@ static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, lo
             long next_panel = panel + 1 < end_panel ? panel + 1 : first_panel;
             long next_depth0 = panel + 1 < end_panel ? depth0 : depth0 + depth;
             long next_count = panel + 1 < end_panel ? depth : next_depth;
-            const float *b, *next = NULL;
-            long next_lines = 0;
-            if (job->q4_b) {
-                ops->expand_q4_panel(q4_slice(job->q4_b, k, panel, depth0), depth, expanded);
-                b = expanded;
-                if (has_next) {
-                    next = (const float *)q4_slice(job->q4_b, k, next_panel, next_depth0);
-                    next_lines = next_count / CK_Q4_BLOCK * CK_Q4_PANEL_BLOCK_BYTES / 64;  // 64-byte lines
-                }
-            } else {
-                b = f32_slice(job->packed_b, panels, panel, depth0, depth);
-                if (has_next) {
-                    next = f32_slice(job->packed_b, panels, next_panel, next_depth0, next_count);
-                    next_lines = next_count;
-                }
-            }
+            const float *b = f32_lines(job, panel, weight_slice(job, panel, depth0), depth, expanded);
+            // Lines of 64 bytes, which the microkernel steps through as 16 floats.
+            const float *next = has_next ? weight_slice(job, next_panel, next_depth0) : NULL;
+            long next_lines = has_next ? slice_lines(job->format, next_count) : 0;
             long column = panel * CK_PANEL_WIDTH;
             long width = min_long(CK_PANEL_WIDTH, n - column);
             for (long t = 0; t < tiles; t++) {
@@ -231,9 +261,9 @@ static void gemm_work(void *context, long worker) {
 }
 
 /// C = epilogue(A · B) for rows 0..<m and panels [panel_begin, panel_end), zero-depth products included;
-/// B is f32 panels (packed_b) or Q4_0 panels (q4_b), the other NULL.
-static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
-                     const float *packed_b, const unsigned char *q4_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
+/// B is packed in `format`.
+static void gemm_run(const ck_ops *ops, long workers, ck_weights format, long m, long n, long k, const float *a, long lda,
+                     const void *packed_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
                      long ldc, float *scratch) {
     panel_end = min_long(panel_end, ck_panel_count(n));
     if (m <= 0 || panel_begin >= panel_end) return;
@@ -249,7 +279,7 @@ static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, co
     long chunk = workers == 1 ? panels : min_long(GEMM_CHUNK_PANELS, (panels + 4 * workers - 1) / (4 * workers));
     gemm_job job = {
         .ops = ops, .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .panel_begin = panel_begin, .panel_end = panel_end,
-        .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .packed_b = packed_b, .q4_b = q4_b, .epilogue = epilogue,
+        .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .format = format, .packed_b = packed_b, .epilogue = epilogue,
         .c = c, .packed_a = scratch,
     };
     atomic_init(&job.next_tile, 0);
@@ -266,7 +296,13 @@ static void gemm_run(const ck_ops *ops, long workers, long m, long n, long k, co
 
 void ck_gemm(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const float *packed_b,
              long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
-    gemm_run(ops, 1, m, n, k, a, lda, packed_b, NULL, panel_begin, panel_end, epilogue, c, ldc, scratch);
+    gemm_run(ops, 1, CK_WEIGHTS_F32, m, n, k, a, lda, packed_b, panel_begin, panel_end, epilogue, c, ldc, scratch);
+}
+
+void ck_gemm_weights(const ck_ops *ops, ck_weights format, long m, long n, long k, const float *a, long lda,
+                     const void *packed_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
+                     long ldc, float *scratch) {
+    gemm_run(ops, 1, format, m, n, k, a, lda, packed_b, panel_begin, panel_end, epilogue, c, ldc, scratch);
 }
 
 /// Few panels per worker would leave workers idle and pay for waking them.
@@ -276,19 +312,10 @@ static long useful_workers(long workers, long n) {
     return workers > 1 ? workers : 1;
 }
 
-void ck_gemm_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
-                      const float *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
-    gemm_run(ops, useful_workers(workers, n), m, n, k, a, lda, packed_b, NULL, 0, ck_panel_count(n), epilogue, c, ldc, scratch);
-}
-
-void ck_gemm_q4(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const void *packed_b,
-                long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
-    gemm_run(ops, 1, m, n, k, a, lda, NULL, packed_b, panel_begin, panel_end, epilogue, c, ldc, scratch);
-}
-
-void ck_gemm_q4_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
-                         const void *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch) {
-    gemm_run(ops, useful_workers(workers, n), m, n, k, a, lda, NULL, packed_b, 0, ck_panel_count(n), epilogue, c, ldc,
+void ck_gemm_weights_parallel(const ck_ops *ops, long workers, ck_weights format, long m, long n, long k, const float *a,
+                              long lda, const void *packed_b, const ck_epilogue *epilogue, float *c, long ldc,
+                              float *scratch) {
+    gemm_run(ops, useful_workers(workers, n), format, m, n, k, a, lda, packed_b, 0, ck_panel_count(n), epilogue, c, ldc,
              scratch);
 }
 

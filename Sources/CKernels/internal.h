@@ -20,6 +20,10 @@
 /// A tile (lanes past the tile's rows unused), so every variant's pack_a fills lines of 8.
 #define CK_MAX_TILE_ROWS 8
 
+/// Where depth i of panel p's slice starts in the values of packed panels (of every format but Q4_0):
+/// depth blocks outermost, then panels, then the block's depths, 16 values each.
+size_t ck_packed_offset(long panels, long k, long panel, long i);
+
 /// Bytes of one panel's block of 32 depths in packed Q4_0 (ck_q4_pack_rows): 16 f32 scales, then 32
 /// lines of 8 code bytes.
 #define CK_Q4_PANEL_SCALES_BYTES (CK_PANEL_WIDTH * 4)
@@ -72,6 +76,10 @@ struct ck_ops {
     /// panel starting at `src` (a panel block boundary): the f32 panel slice the microkernel reads. dst is
     /// 64-byte aligned.
     void (*expand_q4_panel)(const unsigned char *src, long depth, float *dst);
+    /// The same for `depth` depths of a bf16 panel slice (ck_bf16_pack_rows): each value's bits << 16.
+    void (*expand_bf16_panel)(const unsigned short *src, long depth, float *dst);
+    /// The same for an int8 panel slice (ck_i8_pack_rows): code · scales[j] for column j.
+    void (*expand_i8_panel)(const signed char *src, const float *scales, long depth, float *dst);
     void (*layer_norm_row)(float *x, long n, const float *scale, const float *shift, float epsilon);
     /// x = softmax(scale · x), scale > 0.
     void (*softmax_row)(float *x, long n, float scale);
@@ -85,6 +93,10 @@ extern const struct ck_ops ck_avx512_ops;
 /// AVX2's packing, which the AVX-512 variant shares (same layouts; every AVX-512 CPU has AVX2).
 void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst);
 void ck_avx2_pack_a(const float *a, long lda, int rows, long kc, float *dst);
+/// AVX2's bf16 and int8 expansion, which the AVX-512 variant also uses: AVX512_BF16 and VNNI products
+/// would need kernels of their own that no machine here can test.
+void ck_avx2_expand_bf16_panel(const unsigned short *src, long depth, float *dst);
+void ck_avx2_expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst);
 #endif
 
 #endif

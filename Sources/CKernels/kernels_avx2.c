@@ -159,6 +159,27 @@ static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
     }
 }
 
+/// Each line: 16 bf16 values, widened to 32 bits and shifted into an f32's high half.
+void ck_avx2_expand_bf16_panel(const unsigned short *src, long depth, float *dst) {
+    for (long i = 0; i < depth * CK_PANEL_WIDTH; i += 8) {
+        __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(src + i)));
+        _mm256_store_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16)));
+    }
+}
+
+/// Each line: 16 codes, sign-extended and converted (exact), times their column's scale (one rounding,
+/// as in the baseline).
+void ck_avx2_expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst) {
+    const __m256 scale_low = _mm256_loadu_ps(scales), scale_high = _mm256_loadu_ps(scales + 8);
+    for (long i = 0; i < depth; i++, src += CK_PANEL_WIDTH, dst += CK_PANEL_WIDTH) {
+        __m128i codes = _mm_loadu_si128((const __m128i *)src);
+        __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(codes));
+        __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(codes, codes)));
+        _mm256_store_ps(dst, _mm256_mul_ps(low, scale_low));
+        _mm256_store_ps(dst + 8, _mm256_mul_ps(high, scale_high));
+    }
+}
+
 // MARK: exp, erf
 
 /// Lanes [0, count) set, for the last partial vector of a row (count in 1...7).
@@ -306,6 +327,8 @@ const struct ck_ops ck_avx2_ops = {
     .microkernel = microkernel,
     .epilogue = epilogue,
     .expand_q4_panel = expand_q4_panel,
+    .expand_bf16_panel = ck_avx2_expand_bf16_panel,
+    .expand_i8_panel = ck_avx2_expand_i8_panel,
     .layer_norm_row = layer_norm_row,
     .softmax_row = softmax_row,
     .gelu = gelu,

@@ -5,7 +5,9 @@
 //
 // The packed layouts are the AVX2 variant's: a 16-column panel line is one ZMM vector, so a tile row
 // needs one accumulator and a tile of 8 rows (CK_MAX_TILE_ROWS, the packed A line) uses 8 of the 32
-// registers. The arithmetic of exp, GELU and Q4_0 expansion is the AVX2 variant's, 16 lanes wide.
+// registers. The arithmetic of exp, GELU and Q4_0 expansion is the AVX2 variant's, 16 lanes wide. bf16
+// and int8 panels are expanded by the AVX2 variant's own code: products on AVX512_BF16 (vdpbf16ps) and
+// VNNI (vpdpbusd) would need kernels of their own, which no machine this project tests on can run.
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include "internal.h"
@@ -223,6 +225,8 @@ const struct ck_ops ck_avx512_ops = {
     .microkernel = microkernel,
     .epilogue = epilogue,
     .expand_q4_panel = expand_q4_panel,
+    .expand_bf16_panel = ck_avx2_expand_bf16_panel,
+    .expand_i8_panel = ck_avx2_expand_i8_panel,
     .layer_norm_row = layer_norm_row,
     .softmax_row = softmax_row,
     .gelu = gelu,

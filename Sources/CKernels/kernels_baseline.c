@@ -3,6 +3,8 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #define BASELINE_TILE_ROWS 4
 
@@ -66,6 +68,19 @@ static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
     }
 }
 
+static void expand_bf16_panel(const unsigned short *src, long depth, float *dst) {
+    for (long i = 0; i < depth * CK_PANEL_WIDTH; i++) {
+        uint32_t bits = (uint32_t)src[i] << 16;
+        memcpy(dst + i, &bits, sizeof bits);
+    }
+}
+
+static void expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst) {
+    for (long i = 0; i < depth; i++) {
+        for (int j = 0; j < CK_PANEL_WIDTH; j++) dst[i * CK_PANEL_WIDTH + j] = (float)src[i * CK_PANEL_WIDTH + j] * scales[j];
+    }
+}
+
 static inline float gelu_one(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }
 
 static void epilogue(float *c, long ldc, long rows, long cols, const float *bias, int gelu,
@@ -119,6 +134,8 @@ const struct ck_ops ck_baseline_ops = {
     .microkernel = microkernel,
     .epilogue = epilogue,
     .expand_q4_panel = expand_q4_panel,
+    .expand_bf16_panel = expand_bf16_panel,
+    .expand_i8_panel = expand_i8_panel,
     .layer_norm_row = layer_norm_row,
     .softmax_row = softmax_row,
     .gelu = gelu,

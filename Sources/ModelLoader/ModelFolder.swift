@@ -51,11 +51,15 @@ extension ModelFolder {
         return E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
     }
 
-    /// The tokenizer and the encoder of `folder` (an E5S1 file is read once for both).
-    public static func open(_ folder: URL, dialect: Dialect = .hf) throws -> (tokenizer: any TextTokenizer, model: BertModel) {
-        guard let path = E5S1File.find(in: folder) else { return (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder)) }
+    /// The tokenizer and the encoder of `folder` (an E5S1 file is read once for both), its linear weights
+    /// at `precision`.
+    public static func open(_ folder: URL, dialect: Dialect = .hf, precision: Precision = .f32) throws
+        -> (tokenizer: any TextTokenizer, model: BertModel) {
+        guard let path = E5S1File.find(in: folder) else {
+            return (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder, precision: precision))
+        }
         let file = try E5S1File(path: path.path)
-        return (try tokenizer(in: folder, dialect: dialect, e5s1: file), try BertModel(e5s1: file))
+        return (try tokenizer(in: folder, dialect: dialect, e5s1: file), try BertModel(e5s1: file, precision: precision))
     }
 
     /// A folder with no BERT file and no E5S1 file but with `.bin` files was most likely meant to be

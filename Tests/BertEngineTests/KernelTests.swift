@@ -78,6 +78,83 @@ private func dequantizedQ4_0(_ bytes: [UInt8]) -> [Float] {
     }
 }
 
+/// `value` rounded to bf16 and widened back, worked out independently of the C code: of the two bf16
+/// neighbours (the value's high half, and the next one away from zero, infinity past the largest) the
+/// nearer, the even one on a tie.
+private func bf16Rounded(_ value: Float) -> Float {
+    if value.isNaN || value.isInfinite { return value }
+    let truncated = Float(bitPattern: value.bitPattern & 0xffff_0000)
+    let away = Float(bitPattern: (value.bitPattern & 0xffff_0000) &+ 0x1_0000)
+    // A bf16 step is 2^16 f32 steps; measured in Double, where the step past the largest is finite.
+    let step = Double(truncated.ulp) * 65536
+    let below = abs(Double(value) - Double(truncated)), above = abs(Double(truncated)) + step - abs(Double(value))
+    if below != above { return below < above ? truncated : away }
+    return truncated.bitPattern & 0x1_0000 == 0 ? truncated : away
+}
+
+/// Per-row symmetric int8 of [rows, columns] f32 weights, worked out independently of the C code: the
+/// codes, the row scales (max |w| / 127) and the decoded weights code · scale.
+private func int8Quantized(_ weights: [Float], rows: Int, columns: Int) -> (codes: [Int8], scales: [Float], decoded: [Float]) {
+    var codes = [Int8](), decoded = [Float]()
+    let scales = (0..<rows).map { row in weights[(row * columns)..<((row + 1) * columns)].map(abs).max()! / 127 }
+    for row in 0..<rows {
+        for value in weights[(row * columns)..<((row + 1) * columns)] {
+            let code = scales[row] == 0 ? 0 : Int8(min(127, max(-127, (value / scales[row]).rounded(.toNearestOrEven))))
+            codes.append(code)
+            decoded.append(Float(code) * scales[row])
+        }
+    }
+    return (codes, scales, decoded)
+}
+
+/// The weight formats a product reads besides f32, for the tests that compare them with f32 panels.
+enum ReducedFormat: String, CaseIterable, CustomTestStringConvertible {
+    case q4_0, bf16, int8
+    var testDescription: String { rawValue }
+    var weights: ck_weights {
+        switch self {
+        case .q4_0: return CK_WEIGHTS_Q4_0
+        case .bf16: return CK_WEIGHTS_BF16
+        case .int8: return CK_WEIGHTS_INT8
+        }
+    }
+
+    /// Packed seeded weights for [n, k] in this format (owned by the caller, 64-byte aligned) and their
+    /// values as decoded independently of the C code.
+    func seededMatrix(n: Int, k: Int, seed: UInt64) -> (packed: UnsafeMutableRawPointer, decoded: [Float]) {
+        switch self {
+        case .q4_0:
+            let blocks = randomQ4_0(rows: n, columns: k, seed: seed)
+            let packed = UnsafeMutableRawPointer.allocate(byteCount: ck_q4_packed_bytes(n, k), alignment: 64)
+            blocks.withUnsafeBytes { file in
+                let rows = (0..<n).map { Optional(UnsafeRawPointer(file.baseAddress! + $0 * k / 32 * 18)) }
+                ck_q4_pack_rows(rows, n, k, packed)
+            }
+            return (packed, dequantizedQ4_0(blocks))
+        case .bf16, .int8:
+            // Every 5th row 8x larger and one row of zeros: different int8 scales, and a zero one.
+            var weights = randomValues(n * k, seed: seed, scale: 0.5)
+            for row in stride(from: 0, to: n, by: 5) { for i in 0..<k { weights[row * k + i] *= 8 } }
+            if n > 2 { for i in 0..<k { weights[2 * k + i] = 0 } }
+            let bytes = self == .bf16 ? ck_bf16_packed_bytes(n, k) : ck_i8_packed_bytes(n, k)
+            let packed = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            weights.withUnsafeBufferPointer { values in
+                let rows = (0..<n).map { Optional(values.baseAddress! + $0 * k) }
+                if self == .bf16 { ck_bf16_pack_rows(rows, n, k, packed) } else { ck_i8_pack_rows(rows, n, k, packed) }
+            }
+            return (packed, self == .bf16 ? weights.map(bf16Rounded) : int8Quantized(weights, rows: n, columns: k).decoded)
+        }
+    }
+
+    /// Odd shapes for the product: every tile and panel remainder, one and several depth blocks (Q4_0
+    /// needs whole blocks of 32 inputs).
+    var shapes: [(m: Int, n: Int, k: Int)] {
+        self == .q4_0
+            ? [(1, 1, 32), (1, 16, 64), (5, 37, 96), (6, 16, 288), (7, 48, 256), (13, 33, 544), (97, 20, 64), (200, 48, 320)]
+            : [(1, 1, 1), (1, 16, 7), (3, 17, 77), (5, 37, 13), (6, 16, 300), (7, 48, 256), (13, 33, 520), (97, 20, 40), (200, 48, 257)]
+    }
+}
+
 @Suite("Kernels: every instruction-set variant this CPU runs against a Double reference")
 struct KernelTests {
     static let variants = KernelSet.available.map { ($0.name, $0) }
@@ -158,48 +235,92 @@ struct KernelTests {
         #expect(values.contains { $0 != 0 && abs($0) < Float(Float16.leastNormalMagnitude) }, "subnormal scales were tested")
     }
 
-    @Test("matrix product with Q4_0 panels: equals the f32 product of the dequantized weights bit for bit",
-          arguments: variants)
-    func gemmQ4(name: String, kernels: KernelSet) throws {
-        let shapes: [(m: Int, n: Int, k: Int)] = [
-            (1, 1, 32), (1, 16, 64), (5, 37, 96), (6, 16, 288), (7, 48, 256), (13, 33, 544), (97, 20, 64), (200, 48, 320),
-        ]
-        for (index, shape) in shapes.enumerated() {
+    @Test("f32 to bf16 rounds to nearest, ties to even; NaN stays NaN, overflow gives infinity")
+    func bf16Rounding() {
+        let special: [Float] = [0, -0, 1, -1, .infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                .leastNonzeroMagnitude, .leastNormalMagnitude, 1 + 0x1p-8, 1 + 0x1p-7 + 0x1p-8, 1 + 0x1p-8 + 0x1p-20,
+                                Float(bitPattern: 0x3f80_7fff), Float(bitPattern: 0x3f81_8000), Float(bitPattern: 0x7f7f_8000)]
+        for value in special + randomValues(20_000, seed: 5, scale: 1000) {
+            let widened = Float(bitPattern: UInt32(ck_bf16_from_float(value)) << 16)
+            #expect(widened.bitPattern == bf16Rounded(value).bitPattern, "bf16(\(value)) = \(widened)")
+        }
+        #expect(Float(bitPattern: UInt32(ck_bf16_from_float(1 + 0x1p-8)) << 16) == 1, "a tie goes to the even neighbour")
+        #expect(Float(bitPattern: UInt32(ck_bf16_from_float(.greatestFiniteMagnitude)) << 16) == .infinity)
+        #expect(Float(bitPattern: UInt32(ck_bf16_from_float(.nan)) << 16).isNaN)
+        #expect(Float(bitPattern: UInt32(ck_bf16_from_float(Float(bitPattern: 0x7f80_0001))) << 16).isNaN, "a NaN with low payload stays NaN")
+    }
+
+    @Test("int8 packing: per-row scale max |w| / 127, codes rounded to nearest even, stored per panel")
+    func int8Packing() {
+        let (n, k) = (19, 300)
+        let weights = randomValues(n * k, seed: 9)
+        let packed = UnsafeMutableRawPointer.allocate(byteCount: ck_i8_packed_bytes(n, k), alignment: 64)
+        defer { packed.deallocate() }
+        weights.withUnsafeBufferPointer { values in
+            ck_i8_pack_rows((0..<n).map { Optional(values.baseAddress! + $0 * k) }, n, k, packed)
+        }
+        let expected = int8Quantized(weights, rows: n, columns: k)
+        let panels = ck_panel_count(n)
+        let scales = Array(UnsafeBufferPointer(start: packed.assumingMemoryBound(to: Float.self), count: panels * 16))
+        #expect(Array(scales[..<n]) == expected.scales)
+        #expect(scales[n...].allSatisfy { $0 == 0 }, "columns past n have scale 0")
+        // Column 17 is panel 1's column 1; depth 260 lies in the second depth block (256 deep in panel 0 and 1).
+        let codes = (packed + panels * 16 * 4).assumingMemoryBound(to: Int8.self)
+        #expect(codes[(256 * 16 * panels) + (k - 256) * 16 + 4 * 16 + 1] == expected.codes[17 * k + 260])
+        #expect(expected.codes.contains(127) && expected.codes.contains(-127), "each row's largest weight has code ±127")
+    }
+
+    @Test("matrix product with Q4_0, bf16 and int8 panels: equals the f32 product of the decoded weights bit for bit",
+          arguments: variants.flatMap { variant in ReducedFormat.allCases.map { (variant.0, variant.1, $0) } })
+    func gemmReduced(name: String, kernels: KernelSet, format: ReducedFormat) throws {
+        for (index, shape) in format.shapes.enumerated() {
             let (m, n, k) = shape
             let scratch = aligned64(ck_gemm_scratch_floats(k))
             defer { scratch.deallocate() }
             let lda = k + 3
             let a = randomValues(m * lda, seed: UInt64(index))
-            let blocks = randomQ4_0(rows: n, columns: k, seed: UInt64(100 + index))
-            let weights = dequantizedQ4_0(blocks)
+            let (packed, weights) = format.seededMatrix(n: n, k: k, seed: UInt64(100 + index))
+            defer { packed.deallocate() }
             let bias = randomValues(n, seed: UInt64(200 + index))
             let residual = randomValues(m * n, seed: UInt64(300 + index))
-            let packedQ4 = UnsafeMutableRawPointer.allocate(byteCount: ck_q4_packed_bytes(n, k), alignment: 64)
-            defer { packedQ4.deallocate() }
-            blocks.withUnsafeBytes { file in
-                let rows = (0..<n).map { Optional(UnsafeRawPointer(file.baseAddress! + $0 * k / 32 * 18)) }
-                ck_q4_pack_rows(rows, n, k, packedQ4)
-            }
             let packedF32 = aligned64(ck_packed_floats(n, k))
             defer { packedF32.deallocate() }
             ck_pack_nk(kernels.ops, weights, k, n, k, packedF32)
             for (withBias, gelu, withResidual) in [(false, false, false), (true, true, false), (true, false, true)] {
-                var q4 = [Float](repeating: .nan, count: m * n)
+                var reduced = [Float](repeating: .nan, count: m * n)
                 var f32 = [Float](repeating: .nan, count: m * n)
                 withEpilogue(bias: withBias ? bias : nil, gelu: gelu, residual: withResidual ? residual : nil, columns: n) { epilogue in
                     for part in panelHalves(n) {
-                        ck_gemm_q4(kernels.ops, m, n, k, a, lda, packedQ4, part.lowerBound, part.upperBound, &epilogue, &q4, n, scratch)
+                        ck_gemm_weights(kernels.ops, format.weights, m, n, k, a, lda, packed, part.lowerBound, part.upperBound, &epilogue,
+                                        &reduced, n, scratch)
                     }
                     ck_gemm(kernels.ops, m, n, k, a, lda, packedF32, 0, ck_panel_count(n), &epilogue, &f32, n, scratch)
                 }
-                let label = "\(name) \(m)x\(n)x\(k) bias \(withBias) gelu \(gelu) residual \(withResidual)"
-                #expect(q4 == f32, "\(label): Q4_0 and f32 panels differ")
+                let label = "\(name) \(format) \(m)x\(n)x\(k) bias \(withBias) gelu \(gelu) residual \(withResidual)"
+                #expect(reduced == f32, "\(label): \(format) and f32 panels differ")
                 let expected = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: weights, bias: withBias ? bias : nil,
                                                 gelu: gelu, residual: withResidual ? residual : nil)
-                let difference = maxDifference(q4, expected)
-                #expect(difference <= 2e-6 * Double(k).squareRoot() + 1e-6, "\(label): max |Δ| \(difference)")
+                // The f32 product's rounding error, which grows with the weights' magnitude (up to 4 here).
+                let magnitude = max(1, Double(weights.map(abs).max() ?? 0))
+                let difference = maxDifference(reduced, expected)
+                #expect(difference <= 2e-6 * Double(k).squareRoot() * magnitude + 1e-6, "\(label): max |Δ| \(difference)")
             }
         }
+    }
+
+    @Test("the parallel product over reduced panels equals the one-thread product", arguments: ReducedFormat.allCases)
+    func gemmReducedParallel(format: ReducedFormat) {
+        let (m, n, k) = (37, 200, 320)
+        let scratch = aligned64(ck_gemm_scratch_floats(k))
+        defer { scratch.deallocate() }
+        let a = randomValues(m * k, seed: 1)
+        let (packed, _) = format.seededMatrix(n: n, k: k, seed: 2)
+        defer { packed.deallocate() }
+        var one = [Float](repeating: .nan, count: m * n), three = one
+        var epilogue = ck_epilogue(bias: nil, gelu: 0, residual: nil, residual_ld: n)
+        ck_gemm_weights(KernelSet.best.ops, format.weights, m, n, k, a, k, packed, 0, ck_panel_count(n), &epilogue, &one, n, scratch)
+        ck_gemm_weights_parallel(KernelSet.best.ops, 3, format.weights, m, n, k, a, k, packed, &epilogue, &three, n, scratch)
+        #expect(one == three)
     }
 
     @Test("packing [k, n] and [n, k] sources gives the same panels", arguments: variants)

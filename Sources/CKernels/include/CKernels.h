@@ -82,17 +82,34 @@ typedef struct {
 /// Floats of scratch a matrix product with inner dimension k needs (for packing A).
 size_t ck_gemm_scratch_floats(long k);
 
+/// How packed weights (B) store their numbers. Every format keeps the 16-column panels and depth blocks
+/// of the f32 layout; the reduced ones are expanded to f32 one panel slice at a time inside the product
+/// and fed to the same f32 microkernel, so a product over them equals ck_gemm over their decoded values
+/// bit for bit, on every instruction set.
+typedef enum {
+    CK_WEIGHTS_F32 = 0,   ///< f32 panels (ck_pack_*)
+    CK_WEIGHTS_Q4_0 = 1,  ///< Q4_0 panels (ck_q4_pack_rows); k a multiple of 32
+    CK_WEIGHTS_BF16 = 2,  ///< bf16 panels (ck_bf16_pack_rows)
+    CK_WEIGHTS_INT8 = 3,  ///< int8 panels with a scale per column (ck_i8_pack_rows)
+} ck_weights;
+
 /// c[m × n] (row stride ldc) = epilogue(A[m × k] (row stride lda) · B), B packed with ck_pack_*,
 /// on the calling thread, computing only panels [panel_begin, panel_end) (columns
 /// 16·panel_begin ..< min(16·panel_end, n)). scratch: ck_gemm_scratch_floats(k) floats, 64-byte aligned.
 void ck_gemm(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const float *packed_b,
              long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
 
+/// ck_gemm with B packed in `format`.
+void ck_gemm_weights(const ck_ops *ops, ck_weights format, long m, long n, long k, const float *a, long lda,
+                     const void *packed_b, long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c,
+                     long ldc, float *scratch);
+
 /// The same product over all columns, shared by up to `workers` threads (ck_parallel): A is packed once
 /// into `scratch` (ck_gemm_scratch_floats(k) floats, shared), then workers take chunks of panels as they
 /// become free, so a slower core does less. Not callable from inside a ck_parallel task.
-void ck_gemm_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
-                      const float *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
+void ck_gemm_weights_parallel(const ck_ops *ops, long workers, ck_weights format, long m, long n, long k, const float *a,
+                              long lda, const void *packed_b, const ck_epilogue *epilogue, float *c, long ldc,
+                              float *scratch);
 
 // MARK: Q4_0 weights
 
@@ -115,14 +132,24 @@ size_t ck_q4_packed_bytes(long n, long k);
 /// byte j holds column j (low nibble) and column j + 8 (high). Columns past n have scale 0.
 void ck_q4_pack_rows(const void *const *rows, long n, long k, void *dst);
 
-/// ck_gemm with B given as Q4_0 panels from ck_q4_pack_rows (k a multiple of 32): each panel's slice
-/// is expanded to f32 once per block of rows and fed to the same microkernel, so the result equals
-/// ck_gemm over the dequantized weights bit for bit.
-void ck_gemm_q4(const ck_ops *ops, long m, long n, long k, const float *a, long lda, const void *packed_b,
-                long panel_begin, long panel_end, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
-/// ck_gemm_parallel with Q4_0 panels.
-void ck_gemm_q4_parallel(const ck_ops *ops, long workers, long m, long n, long k, const float *a, long lda,
-                         const void *packed_b, const ck_epilogue *epilogue, float *c, long ldc, float *scratch);
+// MARK: bf16 weights
+
+/// f32 to bf16 (the high 16 bits of an f32), rounded to nearest, ties to even; NaNs stay NaNs (quiet).
+unsigned short ck_bf16_from_float(float value);
+/// Bytes a bf16 matrix n × k occupies as panels (the f32 panel layout, 2 bytes a value).
+size_t ck_bf16_packed_bytes(long n, long k);
+/// dst = the n rows (rows[j]: k floats) rounded to bf16 in the f32 panel layout; columns past n are 0.
+void ck_bf16_pack_rows(const float *const *rows, long n, long k, void *dst);
+
+// MARK: int8 weights
+
+/// Bytes an int8 matrix n × k occupies as panels: 16 f32 scales per panel, then the codes in the f32
+/// panel layout, 1 byte a value.
+size_t ck_i8_packed_bytes(long n, long k);
+/// dst = the n rows (rows[j]: k floats) quantized per row (an output channel), symmetric: scale =
+/// max |w| / 127, code = w / scale rounded to nearest even, in -127...127; weight = code · scale. A row
+/// of zeros has scale 0; columns past n have scale 0 and code 0.
+void ck_i8_pack_rows(const float *const *rows, long n, long k, void *dst);
 
 // MARK: Attention
 
