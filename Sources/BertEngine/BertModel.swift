@@ -57,6 +57,8 @@ public final class BertModel: Sendable {
     private let workspaces = WorkspaceCache()
 
     public var hasPooler: Bool { weights.pooler != nil }
+    /// Bytes the linear layers' packed weights take at this precision (the bulk of a model's memory).
+    public var linearWeightBytes: Int { weights.linears.reduce(0) { $0 + $1.weight.storage.floats(outputs: $1.outputs, inputs: $1.inputs) * 4 } }
     public var hasMaskedLMHead: Bool { weights.maskedLM != nil }
 
     /// A model over `checkpoint`'s tensors; `precision` says what its linear weights become, `quantized`

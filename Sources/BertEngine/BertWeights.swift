@@ -132,6 +132,11 @@ struct BertWeights: @unchecked Sendable {
     var pooler: Linear?
     var maskedLM: MaskedLMHeadWeights?
 
+    /// Every linear layer: the encoder's, the pooler and the MLM head's transform.
+    var linears: [Linear] {
+        layers.flatMap { [$0.queryKeyValue, $0.attentionOutput, $0.intermediate, $0.output] } + [pooler, maskedLM?.transform].compactMap { $0 }
+    }
+
     /// One linear layer to load: its checkpoint prefixes (several are stacked) and shape.
     private struct LinearPlan {
         var parts: [String]

@@ -109,9 +109,12 @@ public struct ModelFacts: Sendable {
     public var hasPooler: Bool
     /// WordPiece has dialects to switch between; SentencePiece has one behaviour.
     public var tokenizerFamily: TokenizerFamily
+    /// What the encoder's linear weights compute in ("f32", "bf16", "int8"), for the header.
+    public var precision: String
 
     public init(name: String, reason: String, origin: String = "", layerCount: Int, hiddenSize: Int, hasPooler: Bool,
-                tokenizerFamily: TokenizerFamily = .wordPiece) {
+                tokenizerFamily: TokenizerFamily = .wordPiece, precision: String = "f32") {
+        self.precision = precision
         self.name = name
         self.reason = reason
         self.origin = origin

@@ -69,7 +69,7 @@ struct AlignCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModel(options.model)
+        let loaded = try loadModel(options.model, precision: options.precision)
         let layerCount = loaded.model.config.layerCount
         let layerText = layer ?? String(WordAlignmentOptions.defaultLayer(layerCount: layerCount))
         guard let choice = LayerChoice(layerText, layerCount: layerCount) else {

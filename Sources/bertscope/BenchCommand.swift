@@ -15,9 +15,10 @@ struct BenchCommand: ParsableCommand {
             the checkpoint), runs
             warm-up passes, then times --runs passes of --batch sequences of --seq tokens. Reports the median,
             min and max milliseconds per pass, tokens per second, load time and peak memory.
-            --quantized picks how 4-bit (Q4_0) weights are kept, to compare the two; --attentions keeps every
+            --precision picks what the linear weights are kept and computed in (f32, bf16, int8); --quantized picks
+            how 4-bit (Q4_0) weights are kept at f32, to compare the two; --attentions keeps every
             layer's attention probabilities, as embed --attentions does, to measure what that costs.
-            JSON keys: median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, kernels,
+            JSON keys: precision, median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, kernels,
             kernels_variant (the kernel set that ran: AVX-512, AVX2+FMA or baseline; BERTSCOPE_KERNELS=avx2|baseline
             forces one), cpu_features, attentions, ...
             """
@@ -26,7 +27,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Model folder, or a folder with only config.json for random weights.")
     var model: String
 
-    @Option(name: .long, help: "Q4_0 weights: keep4bit (expanded inside each product) or dequantize (to f32 at load).")
+    @Option(name: .long, help: precisionHelp)
+    var precision: Precision = .f32
+
+    @Option(name: .long, help: "Q4_0 weights at f32 precision: keep4bit (expanded inside each product) or dequantize (to f32 at load).")
     var quantized: QuantizedWeights = .default
 
     @Option(name: .long, help: "Sequences per forward pass.")
@@ -63,10 +67,10 @@ struct BenchCommand: ParsableCommand {
             let manager = FileManager.default
             if manager.fileExists(atPath: configURL.path), !manager.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
                 let config = try BertConfig.load(configURL)
-                encoder = try BertModel(config: config, checkpoint: .random(config: config, seed: 42))
+                encoder = try BertModel(config: config, checkpoint: .random(config: config, seed: 42), precision: precision)
                 weights = "random (seed 42)"
             } else {
-                encoder = try BertModel(folder: folder, quantized: quantized)
+                encoder = try BertModel(folder: folder, precision: precision, quantized: quantized)
                 weights = URL(fileURLWithPath: encoder.checkpoint.origin).lastPathComponent
             }
         } catch let error as EngineError {
@@ -90,13 +94,14 @@ struct BenchCommand: ParsableCommand {
         let loadMilliseconds = Double(loaded - start) / 1e6
         let firstForwardMilliseconds = Double(firstForward - start) / 1e6
         let peakMegabytes = peakResidentMegabytes()
-        // --quantized only matters, and is only reported, for a checkpoint with 4-bit tensors.
-        let quantizedLabel = encoder.checkpoint.hasQ4_0Tensors ? quantized.rawValue : nil
+        // --quantized only matters, and is only reported, for a checkpoint with 4-bit tensors at f32.
+        let quantizedLabel = encoder.checkpoint.hasQ4_0Tensors && precision == .f32 ? quantized.rawValue : nil
         if json {
             var writer = JSONWriter()
             writer.beginObject()
             writer.key("implementation"); writer.string("bertscope")
             writer.key("weights"); writer.string(weights)
+            writer.key("precision"); writer.string(precision.rawValue)
             writer.key("quantized"); writer.string(quantizedLabel)
             writer.key("batch"); writer.int(batch)
             writer.key("seq"); writer.int(seq)
@@ -116,7 +121,8 @@ struct BenchCommand: ParsableCommand {
             writer.endObject()
             writeLine(writer.text)
         } else {
-            writeLine("weights: \(weights)\(quantizedLabel.map { " (Q4_0: \($0))" } ?? ""); kernels: \(BertModel.kernelDescription)")
+            writeLine("weights: \(weights)\(quantizedLabel.map { " (Q4_0: \($0))" } ?? ""); precision: \(precision.rawValue); "
+                      + "kernels: \(BertModel.kernelDescription)")
             writeLine(String(format: "%dx%d, %d thread%@%@: median %.2f ms (min %.2f, max %.2f) over %d runs, %.0f tokens/s",
                              batch, seq, threads, threads == 1 ? "" : "s", attentions ? ", attentions kept" : "", median, times.min()!, times.max()!, runs, tokensPerSecond))
             writeLine(String(format: "load %.0f ms, load to first forward %.0f ms, peak RSS %.0f MB",

@@ -35,7 +35,7 @@ struct BenchExplorerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModel(options.model)
+        let loaded = try loadModel(options.model, precision: options.precision)
         let tokenizer = loaded.tokenizer
         let encoder = loaded.model
         let context = ExplorerContext(

@@ -45,7 +45,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModel(options.model)
+        let loaded = try loadModel(options.model, precision: options.precision)
         let selection = try LayerSelection(layers, layerCount: loaded.model.config.layerCount)
         let limit = positionLimit(maxLength, modelPositions: loaded.model.config.maxPositions)
         func embed(idJSON: String, text: String, pair: String?) throws {

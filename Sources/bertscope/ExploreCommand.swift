@@ -21,7 +21,7 @@ struct ExploreCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 else {
             throw UserError("the explorer needs a terminal; for scripts use tokenize, embed, similarity or export")
         }
-        let loaded = try loadModel(options.model)
+        let loaded = try loadModel(options.model, precision: options.precision)
         let tokenizers = TokenizerSet(folder: loaded.folder, hf: loaded.tokenizer)
         let encoder = loaded.model
         let threads = options.threads
@@ -40,7 +40,7 @@ struct ExploreCommand: ParsableCommand {
         let facts = ModelFacts(
             name: loaded.resolved.name, reason: loaded.resolved.reason.description, origin: loaded.resolved.reason.headline,
             layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler,
-            tokenizerFamily: loaded.tokenizer.family)
+            tokenizerFamily: loaded.tokenizer.family, precision: encoder.precision.rawValue)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
         if let text {
             state.lines[0].editor.setText(text)

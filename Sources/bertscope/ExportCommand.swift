@@ -99,7 +99,7 @@ struct ExportCommand: ParsableCommand {
         let resolved = try resolveModel(options.model, needs: .weights)
         // Spark NLP's BertEmbeddings tokenizes like the spark dialect; a SentencePiece model has one tokenizer.
         let sparkTokenizes = format == .spark && ModelFolder.tokenizerFamily(of: resolved.folder) == .wordPiece
-        let loaded = try loadModel(resolved, dialect: dialect ?? (sparkTokenizes ? .spark : .hf))
+        let loaded = try loadModel(resolved, dialect: dialect ?? (sparkTokenizes ? .spark : .hf), precision: options.precision)
         let config = loaded.model.config
         let layerIndices = format == .spark ? [config.layerCount] : try LayerSelection(layers ?? "last", layerCount: config.layerCount).indices
         let poolingChoice: Pooling? = format == .spark ? .first : (pooling == "none" ? nil : Pooling(rawValue: pooling ?? "mean"))

@@ -27,7 +27,7 @@ struct FillMaskCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModel(options.model)
+        let loaded = try loadModel(options.model, precision: options.precision)
         guard loaded.model.hasMaskedLMHead else {
             throw UserError("\(loaded.resolved.name) has no masked-LM head (cls.predictions.*), so it cannot fill masks")
         }

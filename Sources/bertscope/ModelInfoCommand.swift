@@ -21,12 +21,17 @@ struct ModelInfoCommand: ParsableCommand {
             --json writes one object: name, folder, reason, reason_code, config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence} (null without weights), load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
-            in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512, AVX2+FMA or baseline). \
+            in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512, AVX2+FMA or baseline), \
+            precision (--precision: f32, bf16 or int8), linear_weight_bytes (the linear layers' packed weights at that precision; null \
+            when the encoder does not load). \
             Parameters count floating-point tensors only (not buffers such as position_ids).
             """
     )
 
     @OptionGroup var source: ModelOption
+
+    @Option(name: .long, help: precisionHelp)
+    var precision: Precision = .f32
 
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
@@ -34,7 +39,7 @@ struct ModelInfoCommand: ParsableCommand {
     func run() throws {
         // A tokenizer-only folder still has a config and files to show; its missing weights are reported.
         let resolved = try resolveModel(source.model, needs: .tokenizer, announceDefault: false)
-        let info = try ModelReport(resolved)
+        let info = try ModelReport(resolved, precision: precision)
         writeLine(json ? info.json() : info.text())
     }
 }
@@ -63,9 +68,13 @@ struct ModelReport {
     var hasMaskedLM: Bool
     var hasNextSentence: Bool
     var loadError: String?
+    var precision: Precision
+    /// The packed linear weights at `precision`; nil when the encoder does not load.
+    var linearWeightBytes: Int?
 
-    init(_ resolved: ResolvedModel) throws {
+    init(_ resolved: ResolvedModel, precision: Precision) throws {
         self.resolved = resolved
+        self.precision = precision
         let folder = resolved.folder
         let configURL = folder.appendingPathComponent("config.json")
         let configData = try? Data(contentsOf: configURL)
@@ -115,7 +124,8 @@ struct ModelReport {
         let names = Set(tensors.map { naming.internalName($0.name) ?? $0.name })
         hasNextSentence = names.contains("cls.seq_relationship.weight")
         do {
-            let model = try BertModel(folder: folder)
+            let model = try BertModel(folder: folder, precision: precision)
+            linearWeightBytes = model.linearWeightBytes
             // The config's count includes a pooler; a checkpoint without one (sentence encoders) has fewer.
             let hidden = model.config.hiddenSize
             encoderParameters = model.config.parameterCount - (model.hasPooler ? 0 : hidden * hidden + hidden)
@@ -159,6 +169,7 @@ struct ModelReport {
         lines.append("Size on disk: \(ByteCount.text(sizeBytes)) (" + files.map { "\($0.name) \(ByteCount.text($0.bytes))" }.joined(separator: ", ") + ")")
         if let loadError { lines.append("Does not load: \(loadError)") }
         lines.append("Kernels on this CPU: \(BertModel.kernelName)")
+        lines.append("Precision: \(precision.rawValue)" + (linearWeightBytes.map { " (linear weights packed: \(ByteCount.text(Int64($0))))" } ?? ""))
         lines += ["", "Tensors (\(tensors.count)):"]
         let nameWidth = max(4, tensors.map(\.name.count).max() ?? 0)
         let dtypeWidth = max(5, tensors.map(\.dtype.count).max() ?? 0)
@@ -205,6 +216,8 @@ struct ModelReport {
         writer.key("load_error")
         if let loadError { writer.string(loadError) } else { writer.null() }
         writer.key("kernels"); writer.string(BertModel.kernelName)
+        writer.key("precision"); writer.string(precision.rawValue)
+        writer.key("linear_weight_bytes"); writer.int(linearWeightBytes)
         writer.key("tensors")
         writer.beginArray()
         for tensor in tensors {

@@ -27,12 +27,23 @@ struct ModelOption: ParsableArguments {
     var model: String?
 }
 
-/// `--model` and `--threads`: the options of every command that runs the encoder.
+extension Precision: ExpressibleByArgument {}
+
+/// Help for every encoder command's `--precision`.
+let precisionHelp = ArgumentHelp(
+    "What the encoder's linear weights are kept and computed in: f32 (the checkpoint's numbers, exact), bf16 or int8 "
+        + "(per-output-channel weights; activations, attention and sums stay f32).",
+    valueName: "f32|bf16|int8")
+
+/// `--model`, `--threads` and `--precision`: the options of every command that runs the encoder.
 struct EncoderOptions: ParsableArguments {
     @OptionGroup var source: ModelOption
 
     @Option(name: .long, help: "Threads for the encoder (matrix products and attention).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: precisionHelp)
+    var precision: Precision = .f32
 
     var model: String? { source.model }
 
@@ -61,15 +72,17 @@ func resolveModel(_ spec: String?, needs requirement: ModelRequirement, announce
     }
 }
 
-/// Loads the tokenizer and the weights of the model `--model` names (nil: the default); errors become one
-/// clear line.
-func loadModel(_ path: String?, dialect: Dialect = .hf) throws -> LoadedModel {
-    try loadModel(resolveModel(path, needs: .weights), dialect: dialect)
+/// Loads the tokenizer and the weights (at `precision`) of the model `--model` names (nil: the default);
+/// errors become one clear line.
+func loadModel(_ path: String?, dialect: Dialect = .hf, precision: Precision = .f32) throws -> LoadedModel {
+    try loadModel(resolveModel(path, needs: .weights), dialect: dialect, precision: precision)
 }
 
-/// Loads the tokenizer and the weights of a resolved model; errors become one clear line.
-func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf) throws -> LoadedModel {
-    let (tokenizer, model) = try reportingModelErrors(of: resolved) { try ModelFolder.open(resolved.folder, dialect: dialect) }
+/// Loads the tokenizer and the weights (at `precision`) of a resolved model; errors become one clear line.
+func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf, precision: Precision = .f32) throws -> LoadedModel {
+    let (tokenizer, model) = try reportingModelErrors(of: resolved) {
+        try ModelFolder.open(resolved.folder, dialect: dialect, precision: precision)
+    }
     for (tensor, count) in model.checkpoint.nonFiniteValueCounts().sorted(by: { $0.key < $1.key }) {
         printError("warning: tensor \(tensor) holds \(count) NaN or infinite value\(count == 1 ? "" : "s"); vectors will be meaningless")
     }

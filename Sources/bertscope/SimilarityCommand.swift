@@ -44,7 +44,7 @@ struct SimilarityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try loadModel(options.model)
+        let loaded = try loadModel(options.model, precision: options.precision)
         let layerCount = loaded.model.config.layerCount
         guard let choice = LayerChoice(layer, layerCount: layerCount) else {
             throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, or last4")

@@ -144,6 +144,24 @@ struct EngineCommandsEndToEndTests {
         #expect(try bench(model, ["--attentions"])["attentions"] as? Bool == true)
     }
 
+    @Test("--precision: bench --json and model info --json report it; bf16 and int8 pack the linear weights in a half and a quarter of f32")
+    func precisionReported() throws {
+        #expect(try bench(model)["precision"] as? String == "f32", "f32 is the default")
+        for precision in ["bf16", "int8"] { #expect(try bench(model, ["--precision", precision])["precision"] as? String == precision) }
+        let bytes = try ["f32", "bf16", "int8"].map { precision -> Int in
+            let result = try Bertscope.run(["model", "info", "--model", model, "--precision", precision, "--json"])
+            #expect(result.status == 0, "\(result.standardError)")
+            let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+            #expect(object["precision"] as? String == precision)
+            return try #require(object["linear_weight_bytes"] as? Int)
+        }
+        // Exact halves and quarters but for the int8 scales (one float per output) and panel padding.
+        #expect(bytes[1] * 2 == bytes[0], "\(bytes)")
+        #expect(bytes[2] * 4 > bytes[0] && bytes[2] * 4 < bytes[0] * 2, "\(bytes)")
+        let bad = try Bertscope.run(["embed", "--model", model, "--precision", "fp8", "hi"])
+        #expect(bad.status != 0 && bad.standardError.contains("f32"), "\(bad.standardError)")
+    }
+
     @Test("bench on a folder with only config.json runs random weights; on a 4-bit E5S1 file it says how they are kept")
     func benchWeights() throws {
         let folder = try makeTemporaryFolder("bench-config-only")
