@@ -15,6 +15,9 @@ public struct PrecisionFidelity: Sendable {
 
     public var layers: [Layer]
 
+    /// No tokens yet (`append` adds them).
+    public init() { layers = [] }
+
     /// `compared` against `reference`: the same inputs' outputs, sequence by sequence.
     public init(reference: [ModelOutput], compared: [ModelOutput]) {
         precondition(reference.count == compared.count, "outputs of different batches")
@@ -30,6 +33,19 @@ public struct PrecisionFidelity: Sendable {
                 }
             }
             return layer
+        }
+    }
+
+    /// Adds another batch's tokens, layer by layer (the same model's layers).
+    public mutating func append(_ other: PrecisionFidelity) {
+        guard !layers.isEmpty else {
+            self = other
+            return
+        }
+        precondition(layers.count == other.layers.count, "fidelities of different models")
+        for (index, layer) in other.layers.enumerated() {
+            layers[index].cosines += layer.cosines
+            layers[index].maxAbsDifference = max(layers[index].maxAbsDifference, layer.maxAbsDifference)
         }
     }
 

@@ -47,6 +47,11 @@ struct PrecisionFidelityTests {
         #expect(fidelity.layers[1].cosines == [1, 1], "zero vectors agree with each other")
         #expect(fidelity.layers[1].maxAbsDifference == 0)
         #expect(PrecisionFidelity.cosine([0, 0], [1, 0]) == 0)
+        var joined = PrecisionFidelity()
+        joined.append(fidelity)
+        joined.append(PrecisionFidelity(reference: [reference], compared: [reference]))
+        #expect(joined.layers[0].cosines.count == 4 && joined.layers[0].maxAbsDifference == 4, "appending keeps every token, the largest difference")
+        #expect(joined.layers[0].meanCosine == (fidelity.layers[0].cosines.reduce(0, +) + 2) / 4)
     }
 
     @Test("bf16 packs the linear weights in half the bytes of f32, int8 in less; f32 keeps a 4-bit checkpoint 4-bit")

@@ -144,6 +144,37 @@ struct EngineCommandsEndToEndTests {
         #expect(try bench(model, ["--attentions"])["attentions"] as? Bool == true)
     }
 
+    @Test("precision-report --json: per precision and layer, min and mean cosine and max |diff| against f32, over every text's tokens")
+    func precisionReport() throws {
+        let result = try Bertscope.run(["precision-report", "--model", model, "--threads", "1", "--json", "the dog barks", "a cat"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        #expect(object["texts"] as? Int == 2)
+        let tokens = try #require(object["tokens"] as? Int)
+        #expect(tokens > 4)
+        let precisions = try #require(object["precisions"] as? [[String: Any]])
+        #expect(precisions.compactMap { $0["precision"] as? String } == ["bf16", "int8"], "bf16 and int8 by default, in order")
+        for entry in precisions {
+            let layers = try #require(entry["layers"] as? [[String: Any]])
+            #expect(layers.compactMap { $0["layer"] as? Int } == [0, 1, 2], "embeddings and both layers of the tiny model")
+            for layer in layers {
+                let low = try #require((layer["min_cosine"] as? NSNumber)?.doubleValue)
+                let mean = try #require((layer["mean_cosine"] as? NSNumber)?.doubleValue)
+                #expect(low <= mean && mean <= 1 && low > 0.99, "\(entry["precision"]!): \(layer)")
+                #expect(((layer["max_abs_diff"] as? NSNumber)?.doubleValue ?? -1) >= 0)
+            }
+            let agreement = try #require((entry["mlm_top1_agreement"] as? NSNumber)?.doubleValue, "the tiny model has an MLM head")
+            #expect(agreement >= 0 && agreement <= 1)
+            #expect((entry["linear_weight_bytes"] as? Int ?? .max) < object["f32_linear_weight_bytes"] as? Int ?? 0)
+        }
+        let f32 = try Bertscope.run(["precision-report", "--model", model, "--precision", "f32", "--json", "the dog barks"])
+        let same = try #require(JSONSerialization.jsonObject(with: Data(f32.standardOutput.utf8)) as? [String: Any])
+        let layers = try #require((same["precisions"] as? [[String: Any]])?.first?["layers"] as? [[String: Any]])
+        #expect(layers.allSatisfy { ($0["max_abs_diff"] as? NSNumber)?.doubleValue == 0 }, "f32 against itself does not differ")
+        let none = try Bertscope.run(["precision-report", "--model", model])
+        #expect(none.status != 0 && none.standardError.contains("give TEXT"), "\(none.standardError)")
+    }
+
     @Test("--precision: bench --json and model info --json report it; bf16 and int8 pack the linear weights in a half and a quarter of f32")
     func precisionReported() throws {
         #expect(try bench(model)["precision"] as? String == "f32", "f32 is the default")
