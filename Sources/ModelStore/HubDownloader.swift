@@ -161,7 +161,7 @@ public struct HubDownloader: Sendable {
                                                tokenSent: environment.token != nil)
         case 404:
             try throwRepositoryErrors(head, reference: reference)
-            throw ModelStoreError.notAHub(url: url.absoluteString, missing: "a file listing (the Hub API's /api/models)")
+            throw ModelStoreError.notAHub(url: url.absoluteString, missing: "file listing at /api/models (the Hub API)")
         default:
             throw ModelStoreError.httpStatus(file: name, status: head.status, url: url.absoluteString)
         }
@@ -191,7 +191,7 @@ public struct HubDownloader: Sendable {
                 missing.append(file.name)
             }
         }
-        guard let commit else { throw ModelStoreError.notAHub(url: environment.endpoint.absoluteString, missing: "X-Repo-Commit") }
+        guard let commit else { throw ModelStoreError.notAHub(url: environment.endpoint.absoluteString, missing: "X-Repo-Commit header") }
         let snapshot = HubSnapshot(reference: reference, commit: commit, folder: try cache.snapshotFolder(reference, commit: commit))
         let pinned = RepoReference(repo: reference.repo, revision: commit)
         // Download from the commit too, so a push during the pull cannot mix two revisions.
@@ -242,18 +242,18 @@ public struct HubDownloader: Sendable {
         switch head.status {
         case 200..<400:
             guard let commit = head["x-repo-commit"], !commit.isEmpty else {
-                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "X-Repo-Commit")
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "X-Repo-Commit header")
             }
             let etagHeader = head["x-linked-etag"] != nil ? "X-Linked-Etag" : "ETag"
             guard let etag = head[etagHeader].map(HubDownloader.normalizedETag), !etag.isEmpty else {
-                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "ETag")
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "ETag header")
             }
             let redirected = head.status >= 300
             // A redirect's Content-Length is its own body's, not the file's. Without a size a download could
             // not be checked, nor an endless body stopped.
             let sizeHeader = head["x-linked-size"] != nil || redirected ? "X-Linked-Size" : "Content-Length"
             guard let size = head[sizeHeader].flatMap({ Int64($0) }), size >= 0 else {
-                throw ModelStoreError.notAHub(url: url.absoluteString, missing: sizeHeader)
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "\(sizeHeader) header")
             }
             var downloadURL = head.url
             if redirected, let location = head["location"], let target = URL(string: location, relativeTo: head.url) {

@@ -18,6 +18,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case fileNotFound(RepoReference, file: String)
     case unauthorized(RepoReference, status: Int, gated: Bool, tokenSent: Bool)
     case httpStatus(file: String, status: Int, url: String)
+    /// `missing` names what a Hub would have sent: "X-Repo-Commit header", "file listing at …".
     case notAHub(url: String, missing: String)
     case invalidEndpoint(String)
     case timedOut(file: String, host: String, seconds: Double, progress: String)
@@ -94,7 +95,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case .invalidEndpoint(let endpoint):
             return "HF_ENDPOINT \"\(endpoint)\" is not an http:// or https:// address of a Hugging Face Hub (unset it for https://huggingface.co)"
         case .notAHub(let url, let missing):
-            return "\(url) did not answer like the Hugging Face Hub (no \(missing) header); check HF_ENDPOINT"
+            return "\(url) did not answer like the Hugging Face Hub (no \(missing)); check HF_ENDPOINT"
         case .timedOut(let file, let host, let seconds, let progress):
             return "\(host) sent nothing for \(Self.seconds(seconds)) while downloading \(file) (timeout)\(progress); "
                 + "pull again to resume, or raise --timeout"

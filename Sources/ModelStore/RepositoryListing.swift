@@ -43,7 +43,7 @@ struct RepositoryListing: Equatable {
     init(json body: Data, source: String) throws {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               let sha = object["sha"] as? String, let siblings = object["siblings"] as? [[String: Any]] else {
-            throw ModelStoreError.notAHub(url: source, missing: "a file listing (JSON with sha and siblings)")
+            throw ModelStoreError.notAHub(url: source, missing: "file listing in its answer (JSON with sha and siblings)")
         }
         commit = try CacheNames.commit(sha, from: "the Hub's file listing (sha)")
         files = siblings.compactMap { $0["rfilename"] as? String }
