@@ -158,7 +158,10 @@ struct ModelsCommand: ParsableCommand {
 enum ModelFiles {
     /// What a model folder holds, in words.
     static func summary(_ folder: URL) -> String {
-        if let file = E5S1File.find(in: folder) { return "E5S1 file \(file.lastPathComponent) (weights + tokenizer)" }
+        if let file = E5S1File.find(in: folder) {
+            let tokenizerJSON = FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
+            return "E5S1 file \(file.lastPathComponent) " + (tokenizerJSON ? "(weights) + tokenizer.json" : "(weights + tokenizer)")
+        }
         switch (ModelRequirement.weights.isMet(in: folder), ModelRequirement.tokenizer.isMet(in: folder)) {
         case (true, _): return "weights + tokenizer"
         case (false, true): return "tokenizer only (no model.safetensors)"
