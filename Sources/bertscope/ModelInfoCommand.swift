@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertEngine
+import Embeddings
 import Export
 import Foundation
 import ModelLoader
@@ -22,7 +23,7 @@ struct ModelInfoCommand: ParsableCommand {
         discussion: """
             --json writes one object: name, folder, reason, reason_code, family (the encoder family its model_type names: \
             bert, xlm-roberta, roberta, distilbert), tokenizer {type (wordpiece or unigram), file, pieces, error}, sentence_pooling \
-            (sentence-transformers' 1_Pooling/config.json: {modes, normalize}, or null), config (config.json as is; for an E5S1 file, the fields its header implies), \
+            (sentence-transformers' modules: {modes, normalize, summary, prompts, error}, or null), config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence} (null without weights), load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
             in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512, AVX2+FMA or baseline). \
@@ -69,7 +70,8 @@ struct ModelReport {
     var loadError: String?
     /// The tokenizer: its family, the file it comes from, its piece count (or why it does not load).
     var tokenizer: (family: TokenizerFamily?, file: String, pieces: Int?, error: String?)
-    var sentencePooling: SentencePooling?
+    /// The sentence-transformers modules the folder declares, or why they cannot be computed.
+    var sentenceModules: Result<SentenceModules, SentenceModulesError>?
 
     init(_ resolved: ResolvedModel) throws {
         self.resolved = resolved
@@ -127,7 +129,11 @@ struct ModelReport {
         } catch {
             tokenizer = (nil, tokenizerFile, nil, "\(error)")
         }
-        sentencePooling = SentencePooling(folder: folder)
+        do {
+            sentenceModules = try ModelFolder.sentenceModules(in: folder).map { .success($0) }
+        } catch let error as SentenceModulesError {
+            sentenceModules = .failure(error)
+        }
 
         let paths = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         files = paths.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
@@ -179,9 +185,11 @@ struct ModelReport {
         } else {
             lines.append("Tokenizer: does not load (\(tokenizer.error ?? "unknown"))")
         }
-        lines.append("Sentence pooling (sentence-transformers): " + (sentencePooling.map { pooling in
-            pooling.modes.joined(separator: " + ") + (pooling.normalize ? ", then normalized" : "")
-        } ?? "none declared"))
+        switch sentenceModules {
+        case .success(let modules)?: lines.append("Sentence vector (sentence-transformers modules): \(modules.summary)")
+        case .failure(let error)?: lines.append("Sentence vector (sentence-transformers modules): not computed (\(error))")
+        case nil: lines.append("Sentence vector (sentence-transformers modules): none declared")
+        }
         lines += ["", "Config (\(configSource)):"]
         let keyWidth = config.keys.map(\.count).max() ?? 0
         for key in config.keys.sorted() {
@@ -230,12 +238,20 @@ struct ModelReport {
         if let error = tokenizer.error { writer.string(error) } else { writer.null() }
         writer.endObject()
         writer.key("sentence_pooling")
-        if let sentencePooling {
+        switch sentenceModules {
+        case .success(let modules)?:
             writer.beginObject()
-            writer.key("modes"); writer.beginArray(); for mode in sentencePooling.modes { writer.string(mode) }; writer.endArray()
-            writer.key("normalize"); writer.bool(sentencePooling.normalize)
+            writer.key("modes"); writer.beginArray(); for mode in modules.poolingModes { writer.string(mode) }; writer.endArray()
+            writer.key("normalize"); writer.bool(modules.normalizes)
+            writer.key("summary"); writer.string(modules.summary)
+            writer.key("prompts"); writer.beginObject(); for (name, text) in modules.prompts.sorted(by: { $0.key < $1.key }) { writer.key(name); writer.string(text) }; writer.endObject()
+            writer.key("error"); writer.null()
             writer.endObject()
-        } else {
+        case .failure(let error)?:
+            writer.beginObject()
+            writer.key("error"); writer.string(error.description)
+            writer.endObject()
+        case nil:
             writer.null()
         }
         writer.key("config"); writer.raw(ModelReport.compactJSON(config))
@@ -307,22 +323,3 @@ struct ModelReport {
     }
 }
 
-/// The sentence pooling a sentence-transformers folder declares: `1_Pooling/config.json`'s modes, and whether
-/// `modules.json` normalizes after it. Reported as declared; bertscope's own pooling is what it computes.
-struct SentencePooling: Equatable {
-    var modes: [String]
-    var normalize: Bool
-
-    /// nil when the folder has no readable `1_Pooling/config.json`.
-    init?(folder: URL) {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("1_Pooling/config.json").path),
-              let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        let names = [("pooling_mode_cls_token", "cls"), ("pooling_mode_mean_tokens", "mean"), ("pooling_mode_max_tokens", "max"),
-                     ("pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len"), ("pooling_mode_weightedmean_tokens", "weighted_mean"),
-                     ("pooling_mode_lasttoken", "last_token")]
-        modes = names.filter { config[$0.0] as? Bool == true }.map(\.1)
-        let modules = FileManager.default.contents(atPath: folder.appendingPathComponent("modules.json").path)
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [[String: Any]] } ?? []
-        normalize = modules.contains { ($0["type"] as? String)?.hasSuffix(".Normalize") == true }
-    }
-}

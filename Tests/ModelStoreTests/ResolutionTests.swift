@@ -240,6 +240,7 @@ struct ResolutionEndToEndTests {
         let pooling = object["sentence_pooling"] as? [String: Any]
         #expect(pooling?["modes"] as? [String] == ["mean"])
         #expect(pooling?["normalize"] as? Bool == true)
+        #expect(pooling?["summary"] as? String == "mean, then normalized")
 
         let tiny = TestPaths.fixtures.appendingPathComponent("engine/tiny-google")
         let plain = try jsonObject(try Bertscope.run(["model", "info", "--model", tiny.path, "--json"], environment: sandbox.environment()).standardOutput)
