@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "WordSegmentation", dependencies: ["CICU"]),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine", "WordSegmentation"]),
         .target(name: "ModelStore", dependencies: ["BertEngine"]),
-        .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine"]),
+        .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine", "Embeddings"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Tokenization", "BertEngine", "Embeddings", "Export", "CNcursesw"]),
         .executableTarget(

@@ -44,6 +44,19 @@ public final class Checkpoint: @unchecked Sendable {
     /// names, for each tensor, the shard file beside the index that holds it.
     public convenience init(safetensorsIndexAt indexPath: String, naming: TensorNaming = .bert) throws {
         self.init(origin: indexPath)
+        let (weightMap, shards) = try Checkpoint.shards(ofIndexAt: indexPath)
+        for path in shards { try addSafetensors(at: path, naming: naming) }
+        for (name, shard) in weightMap.sorted(by: { $0.key < $1.key }) {
+            guard let mapped = naming.internalName(name), originalNames[mapped] == name,
+                  case .file(let file, _, _)? = sources[mapped], file.path.hasSuffix("/" + shard) else {
+                throw EngineError.invalidWeights(indexPath, "the index puts \(name) in \(shard), which does not hold it")
+            }
+        }
+    }
+
+    /// The weight map of a `model.safetensors.index.json` (tensor name → shard file) and the paths of its
+    /// shards, each once, in order of name; a shard must be a file beside the index, and there.
+    public static func shards(ofIndexAt indexPath: String) throws -> (weightMap: [String: String], paths: [String]) {
         let weightMap: [String: String]
         do {
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: indexPath))) as? [String: Any]
@@ -57,7 +70,7 @@ public final class Checkpoint: @unchecked Sendable {
             throw EngineError.invalidWeights(indexPath, "cannot read it as JSON (\(error.localizedDescription))")
         }
         let folder = URL(fileURLWithPath: indexPath).deletingLastPathComponent()
-        for shard in Set(weightMap.values).sorted() {
+        let paths = try Set(weightMap.values).sorted().map { shard in
             // A shard is a file beside the index: a name that leads elsewhere is not read.
             guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), shard != ".", shard != ".." else {
                 throw EngineError.invalidWeights(indexPath, "shard \"\(shard)\" is not a file name beside the index")
@@ -66,14 +79,9 @@ public final class Checkpoint: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw EngineError.invalidWeights(indexPath, "shard \(shard) is missing (the download may be incomplete)")
             }
-            try addSafetensors(at: path, naming: naming)
+            return path
         }
-        for (name, shard) in weightMap.sorted(by: { $0.key < $1.key }) {
-            guard let mapped = naming.internalName(name), originalNames[mapped] == name,
-                  case .file(let file, _, _)? = sources[mapped], file.path.hasSuffix("/" + shard) else {
-                throw EngineError.invalidWeights(indexPath, "the index puts \(name) in \(shard), which does not hold it")
-            }
-        }
+        return (weightMap, paths)
     }
 
     private func addSafetensors(at path: String, naming: TensorNaming) throws {

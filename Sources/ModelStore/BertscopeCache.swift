@@ -4,13 +4,15 @@ import Foundation
 /// each with a `.bertscope-source.json` saying where it came from.
 public enum BertscopeCache {
     /// Where an installed model came from.
-    public struct Source: Sendable, Equatable, Decodable {
+    public struct Source: Sendable, Equatable, Codable {
         public var source: String
         public var requirement: String?
         public var wheelSHA256: String?
+        /// The wheels the companion files came from.
+        public var companions: [Source]?
 
         enum CodingKeys: String, CodingKey {
-            case source, requirement
+            case source, requirement, companions
             case wheelSHA256 = "wheel_sha256"
         }
     }

@@ -14,17 +14,6 @@ public struct HubFile: Sendable, Equatable {
         self.name = name
         self.required = required
     }
-
-    /// What bertscope needs from a BERT repository. config.json comes first so a model bertscope cannot run
-    /// is refused before its weights are downloaded.
-    public static let bertModel: [HubFile] = [
-        HubFile("config.json", required: true),
-        HubFile("vocab.txt", required: true),
-        HubFile("tokenizer_config.json", required: false),
-        HubFile("special_tokens_map.json", required: false),
-        HubFile("tokenizer.json", required: false),
-        HubFile("model.safetensors", required: true),
-    ]
 }
 
 /// How patient a pull is.
@@ -93,16 +82,17 @@ public struct HubDownloader: Sendable {
         self.options = options
     }
 
-    public func pull(_ reference: RepoReference, files: [HubFile] = HubFile.bertModel,
+    /// Pulls `files`, or, without `files`, what the repository's file listing has of the files bertscope
+    /// reads (`RepositoryListing`), the shards of an index of shards included.
+    public func pull(_ reference: RepoReference, files: [HubFile]? = nil,
                      progress: (PullEvent) -> Void = { _ in }) throws -> PullResult {
         let cache = HubCache(root: environment.hubCache)
         // What the user asked for becomes paths too (refs/REVISION, snapshots/COMMIT/FILE): refused before
         // anything is asked or written.
         if !reference.revisionIsCommit { _ = try cache.refFile(reference) }
-        for file in files { _ = try CacheNames.relativePath(file.name, from: "the file name") }
+        for file in files ?? [] { _ = try CacheNames.relativePath(file.name, from: "the file name") }
         if environment.offline {
-            if let snapshot = cache.snapshot(for: reference),
-               try files.filter(\.required).allSatisfy({ FileManager.default.fileExists(atPath: try cache.snapshotFile(reference, commit: snapshot.commit, file: $0.name).path) }) {
+            if let snapshot = cache.snapshot(for: reference), try isComplete(snapshot, files: files, cache: cache) {
                 progress(.offlineCacheHit(snapshot))
                 return PullResult(snapshot: snapshot, downloadedBytes: 0, offline: true)
             }
@@ -114,8 +104,74 @@ public struct HubDownloader: Sendable {
         }
         let http = HTTPSession(idleTimeout: options.timeout)
 
-        // 1. Ask for every file first: the commit to pin, and what there is to download.
         var commit: String? = reference.revisionIsCommit ? reference.revision : nil
+        let listing = files == nil ? try list(reference, http: http, progress: progress) : nil
+        commit = listing?.commit ?? commit
+        let wanted = try files ?? listing!.selection(for: reference)
+        var (snapshot, downloaded) = try transfer(wanted, reference: reference, commit: commit, cache: cache, http: http, progress: progress)
+        if let listing, wanted.contains(where: { $0.name == "model.safetensors.index.json" }) {
+            let index = try cache.snapshotFile(reference, commit: snapshot.commit, file: "model.safetensors.index.json")
+            let shards = try listing.shards(ofIndex: index, reference: reference)
+            downloaded += try transfer(shards, reference: reference, commit: snapshot.commit, cache: cache, http: http, progress: progress).downloaded
+        }
+
+        // Point the revision at the commit, now that the snapshot is complete.
+        if !reference.revisionIsCommit {
+            let ref = try cache.refFile(reference)
+            do {
+                try FileManager.default.createDirectory(at: ref.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(snapshot.commit.utf8).write(to: ref, options: .atomic)
+            } catch {
+                throw ModelStoreError.fileSystem(path: ref.path, reason: error.localizedDescription)
+            }
+        }
+        return PullResult(snapshot: snapshot, downloadedBytes: downloaded, offline: false)
+    }
+
+    /// The cached snapshot has the required `files`, or (without `files`) what running the encoder needs.
+    private func isComplete(_ snapshot: HubSnapshot, files: [HubFile]?, cache: HubCache) throws -> Bool {
+        guard let files else { return ModelRequirement.weights.isMet(in: snapshot.folder) }
+        return try files.filter(\.required).allSatisfy {
+            FileManager.default.fileExists(atPath: try cache.snapshotFile(snapshot.reference, commit: snapshot.commit, file: $0.name).path)
+        }
+    }
+
+    /// The repository's file listing from the Hub's API; its body is small (names only), so more than 16 MB is refused.
+    private func list(_ reference: RepoReference, http: HTTPSession, progress: (PullEvent) -> Void) throws -> RepositoryListing {
+        let url = RepositoryListing.url(endpoint: environment.endpoint, reference: reference)
+        let name = "the file listing"
+        let body = ListingBody(limit: 16 << 20)
+        let head: HTTPHead
+        do {
+            head = try withRetries(name, progress) {
+                body.reset()
+                let head = try http.get(url, headers: headers(for: url), receive: { _, data in try body.append(data) }, tick: {})
+                if head.status >= 500 { throw TransferFailure.broken("HTTP \(head.status) from \(head.url.host ?? "the server")") }
+                return head
+            }
+        } catch let failure as TransferFailure {
+            throw error(failure, file: name, partial: nil)
+        }
+        switch head.status {
+        case 200..<300:
+            return try RepositoryListing(json: body.data, source: url.absoluteString)
+        case 401, 403:
+            try throwRepositoryErrors(head, reference: reference)
+            throw ModelStoreError.unauthorized(reference, status: head.status, gated: head["x-error-code"] == "GatedRepo",
+                                               tokenSent: environment.token != nil)
+        case 404:
+            try throwRepositoryErrors(head, reference: reference)
+            throw ModelStoreError.notAHub(url: url.absoluteString, missing: "file listing at /api/models (the Hub API)")
+        default:
+            throw ModelStoreError.httpStatus(file: name, status: head.status, url: url.absoluteString)
+        }
+    }
+
+    /// Asks for every file first (the commit to pin, and what there is to download), then downloads what is
+    /// missing, in order.
+    private func transfer(_ files: [HubFile], reference: RepoReference, commit pinnedCommit: String?, cache: HubCache, http: HTTPSession,
+                          progress: (PullEvent) -> Void) throws -> (snapshot: HubSnapshot, downloaded: Int64) {
+        var commit = pinnedCommit
         var found = [FileMetadata]()
         var missing = [String]()
         for file in files {
@@ -135,7 +191,7 @@ public struct HubDownloader: Sendable {
                 missing.append(file.name)
             }
         }
-        guard let commit else { throw ModelStoreError.notAHub(url: environment.endpoint.absoluteString, missing: "X-Repo-Commit") }
+        guard let commit else { throw ModelStoreError.notAHub(url: environment.endpoint.absoluteString, missing: "X-Repo-Commit header") }
         let snapshot = HubSnapshot(reference: reference, commit: commit, folder: try cache.snapshotFolder(reference, commit: commit))
         let pinned = RepoReference(repo: reference.repo, revision: commit)
         // Download from the commit too, so a push during the pull cannot mix two revisions.
@@ -147,7 +203,6 @@ public struct HubDownloader: Sendable {
         }))
         for name in missing { progress(.optionalFileMissing(name)) }
 
-        // 2. Download what is missing, in order.
         var downloaded: Int64 = 0
         for metadata in found {
             downloaded += try fetch(metadata, reference: reference, commit: commit, cache: cache, http: http, progress: progress)
@@ -166,18 +221,7 @@ public struct HubDownloader: Sendable {
             try? FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
         }
-
-        // 3. Point the revision at the commit, now that the snapshot is complete.
-        if !reference.revisionIsCommit {
-            let ref = try cache.refFile(reference)
-            do {
-                try FileManager.default.createDirectory(at: ref.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(commit.utf8).write(to: ref, options: .atomic)
-            } catch {
-                throw ModelStoreError.fileSystem(path: ref.path, reason: error.localizedDescription)
-            }
-        }
-        return PullResult(snapshot: snapshot, downloadedBytes: downloaded, offline: false)
+        return (snapshot, downloaded)
     }
 
     // MARK: Metadata
@@ -198,18 +242,18 @@ public struct HubDownloader: Sendable {
         switch head.status {
         case 200..<400:
             guard let commit = head["x-repo-commit"], !commit.isEmpty else {
-                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "X-Repo-Commit")
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "X-Repo-Commit header")
             }
             let etagHeader = head["x-linked-etag"] != nil ? "X-Linked-Etag" : "ETag"
             guard let etag = head[etagHeader].map(HubDownloader.normalizedETag), !etag.isEmpty else {
-                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "ETag")
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "ETag header")
             }
             let redirected = head.status >= 300
             // A redirect's Content-Length is its own body's, not the file's. Without a size a download could
             // not be checked, nor an endless body stopped.
             let sizeHeader = head["x-linked-size"] != nil || redirected ? "X-Linked-Size" : "Content-Length"
             guard let size = head[sizeHeader].flatMap({ Int64($0) }), size >= 0 else {
-                throw ModelStoreError.notAHub(url: url.absoluteString, missing: sizeHeader)
+                throw ModelStoreError.notAHub(url: url.absoluteString, missing: "\(sizeHeader) header")
             }
             var downloadURL = head.url
             if redirected, let location = head["location"], let target = URL(string: location, relativeTo: head.url) {
@@ -525,3 +569,22 @@ func makeFolder(_ url: URL) throws {
     }
 }
 
+/// The body of an API answer, gathered from the session's queue; more than `limit` bytes is refused.
+final class ListingBody: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    var data: Data { lock.withLock { bytes } }
+
+    func reset() { lock.withLock { bytes = Data() } }
+
+    func append(_ data: Data) throws {
+        try lock.withLock {
+            guard bytes.count + data.count <= limit else { throw TransferFailure.tooLong(host: "the Hub", announced: Int64(limit)) }
+            bytes.append(data)
+        }
+    }
+}

@@ -3,32 +3,36 @@ import Foundation
 
 /// What a command needs from a model folder.
 public enum ModelRequirement: Sendable {
-    /// vocab.txt, or an E5S1 file: enough to tokenize.
+    /// A tokenizer (tokenizer.json or vocab.txt), or an E5S1 file: enough to tokenize.
     case tokenizer
-    /// config.json, vocab.txt and model.safetensors, or an E5S1 file (which holds the tokenizer, the
-    /// config and the weights): enough to run the encoder.
+    /// config.json, a tokenizer and safetensors weights (one file or an index of shards), or an E5S1 file
+    /// (which holds the tokenizer, the config and the weights): enough to run the encoder.
     case weights
 
-    /// The files of a Hugging Face BERT folder this needs.
-    public var files: [String] {
+    /// What this needs of a Hugging Face folder: each entry is met by any one of its files.
+    public var fileChoices: [[String]] {
+        let tokenizer = ["tokenizer.json", "vocab.txt"]
         switch self {
-        case .tokenizer: return ["vocab.txt"]
-        case .weights: return ["config.json", "vocab.txt", "model.safetensors"]
+        case .tokenizer: return [tokenizer]
+        case .weights: return [["config.json"], tokenizer, ["model.safetensors", "model.safetensors.index.json"]]
         }
     }
 
     /// The folder holds what this needs.
     public func isMet(in folder: URL) -> Bool { missingFiles(in: folder).isEmpty }
 
+    /// What the folder lacks, in words: "vocab.txt or tokenizer.json" for a choice none of whose files is there.
     func missingFiles(in folder: URL) -> [String] {
         if E5S1File.find(in: folder) != nil { return [] }
-        return files.filter { !FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        return fileChoices.filter { choice in
+            !choice.contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        }.map { $0.joined(separator: " or ") }
     }
 }
 
 /// The model a command will use, and why it was chosen (for the status bar and `bertscope models`).
 public struct ResolvedModel: Sendable, Equatable {
-    /// The folder holding config.json, vocab.txt, model.safetensors, …
+    /// The folder holding config.json, the tokenizer, the weights, …
     public var folder: URL
     /// What to call it: a repository id (`google-bert/bert-base-multilingual-cased`, `@revision` unless main),
     /// a name in bertscope's cache, or the folder's name.

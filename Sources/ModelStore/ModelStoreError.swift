@@ -18,6 +18,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case fileNotFound(RepoReference, file: String)
     case unauthorized(RepoReference, status: Int, gated: Bool, tokenSent: Bool)
     case httpStatus(file: String, status: Int, url: String)
+    /// `missing` names what a Hub would have sent: "X-Repo-Commit header", "file listing at …".
     case notAHub(url: String, missing: String)
     case invalidEndpoint(String)
     case timedOut(file: String, host: String, seconds: Double, progress: String)
@@ -26,6 +27,11 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     case checksumMismatch(file: String, expected: String, actual: String)
     case sizeMismatch(file: String, expected: Int64, actual: Int64)
     case notABertModel(RepoReference, reason: String)
+    /// The repository has neither tokenizer.json nor vocab.txt; `has` lists the tokenizer files it does have.
+    case noReadableTokenizer(RepoReference, has: [String])
+    /// The repository's weights are a PyTorch pickle only.
+    case pickleWeightsOnly(RepoReference, file: String)
+    case invalidShardIndex(RepoReference, reason: String)
     case fileSystem(path: String, reason: String)
     /// A value that would become part of a path in the cache is not what the Hub sends (see `CacheNames`).
     case unsafeName(source: String, value: String, expected: String)
@@ -52,13 +58,13 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .noSuchModelFolder(let path):
-            return "--model \(path): no such folder (a model folder holds config.json, vocab.txt and model.safetensors)"
+            return "--model \(path): no such folder (a model folder holds config.json, tokenizer.json or vocab.txt, and model.safetensors)"
         case .notAFolder(let path):
-            return "--model \(path) is a file; give the folder that holds config.json, vocab.txt and model.safetensors"
+            return "--model \(path) is a file; give the folder that holds config.json, tokenizer.json or vocab.txt, and model.safetensors"
         case .modelNotFound(let spec, let hubCache, let bertscopeModels, let reference):
             return "--model \(spec): no such folder, and no model of that name in the Hugging Face cache (\(hubCache)) "
                 + "or bertscope's cache (\(bertscopeModels)). Download it with `bertscope pull \(reference)`, "
-                + "or pass a folder holding config.json, vocab.txt and model.safetensors"
+                + "or pass a folder holding config.json, tokenizer.json or vocab.txt, and model.safetensors"
         case .ambiguousModelName(let name, let candidates):
             return "--model \(name) matches several repositories in the Hugging Face cache: \(candidates.joined(separator: ", ")); give ORG/NAME"
         case .incompleteModel(let name, let folder, let missing, let pullCommand):
@@ -79,7 +85,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case .revisionNotFound(let reference):
             return "\(reference.repo) has no revision \"\(reference.revision)\" (a branch, tag or commit hash)"
         case .fileNotFound(let reference, let file):
-            return "\(reference) has no \(file); bertscope needs config.json, vocab.txt and model.safetensors (safetensors weights)"
+            return "\(reference) has no \(file); bertscope needs config.json, tokenizer.json or vocab.txt, and safetensors weights (model.safetensors or model.safetensors.index.json and its shards)"
         case .unauthorized(let reference, let status, let gated, let tokenSent):
             let what = gated ? "is gated: accept its conditions on the Hub, then" : "needs authorization:"
             return "\(reference.repo) \(what) "
@@ -89,7 +95,7 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
         case .invalidEndpoint(let endpoint):
             return "HF_ENDPOINT \"\(endpoint)\" is not an http:// or https:// address of a Hugging Face Hub (unset it for https://huggingface.co)"
         case .notAHub(let url, let missing):
-            return "\(url) did not answer like the Hugging Face Hub (no \(missing) header); check HF_ENDPOINT"
+            return "\(url) did not answer like the Hugging Face Hub (no \(missing)); check HF_ENDPOINT"
         case .timedOut(let file, let host, let seconds, let progress):
             return "\(host) sent nothing for \(Self.seconds(seconds)) while downloading \(file) (timeout)\(progress); "
                 + "pull again to resume, or raise --timeout"
@@ -105,6 +111,16 @@ public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
             return "\(file) arrived with \(actual) bytes but the Hub announced \(expected); the download was discarded, pull again"
         case .notABertModel(let reference, let reason):
             return "\(reference) is not a model bertscope can run (\(reason)); its weights were not downloaded"
+        case .noReadableTokenizer(let reference, let has):
+            return "\(reference) has no tokenizer bertscope reads: it needs tokenizer.json or vocab.txt"
+                + (has.isEmpty ? "" : ", and the repository has only \(has.joined(separator: ", "))")
+                + " (byte-level BPE and SentencePiece model files are not read); nothing was downloaded"
+        case .pickleWeightsOnly(let reference, let file):
+            return "\(reference) has its weights only as a PyTorch pickle (\(file)), which bertscope does not read: "
+                + "loading a pickle can run any code it contains. Convert it to model.safetensors (the safetensors "
+                + "package's convert script, or the Hub's conversion bot) and pull that; nothing was downloaded"
+        case .invalidShardIndex(let reference, let reason):
+            return "\(reference)'s model.safetensors.index.json cannot be used: \(reason); no shard was downloaded"
         case .fileSystem(let path, let reason):
             return "\(path): \(reason)"
         case .unsafeName(let source, let value, let expected):

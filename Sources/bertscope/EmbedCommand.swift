@@ -13,11 +13,17 @@ struct EmbedCommand: ParsableCommand {
             reported), hidden_states (one T x H list per chosen layer; with --layers all, index 0 is the
             embeddings output) and pooler_output (null when the checkpoint has no pooler). With --attentions,
             also attentions: a list over layers 1...N, each a list over heads of a T x T matrix whose row i
-            is token i's attention over every token (rows sum to 1), from the same pass.
+            is token i's attention over every token (rows sum to 1), from the same pass. sentence_embedding: \
+            the model's own sentence vector where the folder is a sentence-transformers model (modules.json: \
+            pooling, Dense, Normalize, as sentence-transformers computes them), {vector, modules, source}; null \
+            otherwise, and for a pair. With --prompt or --prompt-text, the prompt is put before each text \
+            (its pieces are in tokens, text holds prompt and text, the offsets are into it) and the key prompt holds it.
             """
     )
 
     @OptionGroup var options: EncoderOptions
+
+    @OptionGroup var prompts: PromptOptions
 
     @Option(name: .long, parsing: .unconditional, help: "Hidden states to print: all, last, or indices such as 0,6,12 (0 = embeddings, -1 = last).")
     var layers: String = "all"
@@ -48,7 +54,10 @@ struct EmbedCommand: ParsableCommand {
         let loaded = try loadModel(options.model, precision: options.precision)
         let selection = try LayerSelection(layers, layerCount: loaded.model.config.layerCount)
         let limit = positionLimit(maxLength, modelPositions: loaded.model.config.maxPositions)
+        let prompt = try prompts.text(for: loaded.sentenceModules)
         func embed(idJSON: String, text: String, pair: String?) throws {
+            // Offsets are into what the model read, the prompt included.
+            let text = (prompt ?? "") + text
             let encoding = try encode(loaded.tokenizer, text, pair: pair, maxLength: limit)
             let output: ModelOutput
             do {
@@ -62,6 +71,7 @@ struct EmbedCommand: ParsableCommand {
             writer.key("id"); writer.raw(idJSON)
             writer.key("text"); writer.string(text)
             if let pair { writer.key("pair"); writer.string(pair) }
+            if let prompt { writer.key("prompt"); writer.string(prompt) }
             writer.encodingFields(encoding)
             try reportingEngineErrors { try writer.linguisticWordFields(encoding) }
             writer.key("layers"); writer.ints(selection.indices)
@@ -71,6 +81,16 @@ struct EmbedCommand: ParsableCommand {
             writer.endArray()
             writer.key("pooler_output")
             if let pooled = output.poolerOutput { writer.floats(pooled) } else { writer.null() }
+            writer.key("sentence_embedding")
+            if pair == nil, let modules = loaded.sentenceModules, let vector = loaded.modelSentenceVector(output, prompt: prompt) {
+                writer.beginObject()
+                writer.key("vector"); writer.floats(vector)
+                writer.key("modules"); writer.string(modules.summary)
+                writer.key("source"); writer.string(modules.origin)
+                writer.endObject()
+            } else {
+                writer.null()
+            }
             if attentions {
                 writer.key("attentions")
                 writer.attentions(output.attentions)

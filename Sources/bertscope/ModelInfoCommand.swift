@@ -1,8 +1,11 @@
 import ArgumentParser
 import BertEngine
+import Embeddings
 import Export
 import Foundation
+import ModelLoader
 import ModelStore
+import Tokenization
 
 /// `bertscope model …`: questions about one model.
 struct ModelCommand: ParsableCommand {
@@ -18,7 +21,9 @@ struct ModelInfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show a model's config, tensors (name, dtype, shape), parameter count, size on disk and heads.",
         discussion: """
-            --json writes one object: name, folder, reason, reason_code, config (config.json as is; for an E5S1 file, the fields its header implies), \
+            --json writes one object: name, folder, reason, reason_code, family (the encoder family its model_type names: \
+            bert, xlm-roberta, roberta, distilbert), tokenizer {type (wordpiece or unigram), file, pieces, error}, sentence_pooling \
+            (sentence-transformers' modules: {modes, normalize, summary, prompts, error}, or null), config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence} (null without weights), load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
             in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512, AVX2+FMA or baseline), \
@@ -56,7 +61,7 @@ struct ModelReport {
 
     var resolved: ResolvedModel
     var config: [String: Any]
-    /// Where the config and the tensors were read: config.json and model.safetensors, or an E5S1 file.
+    /// Where the config and the tensors were read: config.json and model.safetensors (or its shards), or an E5S1 file.
     var configSource: String
     var weightsFile: String
     var tensors: [Tensor]
@@ -71,6 +76,10 @@ struct ModelReport {
     var precision: Precision
     /// The packed linear weights at `precision`; nil when the encoder does not load.
     var linearWeightBytes: Int?
+    /// The tokenizer: its family, the file it comes from, its piece count (or why it does not load).
+    var tokenizer: (family: TokenizerFamily?, file: String, pieces: Int?, error: String?)
+    /// The sentence-transformers modules the folder declares, or why they cannot be computed.
+    var sentenceModules: Result<SentenceModules, SentenceModulesError>?
 
     init(_ resolved: ResolvedModel, precision: Precision) throws {
         self.resolved = resolved
@@ -95,21 +104,45 @@ struct ModelReport {
                 }
                 config = object
                 configSource = "config.json"
-                weightsFile = "model.safetensors"
-                let weights = folder.appendingPathComponent(weightsFile).path
-                if FileManager.default.fileExists(atPath: weights) {
-                    let file = try MappedFile(path: weights)
-                    tensors = try SafeTensorsHeader.parse(file.bytes, path: weights).entries.values
-                        .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+                let single = folder.appendingPathComponent("model.safetensors").path
+                let index = folder.appendingPathComponent("model.safetensors.index.json").path
+                var weightFiles = [String]()
+                if FileManager.default.fileExists(atPath: single) {
+                    weightsFile = "model.safetensors"
+                    weightFiles = [single]
+                } else if FileManager.default.fileExists(atPath: index) {
+                    weightFiles = try Checkpoint.shards(ofIndexAt: index).paths
+                    weightsFile = "\(weightFiles.count) shards of model.safetensors.index.json"
                 } else {
-                    tensors = []
+                    weightsFile = "model.safetensors"
                     hasWeights = false
+                }
+                tensors = try weightFiles.flatMap { path in
+                    let file = try MappedFile(path: path)
+                    return try withExtendedLifetime(file) {
+                        try SafeTensorsHeader.parse(file.bytes, path: path).entries.values
+                            .map { Tensor(name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+                    }
                 }
             }
         } catch let error as EngineError {
             throw UserError(error.description)
         }
         tensors.sort { $0.name.compare($1.name, options: .numeric) == .orderedAscending }
+
+        let tokenizerFile = FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
+            ? "tokenizer.json" : e5s1?.lastPathComponent ?? "vocab.txt"
+        do {
+            let loaded = try ModelFolder.tokenizer(in: folder)
+            tokenizer = (loaded.family, tokenizerFile, loaded.pieceCount, nil)
+        } catch {
+            tokenizer = (nil, tokenizerFile, nil, "\(error)")
+        }
+        do {
+            sentenceModules = try ModelFolder.sentenceModules(in: folder).map { .success($0) }
+        } catch let error as SentenceModulesError {
+            sentenceModules = .failure(error)
+        }
 
         let paths = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         files = paths.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
@@ -147,12 +180,27 @@ struct ModelReport {
          "type_vocab_size": config.typeVocabSize, "layer_norm_eps": Double(config.layerNormEpsilon), "pad_token_id": config.padTokenId]
     }
 
+    /// The encoder family the config's model_type names (an E5S1 file is a BERT encoder).
+    var family: String { config["model_type"] as? String ?? "bert" }
+
     /// Elements of floating-point tensors: integer buffers such as `position_ids` are not parameters.
     var checkpointParameters: Int { tensors.filter(\.isFloatingPoint).reduce(0) { $0 + $1.count } }
     var sizeBytes: Int64 { files.reduce(0) { $0 + $1.bytes } }
 
     func text() -> String {
-        var lines = ["Model: \(resolved.name)", "  folder: \(resolved.folder.path)", "  why:    \(resolved.reason)", "", "Config (\(configSource)):"]
+        var lines = ["Model: \(resolved.name)", "  folder: \(resolved.folder.path)", "  why:    \(resolved.reason)", ""]
+        lines.append("Family: \(family)")
+        if let family = tokenizer.family, let pieces = tokenizer.pieces {
+            lines.append("Tokenizer: \(family == .wordPiece ? "WordPiece" : "Unigram (SentencePiece)") from \(tokenizer.file), \(ModelReport.grouped(pieces)) pieces")
+        } else {
+            lines.append("Tokenizer: does not load (\(tokenizer.error ?? "unknown"))")
+        }
+        switch sentenceModules {
+        case .success(let modules)?: lines.append("Sentence vector (sentence-transformers modules): \(modules.summary)")
+        case .failure(let error)?: lines.append("Sentence vector (sentence-transformers modules): not computed (\(error))")
+        case nil: lines.append("Sentence vector (sentence-transformers modules): none declared")
+        }
+        lines += ["", "Config (\(configSource)):"]
         let keyWidth = config.keys.map(\.count).max() ?? 0
         for key in config.keys.sorted() {
             lines.append("  " + key.padding(toLength: keyWidth, withPad: " ", startingAt: 0) + "  " + ModelReport.compact(config[key]))
@@ -190,6 +238,33 @@ struct ModelReport {
         writer.key("folder"); writer.string(resolved.folder.path)
         writer.key("reason"); writer.string(resolved.reason.description)
         writer.key("reason_code"); writer.string(resolved.reason.code)
+        writer.key("family"); writer.string(family)
+        writer.key("tokenizer")
+        writer.beginObject()
+        writer.key("type")
+        if let family = tokenizer.family { writer.string(family.rawValue) } else { writer.null() }
+        writer.key("file"); writer.string(tokenizer.file)
+        writer.key("pieces"); writer.int(tokenizer.pieces)
+        writer.key("error")
+        if let error = tokenizer.error { writer.string(error) } else { writer.null() }
+        writer.endObject()
+        writer.key("sentence_pooling")
+        switch sentenceModules {
+        case .success(let modules)?:
+            writer.beginObject()
+            writer.key("modes"); writer.beginArray(); for mode in modules.poolingModes { writer.string(mode) }; writer.endArray()
+            writer.key("normalize"); writer.bool(modules.normalizes)
+            writer.key("summary"); writer.string(modules.summary)
+            writer.key("prompts"); writer.beginObject(); for (name, text) in modules.prompts.sorted(by: { $0.key < $1.key }) { writer.key(name); writer.string(text) }; writer.endObject()
+            writer.key("error"); writer.null()
+            writer.endObject()
+        case .failure(let error)?:
+            writer.beginObject()
+            writer.key("error"); writer.string(error.description)
+            writer.endObject()
+        case nil:
+            writer.null()
+        }
         writer.key("config"); writer.raw(ModelReport.compactJSON(config))
         writer.key("parameters")
         writer.beginObject()
@@ -260,3 +335,4 @@ struct ModelReport {
         return result
     }
 }
+

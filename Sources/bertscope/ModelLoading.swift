@@ -1,5 +1,6 @@
 import ArgumentParser
 import BertEngine
+import Embeddings
 import Foundation
 import ModelLoader
 import ModelStore
@@ -12,6 +13,9 @@ struct LoadedModel {
     var tokenizer: any TextTokenizer
     var model: BertModel
     var resolved: ResolvedModel
+    /// What a sentence-transformers folder computes after the encoder; nil when it declares nothing (or
+    /// declares what bertscope cannot compute, which is said once on standard error).
+    var sentenceModules: SentenceModules?
 }
 
 /// Help for every command's `--model`.
@@ -89,7 +93,13 @@ func loadModel(_ resolved: ResolvedModel, dialect: Dialect = .hf, precision: Pre
     if model.config.vocabSize < tokenizer.pieceCount {
         printError("warning: the tokenizer has \(tokenizer.pieceCount) pieces but the model only \(model.config.vocabSize) embedding rows")
     }
-    return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved)
+    var sentenceModules: SentenceModules?
+    do {
+        sentenceModules = try ModelFolder.sentenceModules(in: resolved.folder)
+    } catch {
+        printError("warning: \(error)")
+    }
+    return LoadedModel(folder: resolved.folder, tokenizer: tokenizer, model: model, resolved: resolved, sentenceModules: sentenceModules)
 }
 
 /// Loads the tokenizer of a resolved model folder (WordPiece or an E5S1 file's SentencePiece).

@@ -15,7 +15,7 @@ struct ModelsCommand: ParsableCommand {
             hf_cache {path, models [{repo, commit, refs, folder, size_bytes, files, model_type, has_weights, \
             has_vocab, format, is_default}], other_models}, bertscope_cache {path, models [{name, folder, \
             size_bytes, files, model_type, source, has_weights, has_vocab, format, is_offline_default}]}. \
-            has_vocab means the folder can tokenize (vocab.txt, or an E5S1 file, which holds its tokenizer); \
+            has_vocab means the folder can tokenize (tokenizer.json or vocab.txt, or an E5S1 file, which holds its tokenizer); \
             format is safetensors or e5s1.
             """
     )
@@ -158,13 +158,17 @@ struct ModelsCommand: ParsableCommand {
 enum ModelFiles {
     /// What a model folder holds, in words.
     static func summary(_ folder: URL) -> String {
-        if let file = E5S1File.find(in: folder) { return "E5S1 file \(file.lastPathComponent) (weights + tokenizer)" }
+        if let file = E5S1File.find(in: folder) {
+            let tokenizerJSON = FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
+            return "E5S1 file \(file.lastPathComponent) " + (tokenizerJSON ? "(weights) + tokenizer.json" : "(weights + tokenizer)")
+        }
         switch (ModelRequirement.weights.isMet(in: folder), ModelRequirement.tokenizer.isMet(in: folder)) {
         case (true, _): return "weights + tokenizer"
         case (false, true): return "tokenizer only (no model.safetensors)"
         case (false, false):
-            let hasWeights = ["config.json", "model.safetensors"].allSatisfy { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
-            return hasWeights ? "weights only (no vocab.txt)" : "incomplete"
+            let hasWeights = FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path)
+                && ["model.safetensors", "model.safetensors.index.json"].contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+            return hasWeights ? "weights only (no tokenizer.json or vocab.txt)" : "incomplete"
         }
     }
 

@@ -7,10 +7,15 @@ struct PullCommand: ParsableCommand {
         commandName: "pull",
         abstract: "Download a model from the Hugging Face Hub into the Hugging Face cache.",
         discussion: """
-            Fetches config.json, vocab.txt, the tokenizer files the repository has (tokenizer.json, \
-            tokenizer_config.json, special_tokens_map.json) and model.safetensors from $HF_ENDPOINT \
+            Asks the Hub for the repository's file list and fetches what bertscope reads of it: config.json, \
+            the tokenizer (tokenizer.json and/or vocab.txt, with tokenizer_config.json, special_tokens_map.json, \
+            sentencepiece.bpe.model where present), sentence-transformers' modules.json, \
+            config_sentence_transformers.json and 1_Pooling/config.json, and the weights (model.safetensors, or \
+            model.safetensors.index.json and every shard it names), from $HF_ENDPOINT \
             (https://huggingface.co) into the cache transformers uses ($HF_HUB_CACHE, $HF_HOME/hub or \
-            ~/.cache/huggingface/hub), so either program finds what the other downloaded. An interrupted \
+            ~/.cache/huggingface/hub), so either program finds what the other downloaded. A repository without \
+            tokenizer.json or vocab.txt, or with PyTorch pickle weights only, is refused before anything is \
+            downloaded. An interrupted \
             download resumes; every file is checked against the hash the Hub names it by (sha256, git sha1), and \
             headers that would lead out of the cache are refused. $HF_TOKEN is sent for \
             private or gated repositories; HF_HUB_OFFLINE=1 forbids downloading. Prints the model folder.

