@@ -25,7 +25,8 @@ enum ComparePane {
         var summary = String(format: "sentence cosine (mean) %.3f", comparison.sentenceCosine)
         if let pooler = comparison.poolerCosine { summary += String(format: " · pooler %.3f", pooler) }
         // In piece view the selected piece's word is the selected row.
-        let selectedWord = state.showWords ? state.selection : (state.focused.encoding.wordIds[safe: state.selection] ?? nil) ?? 0
+        let owner = state.focused.vectorWords?.pieceWords[safe: state.selection] ?? nil
+        let selectedWord = state.showWords ? state.selection : owner.flatMap { owner in comparison.wordsA.firstIndex { $0.index == owner } } ?? 0
         let heatmap = Heatmap(rows: comparison.wordsA.map(\.text), columns: comparison.wordsB.map(\.text), matrix: comparison.matrix,
                               selectedRow: min(selectedWord, comparison.wordsA.count - 1), column: state.matrixColumn,
                               best: comparison.bestMatchesA)

@@ -192,7 +192,7 @@ public enum ExplorerView {
             screen.write("  unread from character \(unreadFrom) (dim)", row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
         }
         if state.showWords {
-            let words = ExplorerReducer.words(of: state.focused)
+            let words = state.focused.words.words
             screen.write("  w word            pieces", row: top, column: 0, style: Palette.dim, width: width)
             for (offset, word) in words.dropFirst(scroll).prefix(layout.visibleListRows).enumerated() {
                 let row = top + 1 + offset

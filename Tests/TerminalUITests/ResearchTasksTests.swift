@@ -1,3 +1,4 @@
+import BertEngine
 import Embeddings
 import Export
 import Foundation
@@ -314,39 +315,81 @@ struct ResearchTasksTests {
         #expect(driver.state.helpPage == nil && driver.state.selection == 1, "another key closes the help and does nothing else")
     }
 
-    @Test("SentencePiece words are the runs between spaces (punctuation and unspaced Chinese included), and a piece of one pins alone")
-    func sentencePiecePieces() throws {
+    /// multilingual-e5-small (XLM-R's SentencePiece), where the tokenizer's words are the runs between spaces.
+    static func e5() throws -> (tokenizer: any TextTokenizer, model: BertModel) {
         let folder = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
         let (tokenizer, model) = try ModelFolder.open(folder)
-        let context = ExplorerContext(tokenize: { text, _ in tokenizer.encode(text) }, trace: { text, _ in tokenizer.trace(text) })
-        var state = ExplorerState(
-            model: ModelFacts(name: "e5", reason: "test", layerCount: model.config.layerCount, hiddenSize: model.config.hiddenSize,
-                              hasPooler: model.hasPooler, tokenizerFamily: .unigram),
-            rows: 30, columns: 120, emptyEncoding: tokenizer.encode(""))
-        let text = "bank. 狗在睡觉。"
-        state.lines[0].editor.setText(text)
-        func send(_ action: ExplorerAction) {
-            for effect in ExplorerReducer.reduce(&state, action, context: context) {
-                if case let .embed(line, generation, text, _, _) = effect {
-                    send(.vectorsReady(line: line, generation: generation, try! EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
-                }
-            }
-        }
-        for effect in ExplorerReducer.start(&state, context: context) {
-            if case let .embed(line, generation, text, _, _) = effect {
-                send(.vectorsReady(line: line, generation: generation, try EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
-            }
-        }
-        // What docs/EXPORTS.md says: two words, "bank." with its full stop and the whole Chinese sentence.
-        #expect(ExplorerReducer.words(of: state.focused).map(\.text) == ["bank.", "狗在睡觉。"])
-        let encoding = state.focused.encoding
+        return (tokenizer, model)
+    }
+
+    @Test("words mode has ICU's words under SentencePiece: \"bank.\" pools to bank (punctuation is no word), 狗 pins alone, Japanese is cut")
+    func sentencePieceLinguisticWords() throws {
+        let driver = ExplorerDriver(columns: 120, text: "The dog barks at the mailman. bank. 狗在睡觉。", encoder: try Self.e5())
+        let encoding = driver.state.focused.encoding
+        // The tokenizer's own words keep the full stop and the unspaced Chinese sentence: what the old words mode showed.
+        #expect(EmbeddedText.words(of: encoding).map(\.text).suffix(2) == ["bank.", "狗在睡觉。"])
+        driver.press(.escape, .character("w"))
+        // ICU 72's words (the issue's; WordSegmentationTests holds ICU to PyICU's boundaries).
+        let words = driver.state.focused.words.words
+        #expect(words.map(\.text) == ["The", "dog", "barks", "at", "the", "mailman", "bank", "狗", "在", "睡觉"])
+        let bank = try #require(words.first { $0.text == "bank" })
+        #expect(bank.tokens.map { encoding.tokens[$0] } == ["▁bank"], "the full stop is a piece of no word")
+        while driver.state.selection < words.firstIndex(of: bank)! { driver.press(.character("j")) }
+        driver.press(.character("m"))
+        let embedded = try #require(driver.state.focused.embedded)
+        let bankPin = try #require(driver.state.pins.last)
+        #expect(bankPin.word == "bank" && bankPin.unit == .word)
+        #expect(bankPin.vector == embedded.pieceVector(bank.tokens.lowerBound, layer: driver.state.layer), "bank alone, not bank + .")
+        // 狗 selected in words mode and pinned: the word 狗, not the sentence.
+        driver.press(.character("j"))
+        #expect(driver.state.selectedSpan == words[7].span)
+        driver.press(.character("m"))
+        let dogPin = try #require(driver.state.pins.last)
+        #expect(dogPin.unit == .word && dogPin.word == "狗" && dogPin.containingWord == "狗")
+        #expect(dogPin.vector == embedded.wordVector(words[7], layer: driver.state.layer, pooling: driver.state.pooling))
+        // Exports from the explorer carry the same words.
+        let records = ExplorerExport.records(driver.state)
+        #expect(records.map(\.word) == ["bank", "狗"])
+    }
+
+    @Test("in pieces mode a piece of an unspaced Chinese word pins alone, inside its ICU word")
+    func sentencePiecePieces() throws {
+        let driver = ExplorerDriver(columns: 120, text: "bank. 狗在睡觉。", encoder: try Self.e5())
+        let encoding = driver.state.focused.encoding
         let dog = try #require(encoding.tokens.firstIndex { $0.contains("狗") }, "\(encoding.tokens)")
-        send(.key(.escape))
-        while state.selection < dog { send(.key(.character("j"))) }
-        send(.key(.character("m")))
-        let pin = try #require(state.pins.first)
-        #expect(pin.unit == .piece && pin.word == encoding.tokens[dog] && pin.containingWord == "狗在睡觉。")
-        #expect(pin.vector == state.focused.embedded?.pieceVector(dog, layer: state.layer))
+        driver.press(.escape)
+        while driver.state.selection < dog { driver.press(.character("j")) }
+        driver.press(.character("m"))
+        let pin = try #require(driver.state.pins.first)
+        #expect(pin.unit == .piece && pin.word == encoding.tokens[dog])
+        #expect(pin.containingWord == "狗", "the piece's word is ICU's 狗, not the sentence")
+        #expect(pin.vector == driver.state.focused.embedded?.pieceVector(dog, layer: driver.state.layer))
         #expect(pin.span == encoding.offsets[dog] && pin.span.end - pin.span.start < 5, "the piece, not the word")
+        // The full stop's piece belongs to no word: it is not pinned, and the message says why.
+        let stop = try #require(encoding.tokens.firstIndex(of: "."), "\(encoding.tokens)")
+        while driver.state.selection > stop { driver.press(.character("k")) }
+        driver.press(.character("m"))
+        #expect(driver.state.pins.count == 1)
+        #expect(driver.text.contains("belongs to no word"))
+    }
+
+    @Test("the Japanese line of issue 13 gives ICU's words in words mode and in Compare, and W brings back the tokenizer's")
+    func japaneseWords() throws {
+        let driver = ExplorerDriver(columns: 140, text: "The dog barks at the mailman. 犬が郵便配達員に吠える。", encoder: try Self.e5())
+        driver.press(.escape, .character("+"))
+        driver.type("Der Hund bellt den Briefträger an.")
+        driver.press(.escape, .character("o"), .character("w"), .character("3"))
+        let expected = ["The", "dog", "barks", "at", "the", "mailman", "犬", "が", "郵便", "配達員", "に", "吠える"]
+        #expect(driver.state.focused.words.words.map(\.text) == expected)
+        let comparison = try #require(driver.state.derived.comparison?.1)
+        #expect(comparison.wordsA.map(\.text) == expected)
+        #expect(comparison.wordsB.map(\.text) == ["Der", "Hund", "bellt", "den", "Briefträger", "an"])
+        #expect(!driver.text.contains("11 pieces"))
+        // The tokenizer's words: the Japanese sentence is one word again, as the model's word_ids have it.
+        driver.press(.character("W"))
+        #expect(driver.state.wordSource == .tokenizer)
+        #expect(driver.state.focused.words.words.map(\.text).last == "犬が郵便配達員に吠える。")
+        #expect(driver.state.derived.comparison?.1.wordsA.last?.text == "犬が郵便配達員に吠える。")
+        #expect(driver.text.contains("tokenizer's"))
     }
 }
