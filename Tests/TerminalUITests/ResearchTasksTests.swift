@@ -392,4 +392,24 @@ struct ResearchTasksTests {
         #expect(driver.state.derived.comparison?.1.wordsA.last?.text == "犬が郵便配達員に吠える。")
         #expect(driver.text.contains("tokenizer's"))
     }
+
+    @Test("the Why pane says when the selected piece runs across a word boundary (▁私は holds 私 and は), and only then")
+    func whyCrossesWordBoundary() throws {
+        let driver = ExplorerDriver(columns: 120, text: "私は学生です", encoder: try Self.e5())
+        let encoding = driver.state.focused.encoding
+        let crossing = try #require(encoding.tokens.firstIndex(of: "▁私は"), "\(encoding.tokens)")
+        let inside = try #require(encoding.tokens.firstIndex(of: "学生"), "\(encoding.tokens)")
+        #expect(driver.state.focused.words.crossesWordBoundary[crossing] && !driver.state.focused.words.crossesWordBoundary[inside])
+        driver.press(.escape, .character("5"))
+        while driver.state.selection < crossing { driver.press(.character("j")) }
+        #expect(driver.text.contains("piece \"▁私は\" crosses a word boundary: it covers 私 · は"), "\(driver.text)")
+        while driver.state.selection < inside { driver.press(.character("j")) }
+        #expect(driver.text.contains("\"学生\""))
+        #expect(!driver.text.contains("crosses a word boundary"))
+        // In words mode は has no piece of its own: it is given ▁私は, and the pane says the piece is shared.
+        driver.press(.character("w"), .character("j"))
+        #expect(driver.state.focused.words.words[driver.state.selection].text == "は")
+        #expect(driver.text.contains("word 1 \"は\" → ▁私は"))
+        #expect(driver.text.contains("piece \"▁私は\" crosses a word boundary: it covers 私 · は"))
+    }
 }
