@@ -16,6 +16,7 @@ public struct DerivedData: Sendable {
         var centroid: [Float]?
         var showWords: Bool
         var wordSource: WordSource
+        var alignmentMethod: AlignmentMethod
         var rollout: Bool
     }
 
@@ -24,6 +25,8 @@ public struct DerivedData: Sendable {
     public var similarity: (labels: [String], matrix: [[Double]])?
     /// The focused line's words against the next line's (which line that is, and the comparison).
     public var comparison: (other: Int, CrossSimilarity)?
+    /// The same two lines' word alignment (what `bertscope align --layer L --method M` gives), made with the comparison.
+    public var alignment: WordAlignment?
     /// The focused line's attention at the list's grain, while the Attention pane is open.
     var attention: LineAttention?
     /// Where the selected unit's attention goes in every head (focus[layer - 1][head]), and for which unit.
@@ -36,7 +39,7 @@ public struct DerivedData: Sendable {
             needs: ExplorerPanes.description(of: state.pane).needs, focusedLine: state.focusedLine,
             focusedVectors: state.focused.vectorsGeneration, nextLine: next, nextVectors: state.lines[next].vectorsGeneration,
             layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords,
-            wordSource: state.wordSource, rollout: state.attention.rollout)
+            wordSource: state.wordSource, alignmentMethod: state.alignmentMethod, rollout: state.attention.rollout)
         guard inputs != state.derived.inputs else { return refreshFocus(&state) }
         var derived = DerivedData()
         derived.inputs = inputs
@@ -49,6 +52,8 @@ public struct DerivedData: Sendable {
            let wordsA = state.focused.vectorWords?.words, let wordsB = state.lines[next].vectorWords?.words, !wordsA.isEmpty, !wordsB.isEmpty {
             derived.comparison = (next, CrossSimilarity(a, words: wordsA, b, words: wordsB, layer: inputs.layer, pooling: inputs.pooling,
                                                         centroid: inputs.centroid))
+            derived.alignment = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(
+                method: inputs.alignmentMethod, layer: inputs.layer, centroid: inputs.centroid))
         }
         if inputs.needs.contains(.attention), let embedded = state.focused.embedded {
             derived.attention = LineAttention(embedded, words: inputs.showWords ? state.focused.vectorWords?.words ?? [] : nil,

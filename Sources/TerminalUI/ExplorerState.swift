@@ -150,6 +150,8 @@ public struct ExplorerState: Sendable {
     public var selection = 1
     /// The Attention pane's layer, head and view.
     public var attention = AttentionChoice()
+    /// How Compare aligns the focused line's words with the next line's (SimAlign's methods, piece level).
+    public var alignmentMethod: AlignmentMethod = .argmax
     /// Column cursor in the similarity and compare heatmaps.
     public var matrixColumn = 0
     public var layer: LayerChoice

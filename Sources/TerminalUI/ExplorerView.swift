@@ -34,12 +34,17 @@ public enum ExplorerView {
 
     /// `text` broken at spaces into lines of at most `width` cells (a longer word is cut by the screen).
     static func wrapped(_ text: String, width: Int) -> [String] {
+        packed(text.split(separator: " ").map(String.init), separator: " ", width: width)
+    }
+
+    /// The items side by side, `separator` apart, in lines of at most `width` cells; an item never breaks.
+    static func packed(_ items: [String], separator: String, width: Int) -> [String] {
         var lines = [String]()
-        for word in text.split(separator: " ") {
-            if let last = lines.last, DisplayWidth.of(last) + 1 + DisplayWidth.of(word) <= width {
-                lines[lines.count - 1] = last + " " + word
+        for item in items {
+            if let last = lines.last, DisplayWidth.of(last) + DisplayWidth.of(separator) + DisplayWidth.of(item) <= width {
+                lines[lines.count - 1] = last + separator + item
             } else {
-                lines.append(String(word))
+                lines.append(item)
             }
         }
         return lines

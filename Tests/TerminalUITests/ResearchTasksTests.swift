@@ -412,4 +412,36 @@ struct ResearchTasksTests {
         #expect(driver.text.contains("word 1 \"は\" → ▁私は"))
         #expect(driver.text.contains("piece \"▁私は\" crosses a word boundary: it covers 私 · は"))
     }
+
+    @Test("Compare's ● links are WordAlignment's for the two lines at the layer, for each method A cycles through, listed as \"Hund ↔ dog 0.83\"")
+    func compareLinks() throws {
+        let e5 = try Self.e5()
+        let texts = ["Der Hund bellt den Briefträger an.", "The dog barks at the mailman."]
+        let driver = ExplorerDriver(rows: 45, columns: 140, text: texts[0], encoder: e5)
+        driver.press(.escape, .character("+"))
+        driver.type(texts[1])
+        // Back to the first line, a layer below the last: the links follow the explorer's layer.
+        driver.press(.escape, .character("o"), .character("3"), .character("["))
+        let a = try EmbeddedText(texts[0], tokenizer: e5.tokenizer, model: e5.model)
+        let b = try EmbeddedText(texts[1], tokenizer: e5.tokenizer, model: e5.model)
+        let wordsA = try WordPieces(encoding: a.encoding, source: .linguistic).words
+        let wordsB = try WordPieces(encoding: b.encoding, source: .linguistic).words
+        for method in [AlignmentMethod.argmax, .itermax, .match] {
+            #expect(driver.state.alignmentMethod == method)
+            let expected = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(method: method, layer: driver.state.layer))
+            #expect(!expected.links.isEmpty)
+            #expect(driver.state.derived.alignment?.links == expected.links, "\(method)")
+            let screen = driver.text
+            #expect(screen.contains("links (\(method.rawValue), layer \(driver.state.layer.exportLabel)"))
+            for link in expected.links {
+                let source = wordsA.first { $0.index == link.source }!.text, target = wordsB.first { $0.index == link.target }!.text
+                #expect(screen.contains("\(source) ↔ \(target) \(String(format: "%.2f", link.cosine))"), "\(screen)")
+            }
+            // Every link is one ● in the heatmap (the cursor's cell shows it in brackets), and the legend names it.
+            #expect(screen.contains("● link"))
+            #expect(screen.filter { $0 == "●" }.count == expected.links.count + 1, "\(screen)")
+            driver.press(.character("A"))
+        }
+        #expect(driver.state.alignmentMethod == .argmax)
+    }
 }
