@@ -222,7 +222,8 @@ public enum ExplorerView {
             if encoding.isUnknown[index] { style = Palette.unknown }
             if selected { style = Palette.selected }
             screen.fill(row: row, column: 0, height: 1, width: width, style: selected ? Palette.selected : .plain)
-            let word = encoding.wordIds[index].map { String($0) } ?? "-"
+            // The piece's word in the explorer's words (a full stop is in no linguistic word).
+            let word = state.focused.words.pieceWords[index].map { String($0) } ?? "-"
             let span = encoding.sequenceIds[index] == nil ? "" : "\(encoding.offsets[index].start)-\(encoding.offsets[index].end)"
             let text = pad(String(index), 3) + " " + DisplayWidth.padded(encoding.tokens[index], to: 12) + " "
                 + pad(String(encoding.ids[index]), 6) + " " + pad(word, 3) + " " + span
