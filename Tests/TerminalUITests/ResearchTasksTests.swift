@@ -444,4 +444,19 @@ struct ResearchTasksTests {
         }
         #expect(driver.state.alignmentMethod == .argmax)
     }
+
+    @Test("word attention over linguistic words: every row of the list has its unit, words sharing ▁私は are one unit, the full stop is its own")
+    func attentionOverLinguisticWords() throws {
+        let driver = ExplorerDriver(columns: 120, text: "私は学生です。", encoder: try Self.e5())
+        driver.press(.escape, .character("w"), .character("6"))
+        let words = driver.state.focused.words.words
+        let attention = try #require(driver.state.derived.attention)
+        #expect(attention.unitOfRow.count == words.count)
+        #expect(words.prefix(2).map(\.text) == ["私", "は"] && attention.unitOfRow[0] == attention.unitOfRow[1])
+        #expect(attention.labels[attention.unitOfRow[0]] == "私 は")
+        #expect(Set(attention.unitOfRow).count == words.count - 1)
+        #expect(attention.labels.contains("。"), "\(attention.labels)")
+        let mean = attention.means[0]
+        for row in 0..<mean.rows { #expect(abs(mean[row].reduce(0, +) - 1) < 1e-4) }
+    }
 }
