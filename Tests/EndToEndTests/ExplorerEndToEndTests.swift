@@ -9,8 +9,8 @@ import Tokenization
 struct ExplorerEndToEndTests {
     static let model = try! TestModels.multilingualTiny()
 
-    func startExplorer(in folder: URL, model: URL = Self.model, columns: Int = 100, rows: Int = 30) throws -> TmuxSession {
-        let command = "cd '\(folder.path)'; '\(Bertscope.executable.path)' --model '\(model.path)'; "
+    func startExplorer(in folder: URL, model: URL = Self.model, arguments: String = "", columns: Int = 100, rows: Int = 30) throws -> TmuxSession {
+        let command = "cd '\(folder.path)'; '\(Bertscope.executable.path)' --model '\(model.path)' \(arguments); "
             + "echo \\\"exit=\\$?\\\"; stty -a > stty.txt; sleep 120"
         let session = try TmuxSession(command: command, columns: columns, rows: rows)
         try session.waitFor("type text in any language")
@@ -216,6 +216,23 @@ struct ExplorerEndToEndTests {
         }
         try session.press("q")
         try session.waitFor("quit and lose 2 lines?")
+        try session.press("q")
+        try session.waitFor("exit=0")
+    }
+
+    @Test("--words tokenizer starts with the tokenizer's words (the full stop is a word of BERT's), W switches to ICU's (it is none)")
+    func wordSource() throws {
+        let folder = try makeTemporaryFolder("e2e-words")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder, arguments: "--words tokenizer")
+        try session.type("bank.")
+        try session.press("Escape", "w")
+        // Words mode rows: number, word, piece count, pieces.
+        var screen = try session.waitFor("  1 .")
+        #expect(screen.contains("  0 bank"), "\(screen)")
+        try session.press("W")
+        screen = try session.waitFor("words: linguistic")
+        #expect(screen.contains("  0 bank") && !screen.contains("  1 ."), "\(screen)")
         try session.press("q")
         try session.waitFor("exit=0")
     }
