@@ -16,20 +16,17 @@ public struct CrossSimilarity: Sendable {
         wordsB.indices.map { column in matrix.indices.max { matrix[$0][column] < matrix[$1][column] } ?? 0 }
     }
 
-    /// Compares the tokenizer's words (what the explorer's words mode shows).
-    /// - Parameter centroid: subtracted from every vector first (centring), when given.
-    public init(_ a: EmbeddedText, _ b: EmbeddedText, layer: LayerChoice, pooling: Pooling, centroid: [Float]? = nil) {
-        self.init(a, b, wordsA: a.words(), wordsB: b.words(), layer: layer, pooling: pooling, centroid: centroid)
-    }
-
     /// Compares the words `source` gives (linguistic words: ICU's word boundaries).
+    /// - Parameter centroid: subtracted from every vector first (centring), when given.
     public init(_ a: EmbeddedText, _ b: EmbeddedText, words source: WordSource, layer: LayerChoice, pooling: Pooling,
                 centroid: [Float]? = nil) throws {
-        self.init(a, b, wordsA: try WordPieces(encoding: a.encoding, source: source).words,
-                  wordsB: try WordPieces(encoding: b.encoding, source: source).words, layer: layer, pooling: pooling, centroid: centroid)
+        self.init(a, words: try WordPieces(encoding: a.encoding, source: source).words,
+                  b, words: try WordPieces(encoding: b.encoding, source: source).words, layer: layer, pooling: pooling, centroid: centroid)
     }
 
-    private init(_ a: EmbeddedText, _ b: EmbeddedText, wordsA: [Word], wordsB: [Word], layer: LayerChoice, pooling: Pooling, centroid: [Float]?) {
+    /// Compares words already found (the explorer keeps each line's, from the same `WordPieces`).
+    public init(_ a: EmbeddedText, words wordsA: [Word], _ b: EmbeddedText, words wordsB: [Word], layer: LayerChoice, pooling: Pooling,
+                centroid: [Float]? = nil) {
         func prepare(_ vector: [Float]) -> [Float] { centroid.map { VectorMath.subtract(vector, $0) } ?? vector }
         self.wordsA = wordsA
         self.wordsB = wordsB

@@ -114,13 +114,15 @@ extension LayerChoice {
 }
 
 extension VectorRecord {
-    /// One record per word of input text `sequence` and per layer (layers vary fastest).
+    /// One record per word of input text `sequence` and per layer (layers vary fastest): the tokenizer's words,
+    /// or the `words` given (the explorer's linguistic words).
     public static func words(
-        of text: EmbeddedText, sequence: Int = 0, sentenceIndex: Int, layers: [LayerChoice], pooling: Pooling, language: String? = nil
+        of text: EmbeddedText, sequence: Int = 0, words: [Word]? = nil, sentenceIndex: Int, layers: [LayerChoice], pooling: Pooling,
+        language: String? = nil
     ) -> [VectorRecord] {
         let encoding = text.encoding
         var records = [VectorRecord]()
-        for word in text.words(sequence: sequence) {
+        for word in words ?? text.words(sequence: sequence) {
             let first = word.tokens.lowerBound
             for layer in layers {
                 records.append(VectorRecord(

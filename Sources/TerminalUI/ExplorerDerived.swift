@@ -15,6 +15,8 @@ public struct DerivedData: Sendable {
         var pooling: Pooling
         var centroid: [Float]?
         var showWords: Bool
+        var wordSource: WordSource
+        var alignmentMethod: AlignmentMethod
         var rollout: Bool
     }
 
@@ -23,6 +25,8 @@ public struct DerivedData: Sendable {
     public var similarity: (labels: [String], matrix: [[Double]])?
     /// The focused line's words against the next line's (which line that is, and the comparison).
     public var comparison: (other: Int, CrossSimilarity)?
+    /// The same two lines' word alignment (what `bertscope align --layer L --method M` gives), made with the comparison.
+    public var alignment: WordAlignment?
     /// The focused line's attention at the list's grain, while the Attention pane is open.
     var attention: LineAttention?
     /// Where the selected unit's attention goes in every head (focus[layer - 1][head]), and for which unit.
@@ -35,21 +39,25 @@ public struct DerivedData: Sendable {
             needs: ExplorerPanes.description(of: state.pane).needs, focusedLine: state.focusedLine,
             focusedVectors: state.focused.vectorsGeneration, nextLine: next, nextVectors: state.lines[next].vectorsGeneration,
             layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords,
-            rollout: state.attention.rollout)
+            wordSource: state.wordSource, alignmentMethod: state.alignmentMethod, rollout: state.attention.rollout)
         guard inputs != state.derived.inputs else { return refreshFocus(&state) }
         var derived = DerivedData()
         derived.inputs = inputs
-        if inputs.needs.contains(.similarity), let embedded = state.focused.embedded {
-            let items = labelledVectors(embedded, inputs)
+        if inputs.needs.contains(.similarity), let embedded = state.focused.embedded, let words = state.focused.vectorWords {
+            let items = labelledVectors(embedded, words.words, inputs)
             derived.similarity = (items.map(\.0), VectorMath.cosineMatrix(items.map(\.1), items.map(\.1)))
         }
         // A line without words (empty, or only spaces) has no sentence vector to compare.
         if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded,
-           !a.words().isEmpty, !b.words().isEmpty {
-            derived.comparison = (next, CrossSimilarity(a, b, layer: inputs.layer, pooling: inputs.pooling, centroid: inputs.centroid))
+           let wordsA = state.focused.vectorWords?.words, let wordsB = state.lines[next].vectorWords?.words, !wordsA.isEmpty, !wordsB.isEmpty {
+            derived.comparison = (next, CrossSimilarity(a, words: wordsA, b, words: wordsB, layer: inputs.layer, pooling: inputs.pooling,
+                                                        centroid: inputs.centroid))
+            derived.alignment = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(
+                method: inputs.alignmentMethod, layer: inputs.layer, centroid: inputs.centroid))
         }
         if inputs.needs.contains(.attention), let embedded = state.focused.embedded {
-            derived.attention = LineAttention(embedded, words: inputs.showWords, rollout: inputs.rollout)
+            derived.attention = LineAttention(embedded, words: inputs.showWords ? state.focused.vectorWords?.words ?? [] : nil,
+                                              rollout: inputs.rollout)
         }
         state.derived = derived
         refreshFocus(&state)
@@ -65,10 +73,10 @@ public struct DerivedData: Sendable {
     }
 
     /// Labels with their vectors (centred when centring is on) for a heatmap of one line.
-    private static func labelledVectors(_ embedded: EmbeddedText, _ inputs: Inputs) -> [(String, [Float])] {
+    private static func labelledVectors(_ embedded: EmbeddedText, _ words: [Word], _ inputs: Inputs) -> [(String, [Float])] {
         var rows: [(String, [Float])]
         if inputs.showWords {
-            rows = embedded.words().map { ($0.text, embedded.wordVector($0, layer: inputs.layer, pooling: inputs.pooling)) }
+            rows = words.map { ($0.text, embedded.wordVector($0, layer: inputs.layer, pooling: inputs.pooling)) }
         } else {
             rows = (0..<embedded.encoding.count).map { (embedded.encoding.tokens[$0], embedded.pieceVector($0, layer: inputs.layer)) }
         }

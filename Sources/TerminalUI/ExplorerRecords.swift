@@ -4,7 +4,7 @@ import Export
 /// What an export from the explorer writes: the vectors as the screen compares them (centred when centring
 /// is on), labelled with everything the screen said about them.
 public enum ExplorerExport {
-    /// The pins; without pins, every word of the focused line at the current layer and pooling.
+    /// The pins; without pins, every word of the focused line (the explorer's words) at the current layer and pooling.
     public static func records(_ state: ExplorerState) -> [VectorRecord] {
         if !state.pins.isEmpty {
             return state.pins.map { pin in
@@ -17,9 +17,9 @@ public enum ExplorerExport {
                     provenance: provenance(state, centred: centred))
             }
         }
-        guard let embedded = state.focused.embedded else { return [] }
+        guard let embedded = state.focused.embedded, let words = state.focused.vectorWords else { return [] }
         let centroid = state.centre ? state.baseline?.centroid : nil
-        return VectorRecord.words(of: embedded, sentenceIndex: state.focusedLine, layers: [state.layer], pooling: state.pooling,
+        return VectorRecord.words(of: embedded, words: words.words, sentenceIndex: state.focusedLine, layers: [state.layer], pooling: state.pooling,
                                   language: state.focused.language).map { record in
             var record = record
             if let centroid, centroid.count == record.vector.count { record.vector = VectorMath.subtract(record.vector, centroid) }

@@ -63,6 +63,7 @@ public enum ExplorerReducer {
         case let .vectorsReady(line, generation, embedded, milliseconds):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
             state.lines[line].embedded = embedded
+            state.lines[line].vectorWords = words(of: embedded.encoding, state.wordSource)
             state.lines[line].vectorsGeneration = generation
             state.lines[line].attentionRequested = false
             // The pane that asked for attention may have closed while it was computed.
@@ -221,6 +222,16 @@ public enum ExplorerReducer {
         case .character("w"):
             state.showWords.toggle()
             state.selection = 0
+        case .character("W"):
+            state.wordSource = state.wordSource == .linguistic ? .tokenizer : .linguistic
+            for index in state.lines.indices {
+                state.lines[index].words = words(of: state.lines[index].encoding, state.wordSource)
+                state.lines[index].vectorWords = state.lines[index].embedded.map { words(of: $0.encoding, state.wordSource) }
+            }
+            clampSelection(&state)
+            state.message = state.wordSource == .linguistic
+                ? "words: linguistic (ICU's word boundaries; spaces and punctuation are not words)"
+                : "words: the tokenizer's (what the model saw, Hugging Face's word_ids)"
         case .character("c"):
             state.centre.toggle()
             state.message = state.centre ? "centring on: the mean word vector is subtracted before cosines" : "centring off"
@@ -241,7 +252,7 @@ public enum ExplorerReducer {
                 state.message = "at most \(maxLines) lines: still typing in line \(state.focusedLine + 1) (- removes a line)"
                 return []
             }
-            state.lines.append(InputLine(encoding: context.tokenize("", state.dialect)))
+            state.lines.append(InputLine(encoding: context.tokenize("", state.dialect), words: state.wordSource))
             focus(state.lines.count - 1, &state)
             // Even empty, the new line gets its vectors ([CLS] [SEP]), or it would show "computing" until typed in.
             return textChanged(&state, line: state.focusedLine, context)
@@ -288,6 +299,7 @@ public enum ExplorerReducer {
         let text = state.lines[line].editor.text
         let encoding = context.tokenize(text, state.dialect)
         state.lines[line].encoding = encoding
+        state.lines[line].words = words(of: encoding, state.wordSource)
         // The end of the last piece the model reads: the text after it has no pieces and no vectors.
         state.lines[line].unreadFrom = encoding.truncation.isTruncated
             ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
@@ -388,21 +400,22 @@ public enum ExplorerReducer {
 
     /// Rows in the tokens list: tokens, or words of the focused line.
     static func rowCount(_ state: ExplorerState) -> Int {
-        state.showWords ? words(of: state.focused).count : state.focused.encoding.count
+        state.showWords ? state.focused.words.words.count : state.focused.encoding.count
     }
 
-    /// The words of a line from its current tokenization (the vectors may lag behind).
-    static func words(of line: InputLine) -> [Word] {
-        EmbeddedText.words(of: line.encoding, sequence: 0)
+    /// The words of a line's text from `source`, by the path `similarity` takes (`WordPieces`). ICU has no
+    /// reason to fail on a valid string; if it ever does, the line shows no words rather than stopping.
+    static func words(of encoding: Encoding, _ source: WordSource) -> WordPieces {
+        (try? WordPieces(encoding: encoding, source: source)) ?? WordPieces(encoding: encoding, sequence: 0, segments: [])
     }
 
     /// Pins the selected word (words mode) or the selected piece alone (pieces mode).
     private static func pinSelection(_ state: inout ExplorerState) -> [ExplorerEffect] {
-        guard let embedded = state.focused.embedded, !state.focused.isStale else {
+        guard let embedded = state.focused.embedded, let vectorWords = state.focused.vectorWords, !state.focused.isStale else {
             state.message = "vectors are still being computed; pin again in a moment"
             return []
         }
-        let words = embedded.words()
+        let words = vectorWords.words
         let encoding = embedded.encoding
         let pin: Pin
         if state.showWords {
@@ -415,8 +428,10 @@ public enum ExplorerReducer {
                       wordIndex: word.index, span: word.span, sentence: encoding.texts[0], layer: state.layer, pooling: state.pooling,
                       vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
         } else {
-            guard let word = words.first(where: { $0.tokens.contains(state.selection) }) else {
-                state.message = "select a piece to pin (the special tokens around the text belong to no word)"
+            guard let owner = vectorWords.pieceWords[safe: state.selection] ?? nil, let word = words.first(where: { $0.index == owner }) else {
+                state.message = state.selection < encoding.count && !encoding.specialTokensMask[state.selection]
+                    ? "piece \"\(encoding.tokens[state.selection])\" belongs to no word (spaces and punctuation are not words; W: the tokenizer's words)"
+                    : "select a piece to pin (the special tokens around the text belong to no word)"
                 return []
             }
             pin = Pin(unit: .piece, word: encoding.tokens[state.selection], containingWord: word.text, line: state.focusedLine,

@@ -19,6 +19,11 @@ public struct InputLine: Sendable {
     public var editor = LineEditor()
     /// The tokenization of the current text: recomputed on every keystroke.
     public var encoding: Encoding
+    /// The words of `encoding` (the words list's rows), from the explorer's word source: made with the
+    /// encoding, not on every frame.
+    public var words: WordPieces
+    /// The words of `embedded`'s encoding (the words the vectors are pooled into), made when the vectors arrive.
+    public var vectorWords: WordPieces?
     /// Vectors of the most recent text the encoder finished; may be for an older text (stale).
     public var embedded: EmbeddedText?
     /// Increases with each text sent to the encoder; results for older generations are dropped.
@@ -39,6 +44,11 @@ public struct InputLine: Sendable {
 
     /// True when the vectors shown are not for the text on screen.
     public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
+
+    public init(encoding: Encoding, words source: WordSource) {
+        self.encoding = encoding
+        words = ExplorerReducer.words(of: encoding, source)
+    }
 }
 
 /// A word, or a single piece, pinned for comparison: its vector at the layer and pooling of the moment.
@@ -135,11 +145,16 @@ public struct ExplorerState: Sendable {
     public var pane: Pane = .vector
     /// Pieces or words in the tokens list.
     public var showWords = false
+    /// What a word is in words mode, Compare, pins and exports: ICU's linguistic words (the default), or the
+    /// tokenizer's own words (what the model saw).
+    public var wordSource: WordSource = .linguistic
     /// Selected row of the tokens list (a token index, or a word index in word view); the first piece
     /// after [CLS] to begin with.
     public var selection = 1
     /// The Attention pane's layer, head and view.
     public var attention = AttentionChoice()
+    /// How Compare aligns the focused line's words with the next line's (SimAlign's methods, piece level).
+    public var alignmentMethod: AlignmentMethod = .argmax
     /// Column cursor in the similarity and compare heatmaps.
     public var matrixColumn = 0
     public var layer: LayerChoice
@@ -183,7 +198,7 @@ public struct ExplorerState: Sendable {
         self.rows = rows
         self.columns = columns
         layer = .layer(model.layerCount)
-        lines = [InputLine(encoding: emptyEncoding)]
+        lines = [InputLine(encoding: emptyEncoding, words: .linguistic)]
     }
 
     public var focused: InputLine { lines[focusedLine] }
@@ -194,7 +209,7 @@ public struct ExplorerState: Sendable {
     public var selectedSpan: TextSpan? {
         let encoding = focused.encoding
         if showWords {
-            let words = ExplorerReducer.words(of: focused)
+            let words = focused.words.words
             return selection < words.count ? words[selection].span : nil
         }
         guard selection < encoding.count, encoding.sequenceIds[selection] != nil else { return nil }

@@ -34,12 +34,17 @@ public enum ExplorerView {
 
     /// `text` broken at spaces into lines of at most `width` cells (a longer word is cut by the screen).
     static func wrapped(_ text: String, width: Int) -> [String] {
+        packed(text.split(separator: " ").map(String.init), separator: " ", width: width)
+    }
+
+    /// The items side by side, `separator` apart, in lines of at most `width` cells; an item never breaks.
+    static func packed(_ items: [String], separator: String, width: Int) -> [String] {
         var lines = [String]()
-        for word in text.split(separator: " ") {
-            if let last = lines.last, DisplayWidth.of(last) + 1 + DisplayWidth.of(word) <= width {
-                lines[lines.count - 1] = last + " " + word
+        for item in items {
+            if let last = lines.last, DisplayWidth.of(last) + DisplayWidth.of(separator) + DisplayWidth.of(item) <= width {
+                lines[lines.count - 1] = last + separator + item
             } else {
-                lines.append(String(word))
+                lines.append(item)
             }
         }
         return lines
@@ -192,7 +197,7 @@ public enum ExplorerView {
             screen.write("  unread from character \(unreadFrom) (dim)", row: layout.footerRow - 1, column: 0, style: Palette.warning, width: width)
         }
         if state.showWords {
-            let words = ExplorerReducer.words(of: state.focused)
+            let words = state.focused.words.words
             screen.write("  w word            pieces", row: top, column: 0, style: Palette.dim, width: width)
             for (offset, word) in words.dropFirst(scroll).prefix(layout.visibleListRows).enumerated() {
                 let row = top + 1 + offset
@@ -217,7 +222,8 @@ public enum ExplorerView {
             if encoding.isUnknown[index] { style = Palette.unknown }
             if selected { style = Palette.selected }
             screen.fill(row: row, column: 0, height: 1, width: width, style: selected ? Palette.selected : .plain)
-            let word = encoding.wordIds[index].map { String($0) } ?? "-"
+            // The piece's word in the explorer's words (a full stop is in no linguistic word).
+            let word = state.focused.words.pieceWords[index].map { String($0) } ?? "-"
             let span = encoding.sequenceIds[index] == nil ? "" : "\(encoding.offsets[index].start)-\(encoding.offsets[index].end)"
             let text = pad(String(index), 3) + " " + DisplayWidth.padded(encoding.tokens[index], to: 12) + " "
                 + pad(String(encoding.ids[index]), 6) + " " + pad(word, 3) + " " + span

@@ -9,6 +9,8 @@ struct Heatmap {
     var column: Int
     /// The column marked ◆ in each row (a best match), if any.
     var best: [Int]?
+    /// Cells marked ● (a word alignment's links), if any: linked[row][column].
+    var linked: [[Bool]]?
     /// Maps a value to the -1...1 the palette's heat scale spans.
     var heat: (Double) -> Double = { $0 }
     /// Rows of the pane to leave free under the column legend.
@@ -37,8 +39,10 @@ struct Heatmap {
             for columnIndex in firstColumn..<min(columns.count, firstColumn + visibleColumns) {
                 var (glyph, style) = Palette.heat(heat(matrix[rowIndex][columnIndex]), mode: colors)
                 var text = String(repeating: glyph, count: cellWidth)
-                if best?[rowIndex] == columnIndex { text = glyph + "◆" + glyph; style.foreground = .white; style.bold = true }
-                if isSelected && columnIndex == column { text = "[" + (best?[rowIndex] == columnIndex ? "◆" : glyph) + "]"; style.bold = true; style.foreground = .white }
+                // A link shows over a best match: the list under the heatmap names both.
+                let mark = linked?[rowIndex][columnIndex] == true ? "●" : best?[rowIndex] == columnIndex ? "◆" : nil
+                if let mark { text = glyph + mark + glyph; style.foreground = .white; style.bold = true }
+                if isSelected && columnIndex == column { text = "[" + (mark ?? glyph) + "]"; style.bold = true; style.foreground = .white }
                 screen.write(text, row: row, column: left + labelWidth + 1 + (columnIndex - firstColumn) * cellWidth, style: style)
             }
             row += 1
@@ -54,7 +58,9 @@ struct Heatmap {
 
 /// The cosine heatmaps of the Similarity and Compare panes: the value under the cursor next to the baseline.
 enum CosineHeatmap {
-    static func draw(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout, _ heatmap: Heatmap, title: String, subtitle: String?) {
+    /// Returns the row after what it drew.
+    @discardableResult
+    static func draw(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout, _ heatmap: Heatmap, title: String, subtitle: String?) -> Int {
         let left = layout.paneLeft + 1
         let width = layout.paneWidth - 2
         var row = layout.bodyTop
@@ -64,7 +70,7 @@ enum CosineHeatmap {
             screen.write(subtitle, row: row, column: left, style: Style(bold: true), width: width)
             row += 1
         }
-        guard !heatmap.rows.isEmpty, !heatmap.columns.isEmpty else { return }
+        guard !heatmap.rows.isEmpty, !heatmap.columns.isEmpty else { return row }
         row = heatmap.draw(&screen, colors: state.colors, top: row, left: left, width: width, bottom: layout.bodyTop + layout.bodyHeight)
         // The value under the cursor and the baseline stay right under the heatmap they belong to.
         let column = min(heatmap.column, heatmap.columns.count - 1)
@@ -78,7 +84,8 @@ enum CosineHeatmap {
                                   reference, value - reference)
         }
         screen.write(baselineText, row: row + 1, column: left, style: Palette.dim, width: width)
-        screen.write("←→ column · ↑↓ row · c centre (\(state.centre ? "on" : "off")) · ◆ best match", row: row + 2, column: left,
-                     style: Palette.dim, width: width)
+        screen.write("←→ column · ↑↓ row · c centre (\(state.centre ? "on" : "off")) · ◆ best match" + (heatmap.linked == nil ? "" : " · ● link"),
+                     row: row + 2, column: left, style: Palette.dim, width: width)
+        return row + 3
     }
 }

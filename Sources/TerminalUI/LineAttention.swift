@@ -20,24 +20,34 @@ struct LineAttention: Sendable {
     /// Clark et al.'s measures of every head, over the line's units.
     var statistics: [HeadStatistics]
 
-    init?(_ embedded: EmbeddedText, words: Bool, rollout wantsRollout: Bool) {
+    /// - Parameter words: the line's words, for attention between words; nil for pieces.
+    init?(_ embedded: EmbeddedText, words: [Word]?, rollout wantsRollout: Bool) {
         let attentions = embedded.output.attentions
         guard !attentions.isEmpty else { return nil }
         let encoding = embedded.encoding
         let pieceRoles = TokenRoles(encoding)
         let layers = attentions.keys.sorted()
         var pieceRollout = wantsRollout ? AttentionViews.rollout(attentions, through: layers.last!) : nil
-        if words {
-            let lineWords = embedded.words()
-            // Each word's pieces, and each token outside the words (the special tokens) alone.
+        if let lineWords = words {
+            // Each word's pieces, and each token outside the words (the special tokens, and with linguistic
+            // words the pieces of spaces and punctuation) alone. Words that share pieces (a piece such as `▁犬が`
+            // covers two) are one unit, so every row of the list still has its unit.
             var units = [[Int]](), labels = [String](), unitOfWord = [Int]()
             var token = 0
+            var next = 0
             while token < encoding.count {
-                if let word = lineWords.first(where: { $0.tokens.lowerBound == token }) {
-                    unitOfWord.append(units.count)
-                    units.append(Array(word.tokens))
-                    labels.append(word.text)
-                    token = word.tokens.upperBound
+                if next < lineWords.count, lineWords[next].tokens.lowerBound == token {
+                    var end = lineWords[next].tokens.upperBound
+                    var texts = [String]()
+                    while next < lineWords.count, lineWords[next].tokens.lowerBound < end {
+                        end = max(end, lineWords[next].tokens.upperBound)
+                        unitOfWord.append(units.count)
+                        texts.append(lineWords[next].text)
+                        next += 1
+                    }
+                    units.append(Array(token..<end))
+                    labels.append(texts.joined(separator: " "))
+                    token = end
                 } else {
                     units.append([token])
                     labels.append(encoding.tokens[token])

@@ -85,8 +85,7 @@ enum VectorPane {
     /// The selected piece's or word's label and vector at the current layer and pooling.
     static func selectedVector(_ state: ExplorerState, _ embedded: EmbeddedText) -> (String, [Float])? {
         if state.showWords {
-            let words = embedded.words()
-            guard state.selection < words.count else { return nil }
+            guard let words = state.focused.vectorWords?.words, state.selection < words.count else { return nil }
             let word = words[state.selection]
             return ("word \"\(word.text)\" (\(word.tokens.count) piece\(word.tokens.count == 1 ? "" : "s"), \(state.pooling.rawValue))",
                     embedded.wordVector(word, layer: state.layer, pooling: state.pooling))

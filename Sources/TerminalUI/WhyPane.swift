@@ -11,26 +11,43 @@ enum WhyPane {
         let width = layout.paneWidth - 2
         var row = layout.bodyTop
         let encoding = state.focused.encoding
-        let words = ExplorerReducer.words(of: state.focused)
-        let wordIndex: Int?
+        let lineWords = state.focused.words
+        let words = lineWords.words
+        let piece = state.showWords ? nil : encoding.tokens.indices.contains(state.selection) ? state.selection : nil
+        let wordRow: Int?
         if state.showWords {
-            wordIndex = state.selection < words.count ? state.selection : nil
+            wordRow = state.selection < words.count ? state.selection : nil
         } else {
-            wordIndex = state.selection < encoding.count ? encoding.wordIds[state.selection] : nil
+            wordRow = piece.flatMap { lineWords.pieceWords[$0] }.flatMap { owner in words.firstIndex { $0.index == owner } }
         }
-        guard let wordIndex, wordIndex < words.count else {
+        guard let wordRow else {
+            if let piece, !encoding.specialTokensMask[piece] {
+                screen.write("piece \"\(encoding.tokens[piece])\" belongs to no word: spaces and punctuation are not words", row: row, column: left,
+                             style: Palette.dim, width: width)
+                screen.write("(W: the tokenizer's words, where it has one)", row: row + 1, column: left, style: Palette.dim, width: width)
+                return
+            }
             // The tokenizer's own special tokens, as this encoding has them ([CLS] [SEP], or <s> </s>).
             var specials = [String]()
             for (token, special) in zip(encoding.tokens, encoding.specialTokensMask) where special && !specials.contains(token) { specials.append(token) }
             screen.write("\(specials.joined(separator: " and ")) are added around every text: no word of yours.", row: row, column: left, style: Palette.dim)
             return
         }
-        let word = words[wordIndex]
+        let word = words[wordRow]
         let tokens = word.tokens.map { encoding.tokens[$0] }.joined(separator: " ")
-        screen.write("word \(wordIndex) \"\(word.text)\" → \(tokens)", row: row, column: left, style: Palette.accent, width: width)
+        screen.write("word \(word.index) \"\(word.text)\" → \(tokens)", row: row, column: left, style: Palette.accent, width: width)
         row += 1
-        screen.write("characters \(word.span.start)..<\(word.span.end) of the text · \(ExplorerView.tokenizerLabel(state))", row: row, column: left, style: Palette.dim, width: width)
+        screen.write("characters \(word.span.start)..<\(word.span.end) of the text · \(ExplorerView.tokenizerLabel(state)) · \(state.wordSource.rawValue) words",
+                     row: row, column: left, style: Palette.dim, width: width)
         row += 1
+        // A SentencePiece piece can run across a word boundary (`▁犬が`): the piece's vector is shared by words.
+        for token in piece.map({ [$0] }) ?? Array(word.tokens) where lineWords.crossesWordBoundary[token] {
+            let span = encoding.offsets[token]
+            let covered = words.filter { $0.span.start < span.end && span.start < $0.span.end }.map(\.text)
+            screen.write("piece \"\(encoding.tokens[token])\" crosses a word boundary: it covers \(covered.joined(separator: " · "))",
+                         row: row, column: left, style: Palette.warning, width: width)
+            row += 1
+        }
         // The traced word may be wider than the word shown: a SentencePiece word's span excludes the space its ▁ stands for.
         if let traced = state.wordTrace, traced.span.start <= word.span.start, word.span.end <= traced.span.end {
             screen.write("after normalization: \"\(traced.text)\" (\(traced.kind.rawValue))", row: row, column: left, width: width)

@@ -14,6 +14,9 @@ struct ExploreCommand: ParsableCommand {
 
     @OptionGroup var options: EncoderOptions
 
+    @Option(name: .long, help: "What a word is in words mode, Compare, pins and exports: linguistic (ICU's word boundaries, spaces and punctuation are not words) or tokenizer (the tokenizer's own words, what the model saw). W switches in the explorer.")
+    var words: ExplorerWords = .linguistic
+
     @Argument(help: "Text to start with.")
     var text: String?
 
@@ -42,12 +45,20 @@ struct ExploreCommand: ParsableCommand {
             layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler,
             tokenizerFamily: loaded.tokenizer.family, precision: encoder.precision.rawValue)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
+        state.wordSource = words.source
         if let text {
             state.lines[0].editor.setText(text)
             state.lines[0].encoding = context.tokenize(text, .hf)
         }
         ExplorerApp.run(state, services: services)
     }
+}
+
+/// The word sources the explorer offers (`align --pretokenized`'s whitespace tokens are for evaluation data).
+enum ExplorerWords: String, ExpressibleByArgument, CaseIterable {
+    case linguistic, tokenizer
+
+    var source: WordSource { self == .linguistic ? .linguistic : .tokenizer }
 }
 
 /// One tokenizer per dialect, made on first use (the Google and Spark character tables take a moment).

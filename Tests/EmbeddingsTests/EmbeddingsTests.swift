@@ -79,7 +79,7 @@ struct EmbeddingsTests {
         #expect(abs(VectorMath.cosine([1, 2], [2, 4]) - 1) < 1e-12)
         let a = try embed("the dog barks")
         let b = try embed("dog the")
-        let similarity = CrossSimilarity(a, b, layer: .layer(2), pooling: .mean)
+        let similarity = CrossSimilarity(a, words: a.words(), b, words: b.words(), layer: .layer(2), pooling: .mean)
         #expect(similarity.matrix.count == 3 && similarity.matrix[0].count == 2)
         #expect(similarity.bestMatchesA.count == 3)
         let direct = VectorMath.cosine(a.wordVector(a.words()[1], layer: .layer(2), pooling: .mean),

@@ -9,8 +9,8 @@ import Tokenization
 struct ExplorerEndToEndTests {
     static let model = try! TestModels.multilingualTiny()
 
-    func startExplorer(in folder: URL, columns: Int = 100, rows: Int = 30) throws -> TmuxSession {
-        let command = "cd '\(folder.path)'; '\(Bertscope.executable.path)' --model '\(Self.model.path)'; "
+    func startExplorer(in folder: URL, model: URL = Self.model, arguments: String = "", columns: Int = 100, rows: Int = 30) throws -> TmuxSession {
+        let command = "cd '\(folder.path)'; '\(Bertscope.executable.path)' --model '\(model.path)' \(arguments); "
             + "echo \\\"exit=\\$?\\\"; stty -a > stty.txt; sleep 120"
         let session = try TmuxSession(command: command, columns: columns, rows: rows)
         try session.waitFor("type text in any language")
@@ -184,6 +184,55 @@ struct ExplorerEndToEndTests {
         #expect(screen.contains("↑") && screen.contains("more"), "the lines above are counted:\n\(screen)")
         try session.press("Escape", "q")
         screen = try session.waitFor("quit and lose 12 lines?")
+        try session.press("q")
+        try session.waitFor("exit=0")
+    }
+
+    @Test("Compare on two translated lines lists the links `bertscope align --json` gives for the same model, texts and layer, for each method A picks")
+    func compareLinks() throws {
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+        let folder = try makeTemporaryFolder("e2e-links")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let texts = ["Der Hund bellt den Briefträger an.", "The dog barks at the mailman."]
+        let session = try startExplorer(in: folder, model: e5, columns: 140, rows: 45)
+        try session.type(texts[0])
+        try session.press("Escape", "+")
+        try session.type(texts[1])
+        // Back to the first line: Compare shows it against the next, at the explorer's layer (the last, 12).
+        try session.press("Escape", "o", "3")
+        for method in ["argmax", "itermax", "match"] {
+            let result = try Bertscope.run(["align", "--model", e5.path, "--layer", "12", "--method", method, "--json", texts[0], texts[1]])
+            #expect(result.status == 0, "\(result.standardError)")
+            let json = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+            let links = try #require(json["links"] as? [[Int]]), cosines = try #require(json["cosines"] as? [Double])
+            let wordsA = try #require(json["words_a"] as? [String]), wordsB = try #require(json["words_b"] as? [String])
+            #expect(!links.isEmpty)
+            let screen = try session.waitFor("links (\(method), layer 12")
+            for (link, cosine) in zip(links, cosines) {
+                try session.waitFor("\(wordsA[link[0]]) ↔ \(wordsB[link[1]]) \(String(format: "%.2f", cosine))")
+            }
+            #expect(screen.filter { $0 == "↔" }.count == links.count, "\(screen)")
+            try session.press("A")
+        }
+        try session.press("q")
+        try session.waitFor("quit and lose 2 lines?")
+        try session.press("q")
+        try session.waitFor("exit=0")
+    }
+
+    @Test("--words tokenizer starts with the tokenizer's words (the full stop is a word of BERT's), W switches to ICU's (it is none)")
+    func wordSource() throws {
+        let folder = try makeTemporaryFolder("e2e-words")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder, arguments: "--words tokenizer")
+        try session.type("bank.")
+        try session.press("Escape", "w")
+        // Words mode rows: number, word, piece count, pieces.
+        var screen = try session.waitFor("  1 .")
+        #expect(screen.contains("  0 bank"), "\(screen)")
+        try session.press("W")
+        screen = try session.waitFor("words: linguistic")
+        #expect(screen.contains("  0 bank") && !screen.contains("  1 ."), "\(screen)")
         try session.press("q")
         try session.waitFor("exit=0")
     }

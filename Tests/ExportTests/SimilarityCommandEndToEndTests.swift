@@ -56,8 +56,8 @@ struct SimilarityCommandEndToEndTests {
         let json = try object(result)
         let (tokenizer, engine) = try TinyModel.loaded.get()
         let baseline = try Baseline(tokenizer: tokenizer, model: engine, layer: .layer(1), pooling: .max)
-        let expected = CrossSimilarity(try TinyModel.embed("the dogs bark"), try TinyModel.embed("a dog barks"),
-                                       layer: .layer(1), pooling: .max, centroid: baseline.centroid)
+        let expected = try CrossSimilarity(try TinyModel.embed("the dogs bark"), try TinyModel.embed("a dog barks"), words: .linguistic,
+                                           layer: .layer(1), pooling: .max, centroid: baseline.centroid)
         #expect(abs((json["sentence_cosine"] as? Double ?? 9) - expected.sentenceCosine) < 1e-9)
         #expect(abs(((json["matrix"] as? [[Double]])?.first?.first ?? 9) - expected.matrix[0][0]) < 1e-9)
         #expect(json["layer"] as? Int == 1)

@@ -17,27 +17,38 @@ final class ExplorerDriver {
 
     var state: ExplorerState
     let context: ExplorerContext
+    /// Another model to drive the explorer with (multilingual-e5-small's SentencePiece); nil for the tiny
+    /// WordPiece model, whose dialects the driver switches.
+    let encoder: (tokenizer: any TextTokenizer, model: BertModel)?
     var exported: [(path: String, format: String, overwrite: Bool)] = []
     /// When false, embed effects are held back (vectors stay stale).
     var computesVectors = true
     var pendingEmbeds: [ExplorerEffect] = []
 
-    init(rows: Int = 30, columns: Int = 100, text: String? = nil) {
-        context = ExplorerContext(
-            tokenize: { text, dialect in
-                (try! BertTokenizer(modelFolder: ExplorerDriver.folder, dialect: dialect)).encode(text)
-            },
-            trace: { text, dialect in (try! BertTokenizer(modelFolder: ExplorerDriver.folder, dialect: dialect)).trace(text) })
-        let model = Self.model
+    init(rows: Int = 30, columns: Int = 100, text: String? = nil, encoder: (tokenizer: any TextTokenizer, model: BertModel)? = nil) {
+        self.encoder = encoder
+        let tokenizer = { @Sendable (dialect: Dialect) in Self.tokenizer(encoder, dialect) }
+        context = ExplorerContext(tokenize: { text, dialect in tokenizer(dialect).encode(text) },
+                                  trace: { text, dialect in tokenizer(dialect).trace(text) })
+        let model = encoder?.model ?? Self.model
         state = ExplorerState(
-            model: ModelFacts(name: "tiny", reason: "test", layerCount: model.config.layerCount,
-                              hiddenSize: model.config.hiddenSize, hasPooler: model.hasPooler),
-            rows: rows, columns: columns, emptyEncoding: Self.tokenizer.encode(""))
+            model: ModelFacts(name: encoder == nil ? "tiny" : "e5", reason: "test", layerCount: model.config.layerCount,
+                              hiddenSize: model.config.hiddenSize, hasPooler: model.hasPooler,
+                              tokenizerFamily: encoder?.tokenizer.family ?? .wordPiece),
+            rows: rows, columns: columns, emptyEncoding: tokenizer(.hf).encode(""))
         if let text {
             state.lines[0].editor.setText(text)
         }
         run(ExplorerReducer.start(&state, context: context))
     }
+
+    static func tokenizer(_ encoder: (tokenizer: any TextTokenizer, model: BertModel)?, _ dialect: Dialect) -> any TextTokenizer {
+        encoder?.tokenizer ?? (try! BertTokenizer(modelFolder: folder, dialect: dialect))
+    }
+
+    func tokenizer(_ dialect: Dialect) -> any TextTokenizer { Self.tokenizer(encoder, dialect) }
+
+    var model: BertModel { encoder?.model ?? Self.model }
 
     func run(_ effects: [ExplorerEffect]) {
         for effect in effects {
@@ -47,11 +58,10 @@ final class ExplorerDriver {
                     pendingEmbeds.append(effect)
                     continue
                 }
-                let tokenizer = try! BertTokenizer(modelFolder: Self.folder, dialect: dialect)
-                let embedded = try! EmbeddedText(text, tokenizer: tokenizer, model: Self.model, attentions: attentions ? .all : .none)
+                let embedded = try! EmbeddedText(text, tokenizer: tokenizer(dialect), model: model, attentions: attentions ? .all : .none)
                 send(.vectorsReady(line: line, generation: generation, embedded, milliseconds: 1))
             case .computeBaseline(let key):
-                let baseline = try! Baseline(tokenizer: Self.tokenizer, model: Self.model, layer: key.layer, pooling: key.pooling)
+                let baseline = try! Baseline(tokenizer: tokenizer(.hf), model: model, layer: key.layer, pooling: key.pooling)
                 send(.baselineReady(key, baseline))
             case let .export(path, format, overwrite):
                 exported.append((path, format, overwrite))

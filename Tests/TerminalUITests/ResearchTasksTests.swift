@@ -1,3 +1,4 @@
+import BertEngine
 import Embeddings
 import Export
 import Foundation
@@ -314,39 +315,148 @@ struct ResearchTasksTests {
         #expect(driver.state.helpPage == nil && driver.state.selection == 1, "another key closes the help and does nothing else")
     }
 
-    @Test("SentencePiece words are the runs between spaces (punctuation and unspaced Chinese included), and a piece of one pins alone")
-    func sentencePiecePieces() throws {
+    /// multilingual-e5-small (XLM-R's SentencePiece), where the tokenizer's words are the runs between spaces.
+    static func e5() throws -> (tokenizer: any TextTokenizer, model: BertModel) {
         let folder = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
         let (tokenizer, model) = try ModelFolder.open(folder)
-        let context = ExplorerContext(tokenize: { text, _ in tokenizer.encode(text) }, trace: { text, _ in tokenizer.trace(text) })
-        var state = ExplorerState(
-            model: ModelFacts(name: "e5", reason: "test", layerCount: model.config.layerCount, hiddenSize: model.config.hiddenSize,
-                              hasPooler: model.hasPooler, tokenizerFamily: .unigram),
-            rows: 30, columns: 120, emptyEncoding: tokenizer.encode(""))
-        let text = "bank. 狗在睡觉。"
-        state.lines[0].editor.setText(text)
-        func send(_ action: ExplorerAction) {
-            for effect in ExplorerReducer.reduce(&state, action, context: context) {
-                if case let .embed(line, generation, text, _, _) = effect {
-                    send(.vectorsReady(line: line, generation: generation, try! EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
-                }
-            }
-        }
-        for effect in ExplorerReducer.start(&state, context: context) {
-            if case let .embed(line, generation, text, _, _) = effect {
-                send(.vectorsReady(line: line, generation: generation, try EmbeddedText(text, tokenizer: tokenizer, model: model), milliseconds: 1))
-            }
-        }
-        // What docs/EXPORTS.md says: two words, "bank." with its full stop and the whole Chinese sentence.
-        #expect(ExplorerReducer.words(of: state.focused).map(\.text) == ["bank.", "狗在睡觉。"])
-        let encoding = state.focused.encoding
+        return (tokenizer, model)
+    }
+
+    @Test("words mode has ICU's words under SentencePiece: \"bank.\" pools to bank (punctuation is no word), 狗 pins alone, Japanese is cut")
+    func sentencePieceLinguisticWords() throws {
+        let driver = ExplorerDriver(columns: 120, text: "The dog barks at the mailman. bank. 狗在睡觉。", encoder: try Self.e5())
+        let encoding = driver.state.focused.encoding
+        // The tokenizer's own words keep the full stop and the unspaced Chinese sentence: what the old words mode showed.
+        #expect(EmbeddedText.words(of: encoding).map(\.text).suffix(2) == ["bank.", "狗在睡觉。"])
+        driver.press(.escape, .character("w"))
+        // ICU 72's words (the issue's; WordSegmentationTests holds ICU to PyICU's boundaries).
+        let words = driver.state.focused.words.words
+        #expect(words.map(\.text) == ["The", "dog", "barks", "at", "the", "mailman", "bank", "狗", "在", "睡觉"])
+        let bank = try #require(words.first { $0.text == "bank" })
+        #expect(bank.tokens.map { encoding.tokens[$0] } == ["▁bank"], "the full stop is a piece of no word")
+        while driver.state.selection < words.firstIndex(of: bank)! { driver.press(.character("j")) }
+        driver.press(.character("m"))
+        let embedded = try #require(driver.state.focused.embedded)
+        let bankPin = try #require(driver.state.pins.last)
+        #expect(bankPin.word == "bank" && bankPin.unit == .word)
+        #expect(bankPin.vector == embedded.pieceVector(bank.tokens.lowerBound, layer: driver.state.layer), "bank alone, not bank + .")
+        // 狗 selected in words mode and pinned: the word 狗, not the sentence.
+        driver.press(.character("j"))
+        #expect(driver.state.selectedSpan == words[7].span)
+        driver.press(.character("m"))
+        let dogPin = try #require(driver.state.pins.last)
+        #expect(dogPin.unit == .word && dogPin.word == "狗" && dogPin.containingWord == "狗")
+        #expect(dogPin.vector == embedded.wordVector(words[7], layer: driver.state.layer, pooling: driver.state.pooling))
+        // Exports from the explorer carry the same words.
+        let records = ExplorerExport.records(driver.state)
+        #expect(records.map(\.word) == ["bank", "狗"])
+    }
+
+    @Test("in pieces mode a piece of an unspaced Chinese word pins alone, inside its ICU word")
+    func sentencePiecePieces() throws {
+        let driver = ExplorerDriver(columns: 120, text: "bank. 狗在睡觉。", encoder: try Self.e5())
+        let encoding = driver.state.focused.encoding
         let dog = try #require(encoding.tokens.firstIndex { $0.contains("狗") }, "\(encoding.tokens)")
-        send(.key(.escape))
-        while state.selection < dog { send(.key(.character("j"))) }
-        send(.key(.character("m")))
-        let pin = try #require(state.pins.first)
-        #expect(pin.unit == .piece && pin.word == encoding.tokens[dog] && pin.containingWord == "狗在睡觉。")
-        #expect(pin.vector == state.focused.embedded?.pieceVector(dog, layer: state.layer))
+        driver.press(.escape)
+        while driver.state.selection < dog { driver.press(.character("j")) }
+        driver.press(.character("m"))
+        let pin = try #require(driver.state.pins.first)
+        #expect(pin.unit == .piece && pin.word == encoding.tokens[dog])
+        #expect(pin.containingWord == "狗", "the piece's word is ICU's 狗, not the sentence")
+        #expect(pin.vector == driver.state.focused.embedded?.pieceVector(dog, layer: driver.state.layer))
         #expect(pin.span == encoding.offsets[dog] && pin.span.end - pin.span.start < 5, "the piece, not the word")
+        // The full stop's piece belongs to no word: it is not pinned, and the message says why.
+        let stop = try #require(encoding.tokens.firstIndex(of: "."), "\(encoding.tokens)")
+        while driver.state.selection > stop { driver.press(.character("k")) }
+        driver.press(.character("m"))
+        #expect(driver.state.pins.count == 1)
+        #expect(driver.text.contains("belongs to no word"))
+    }
+
+    @Test("the Japanese line of issue 13 gives ICU's words in words mode and in Compare, and W brings back the tokenizer's")
+    func japaneseWords() throws {
+        let driver = ExplorerDriver(columns: 140, text: "The dog barks at the mailman. 犬が郵便配達員に吠える。", encoder: try Self.e5())
+        driver.press(.escape, .character("+"))
+        driver.type("Der Hund bellt den Briefträger an.")
+        driver.press(.escape, .character("o"), .character("w"), .character("3"))
+        let expected = ["The", "dog", "barks", "at", "the", "mailman", "犬", "が", "郵便", "配達員", "に", "吠える"]
+        #expect(driver.state.focused.words.words.map(\.text) == expected)
+        let comparison = try #require(driver.state.derived.comparison?.1)
+        #expect(comparison.wordsA.map(\.text) == expected)
+        #expect(comparison.wordsB.map(\.text) == ["Der", "Hund", "bellt", "den", "Briefträger", "an"])
+        #expect(!driver.text.contains("11 pieces"))
+        // The tokenizer's words: the Japanese sentence is one word again, as the model's word_ids have it.
+        driver.press(.character("W"))
+        #expect(driver.state.wordSource == .tokenizer)
+        #expect(driver.state.focused.words.words.map(\.text).last == "犬が郵便配達員に吠える。")
+        #expect(driver.state.derived.comparison?.1.wordsA.last?.text == "犬が郵便配達員に吠える。")
+        #expect(driver.text.contains("tokenizer's"))
+    }
+
+    @Test("the Why pane says when the selected piece runs across a word boundary (▁私は holds 私 and は), and only then")
+    func whyCrossesWordBoundary() throws {
+        let driver = ExplorerDriver(columns: 120, text: "私は学生です", encoder: try Self.e5())
+        let encoding = driver.state.focused.encoding
+        let crossing = try #require(encoding.tokens.firstIndex(of: "▁私は"), "\(encoding.tokens)")
+        let inside = try #require(encoding.tokens.firstIndex(of: "学生"), "\(encoding.tokens)")
+        #expect(driver.state.focused.words.crossesWordBoundary[crossing] && !driver.state.focused.words.crossesWordBoundary[inside])
+        driver.press(.escape, .character("5"))
+        while driver.state.selection < crossing { driver.press(.character("j")) }
+        #expect(driver.text.contains("piece \"▁私は\" crosses a word boundary: it covers 私 · は"), "\(driver.text)")
+        while driver.state.selection < inside { driver.press(.character("j")) }
+        #expect(driver.text.contains("\"学生\""))
+        #expect(!driver.text.contains("crosses a word boundary"))
+        // In words mode は has no piece of its own: it is given ▁私は, and the pane says the piece is shared.
+        driver.press(.character("w"), .character("j"))
+        #expect(driver.state.focused.words.words[driver.state.selection].text == "は")
+        #expect(driver.text.contains("word 1 \"は\" → ▁私は"))
+        #expect(driver.text.contains("piece \"▁私は\" crosses a word boundary: it covers 私 · は"))
+    }
+
+    @Test("Compare's ● links are WordAlignment's for the two lines at the layer, for each method A cycles through, listed as \"Hund ↔ dog 0.83\"")
+    func compareLinks() throws {
+        let e5 = try Self.e5()
+        let texts = ["Der Hund bellt den Briefträger an.", "The dog barks at the mailman."]
+        let driver = ExplorerDriver(rows: 45, columns: 140, text: texts[0], encoder: e5)
+        driver.press(.escape, .character("+"))
+        driver.type(texts[1])
+        // Back to the first line, a layer below the last: the links follow the explorer's layer.
+        driver.press(.escape, .character("o"), .character("3"), .character("["))
+        let a = try EmbeddedText(texts[0], tokenizer: e5.tokenizer, model: e5.model)
+        let b = try EmbeddedText(texts[1], tokenizer: e5.tokenizer, model: e5.model)
+        let wordsA = try WordPieces(encoding: a.encoding, source: .linguistic).words
+        let wordsB = try WordPieces(encoding: b.encoding, source: .linguistic).words
+        for method in [AlignmentMethod.argmax, .itermax, .match] {
+            #expect(driver.state.alignmentMethod == method)
+            let expected = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(method: method, layer: driver.state.layer))
+            #expect(!expected.links.isEmpty)
+            #expect(driver.state.derived.alignment?.links == expected.links, "\(method)")
+            let screen = driver.text
+            #expect(screen.contains("links (\(method.rawValue), layer \(driver.state.layer.exportLabel)"))
+            for link in expected.links {
+                let source = wordsA.first { $0.index == link.source }!.text, target = wordsB.first { $0.index == link.target }!.text
+                #expect(screen.contains("\(source) ↔ \(target) \(String(format: "%.2f", link.cosine))"), "\(screen)")
+            }
+            // Every link is one ● in the heatmap (the cursor's cell shows it in brackets), and the legend names it.
+            #expect(screen.contains("● link"))
+            #expect(screen.filter { $0 == "●" }.count == expected.links.count + 1, "\(screen)")
+            driver.press(.character("A"))
+        }
+        #expect(driver.state.alignmentMethod == .argmax)
+    }
+
+    @Test("word attention over linguistic words: every row of the list has its unit, words sharing ▁私は are one unit, the full stop is its own")
+    func attentionOverLinguisticWords() throws {
+        let driver = ExplorerDriver(columns: 120, text: "私は学生です。", encoder: try Self.e5())
+        driver.press(.escape, .character("w"), .character("6"))
+        let words = driver.state.focused.words.words
+        let attention = try #require(driver.state.derived.attention)
+        #expect(attention.unitOfRow.count == words.count)
+        #expect(words.prefix(2).map(\.text) == ["私", "は"] && attention.unitOfRow[0] == attention.unitOfRow[1])
+        #expect(attention.labels[attention.unitOfRow[0]] == "私 は")
+        #expect(Set(attention.unitOfRow).count == words.count - 1)
+        #expect(attention.labels.contains("。"), "\(attention.labels)")
+        let mean = attention.means[0]
+        for row in 0..<mean.rows { #expect(abs(mean[row].reduce(0, +) - 1) < 1e-4) }
     }
 }
