@@ -83,12 +83,14 @@ public enum ExplorerApp {
     }
 }
 
-/// Runs the encoder, baselines and exports off the UI thread. For each line only the newest text is
-/// kept: a text that was typed over before its turn came is dropped, never computed.
+/// Runs the encoder, attention summaries, baselines and exports off the UI thread. For each line only the newest
+/// text is kept: a text that was typed over before its turn came is dropped, never computed; likewise only the
+/// newest attention summary.
 final class BackgroundWorker: @unchecked Sendable {
     private let services: ExplorerServices
     private let condition = NSCondition()
     private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool)] = [:]
+    private var summary: (generation: Int, embedded: EmbeddedText, words: Bool, rollout: Bool)?
     private var baselines: [BaselineKey] = []
     private var exports: [ExportRequest] = []
     private var results: [ExplorerAction] = []
@@ -105,6 +107,7 @@ final class BackgroundWorker: @unchecked Sendable {
         for effect in effects {
             switch effect {
             case let .embed(line, generation, text, dialect, attentions): embeds[line] = (generation, text, dialect, attentions)
+            case let .summarizeAttention(generation, embedded, words, rollout): summary = (generation, embedded, words, rollout)
             case .computeBaseline(let key): if !baselines.contains(key) { baselines.append(key) }
             case .export: if let export { exports.append(export) }
             }
@@ -122,12 +125,15 @@ final class BackgroundWorker: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while embeds.isEmpty && baselines.isEmpty && exports.isEmpty { condition.wait() }
-            // Exports first (the person is waiting on the dialog), then vectors, then baselines.
+            while embeds.isEmpty && summary == nil && baselines.isEmpty && exports.isEmpty { condition.wait() }
+            // Exports first (the person is waiting on the dialog), then vectors (new vectors make a summary of
+            // the old ones stale), then the attention summary, then baselines.
             let export = exports.isEmpty ? nil : exports.removeFirst()
             let embed = export == nil ? embeds.min { $0.key < $1.key } : nil
             if let embed { embeds[embed.key] = nil }
-            let baseline = export == nil && embed == nil ? baselines.removeFirst() : nil
+            let job = export == nil && embed == nil ? summary : nil
+            if job != nil { summary = nil }
+            let baseline = export == nil && embed == nil && job == nil ? baselines.removeFirst() : nil
             condition.unlock()
 
             var result: ExplorerAction
@@ -147,6 +153,8 @@ final class BackgroundWorker: @unchecked Sendable {
                 } catch {
                     result = .vectorsFailed(line: embed.key, generation: embed.value.generation, message: "\(error)")
                 }
+            } else if let job {
+                result = .attentionReady(generation: job.generation, LineAttention(job.embedded, words: job.words, rollout: job.rollout))
             } else if let baseline {
                 guard let computed = try? services.baseline(baseline.layer, baseline.pooling) else { continue }
                 result = .baselineReady(baseline, computed)
