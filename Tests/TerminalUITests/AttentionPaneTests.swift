@@ -53,6 +53,7 @@ struct AttentionPaneTests {
         driver.press(.character("1"))
         #expect(driver.state.focused.embedded?.output.attentions.isEmpty == true)
         #expect(driver.state.derived.attention == nil)
+        #expect(!driver.state.holdsAttention, "what the explorer's loop checks before giving freed pages back")
     }
 
     @Test("the summary is the worker's: computing… until it arrives, a result for inputs since changed is dropped, the newest shown")
