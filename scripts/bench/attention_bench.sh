@@ -74,8 +74,9 @@ echo "(b) attentions on at 1x128, 2 threads, the same rounds (ms)"
 echo
 args="--model '$MODEL' --batch 1 --seq 128 --threads 2"
 read -r off on < <(alternate "'$BERTSCOPE' bench $args" "'$BERTSCOPE' bench $args --attentions")
-echo "| 1x128 | attentions off $off | attentions on $on | on / off $(ratio "$on" "$off") |"
-echo "|---|---|---|---|"
+echo "| shape | threads | attentions off | attentions on | on / off |"
+echo "|---|---|---|---|---|"
+echo "| 1x128 | 2 | $off | $on | $(ratio "$on" "$off") |"
 
 echo
 echo "(c) memory at 1x512 (one pass after warm-up)"
