@@ -66,7 +66,9 @@ public enum ExplorerApp {
     }
 
     static func perform(_ action: ExplorerAction, _ state: inout ExplorerState, _ worker: BackgroundWorker, _ services: ExplorerServices) {
+        let heldAttention = state.holdsAttention
         let effects = ExplorerReducer.reduce(&state, action, context: services.context)
+        if heldAttention && !state.holdsAttention { returnFreedMemory() }
         for effect in effects {
             if case .export(let path, let format, let overwrite) = effect {
                 if !overwrite && FileManager.default.fileExists(atPath: path) {
@@ -83,12 +85,32 @@ public enum ExplorerApp {
     }
 }
 
-/// Runs the encoder, baselines and exports off the UI thread. For each line only the newest text is
-/// kept: a text that was typed over before its turn came is dropped, never computed.
+/// Gives the pages of freed memory back to the system, once the attention (L x H x T x T floats, 150 MB for
+/// mBERT at 512 tokens) is dropped. glibc keeps freed heap blocks for reuse, and once a block of a size has been
+/// freed it serves that size from the heap rather than from its own mapping, so without this the dropped
+/// attention stays resident. `malloc_trim` is glibc's and not in Swift's Glibc module: looked up by name.
+private func returnFreedMemory() {
+    #if os(Linux)
+    guard let symbol = dlsym(nil, "malloc_trim") else { return }
+    _ = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)(0)
+    #endif
+}
+
+extension ExplorerState {
+    /// Whether attention probabilities, or what the Attention pane derives from them, are held.
+    var holdsAttention: Bool {
+        derived.attention != nil || lines.contains { $0.embedded?.output.attentions.isEmpty == false }
+    }
+}
+
+/// Runs the encoder, attention summaries, baselines and exports off the UI thread. For each line only the newest
+/// text is kept: a text that was typed over before its turn came is dropped, never computed; likewise only the
+/// newest attention summary.
 final class BackgroundWorker: @unchecked Sendable {
     private let services: ExplorerServices
     private let condition = NSCondition()
     private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool)] = [:]
+    private var summary: (generation: Int, embedded: EmbeddedText, words: [Word]?, rollout: Bool)?
     private var baselines: [BaselineKey] = []
     private var exports: [ExportRequest] = []
     private var results: [ExplorerAction] = []
@@ -105,6 +127,7 @@ final class BackgroundWorker: @unchecked Sendable {
         for effect in effects {
             switch effect {
             case let .embed(line, generation, text, dialect, attentions): embeds[line] = (generation, text, dialect, attentions)
+            case let .summarizeAttention(generation, embedded, words, rollout): summary = (generation, embedded, words, rollout)
             case .computeBaseline(let key): if !baselines.contains(key) { baselines.append(key) }
             case .export: if let export { exports.append(export) }
             }
@@ -122,12 +145,15 @@ final class BackgroundWorker: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while embeds.isEmpty && baselines.isEmpty && exports.isEmpty { condition.wait() }
-            // Exports first (the person is waiting on the dialog), then vectors, then baselines.
+            while embeds.isEmpty && summary == nil && baselines.isEmpty && exports.isEmpty { condition.wait() }
+            // Exports first (the person is waiting on the dialog), then vectors (new vectors make a summary of
+            // the old ones stale), then the attention summary, then baselines.
             let export = exports.isEmpty ? nil : exports.removeFirst()
             let embed = export == nil ? embeds.min { $0.key < $1.key } : nil
             if let embed { embeds[embed.key] = nil }
-            let baseline = export == nil && embed == nil ? baselines.removeFirst() : nil
+            let job = export == nil && embed == nil ? summary : nil
+            if job != nil { summary = nil }
+            let baseline = export == nil && embed == nil && job == nil ? baselines.removeFirst() : nil
             condition.unlock()
 
             var result: ExplorerAction
@@ -147,6 +173,8 @@ final class BackgroundWorker: @unchecked Sendable {
                 } catch {
                     result = .vectorsFailed(line: embed.key, generation: embed.value.generation, message: "\(error)")
                 }
+            } else if let job {
+                result = .attentionReady(generation: job.generation, LineAttention(job.embedded, words: job.words, rollout: job.rollout))
             } else if let baseline {
                 guard let computed = try? services.baseline(baseline.layer, baseline.pooling) else { continue }
                 result = .baselineReady(baseline, computed)

@@ -2,9 +2,11 @@ import Embeddings
 
 /// What the panes show that is computed from the vectors: computed once when what it depends on changes
 /// (new vectors, the layer, pooling, centring, pieces or words, the pane), never on every frame, and only what
-/// the pane on screen needs.
+/// the pane on screen needs. The line's attention summary (word attention, means, rollout, head statistics)
+/// is the one part too slow for the UI thread at a few hundred tokens: it is asked of the worker
+/// (`ExplorerEffect.summarizeAttention`) and arrives as `ExplorerAction.attentionReady`.
 public struct DerivedData: Sendable {
-    /// Everything the derived data depends on: when it is unchanged, nothing is recomputed.
+    /// Everything the similarity and comparison depend on: when it is unchanged, nothing is recomputed.
     struct Inputs: Equatable {
         var needs: Set<PaneNeed>
         var focusedLine: Int
@@ -17,10 +19,23 @@ public struct DerivedData: Sendable {
         var showWords: Bool
         var wordSource: WordSource
         var alignmentMethod: AlignmentMethod
+    }
+
+    /// Everything the attention summary depends on (nil while no open pane needs it): the layer and pooling
+    /// do not change it.
+    struct AttentionInputs: Equatable {
+        var focusedLine: Int
+        var focusedVectors: Int?
+        var showWords: Bool
+        var wordSource: WordSource
         var rollout: Bool
     }
 
     var inputs: Inputs?
+    var attentionInputs: AttentionInputs?
+    /// The generation of the summary asked of the worker and not yet arrived; a result of any other
+    /// generation is for inputs that have changed since, and is dropped.
+    var pendingAttention: Int?
     /// The focused line's pieces (or words) and the cosine of every two.
     public var similarity: (labels: [String], matrix: [[Double]])?
     /// The focused line's words against the next line's (which line that is, and the comparison).
@@ -32,34 +47,61 @@ public struct DerivedData: Sendable {
     /// Where the selected unit's attention goes in every head (focus[layer - 1][head]), and for which unit.
     var focus: (unit: Int, heads: [[AttentionFocus]])?
 
-    /// Recomputes what changed. Called by the reducer after every action.
-    static func refresh(_ state: inout ExplorerState) {
+    /// Recomputes what changed; returns the attention summary to ask of the worker when that changed. Called by
+    /// the reducer after every action.
+    static func refresh(_ state: inout ExplorerState) -> [ExplorerEffect] {
         let next = (state.focusedLine + 1) % state.lines.count
+        let needs = ExplorerPanes.description(of: state.pane).needs
         let inputs = Inputs(
-            needs: ExplorerPanes.description(of: state.pane).needs, focusedLine: state.focusedLine,
+            needs: needs, focusedLine: state.focusedLine,
             focusedVectors: state.focused.vectorsGeneration, nextLine: next, nextVectors: state.lines[next].vectorsGeneration,
             layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords,
-            wordSource: state.wordSource, alignmentMethod: state.alignmentMethod, rollout: state.attention.rollout)
-        guard inputs != state.derived.inputs else { return refreshFocus(&state) }
-        var derived = DerivedData()
-        derived.inputs = inputs
-        if inputs.needs.contains(.similarity), let embedded = state.focused.embedded, let words = state.focused.vectorWords {
-            let items = labelledVectors(embedded, words.words, inputs)
-            derived.similarity = (items.map(\.0), VectorMath.cosineMatrix(items.map(\.1), items.map(\.1)))
+            wordSource: state.wordSource, alignmentMethod: state.alignmentMethod)
+        if inputs != state.derived.inputs {
+            state.derived.inputs = inputs
+            state.derived.similarity = nil
+            state.derived.comparison = nil
+            state.derived.alignment = nil
+            if inputs.needs.contains(.similarity), let embedded = state.focused.embedded, let words = state.focused.vectorWords {
+                let items = labelledVectors(embedded, words.words, inputs)
+                state.derived.similarity = (items.map(\.0), VectorMath.cosineMatrix(items.map(\.1), items.map(\.1)))
+            }
+            // A line without words (empty, or only spaces) has no sentence vector to compare.
+            if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded,
+               let wordsA = state.focused.vectorWords?.words, let wordsB = state.lines[next].vectorWords?.words, !wordsA.isEmpty, !wordsB.isEmpty {
+                state.derived.comparison = (next, CrossSimilarity(a, words: wordsA, b, words: wordsB, layer: inputs.layer, pooling: inputs.pooling,
+                                                                  centroid: inputs.centroid))
+                state.derived.alignment = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(
+                    method: inputs.alignmentMethod, layer: inputs.layer, centroid: inputs.centroid))
+            }
         }
-        // A line without words (empty, or only spaces) has no sentence vector to compare.
-        if inputs.needs.contains(.comparison), next != state.focusedLine, let a = state.focused.embedded, let b = state.lines[next].embedded,
-           let wordsA = state.focused.vectorWords?.words, let wordsB = state.lines[next].vectorWords?.words, !wordsA.isEmpty, !wordsB.isEmpty {
-            derived.comparison = (next, CrossSimilarity(a, words: wordsA, b, words: wordsB, layer: inputs.layer, pooling: inputs.pooling,
-                                                        centroid: inputs.centroid))
-            derived.alignment = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(
-                method: inputs.alignmentMethod, layer: inputs.layer, centroid: inputs.centroid))
-        }
-        if inputs.needs.contains(.attention), let embedded = state.focused.embedded {
-            derived.attention = LineAttention(embedded, words: inputs.showWords ? state.focused.vectorWords?.words ?? [] : nil,
-                                              rollout: inputs.rollout)
-        }
-        state.derived = derived
+        let effects = refreshAttention(&state, needed: needs.contains(.attention))
+        refreshFocus(&state)
+        return effects
+    }
+
+    /// Drops the summary when its inputs change and asks the worker for the new one, under a new generation;
+    /// until it arrives the pane says it is computing.
+    private static func refreshAttention(_ state: inout ExplorerState, needed: Bool) -> [ExplorerEffect] {
+        let inputs = needed ? AttentionInputs(focusedLine: state.focusedLine, focusedVectors: state.focused.vectorsGeneration,
+                                              showWords: state.showWords, wordSource: state.wordSource, rollout: state.attention.rollout) : nil
+        guard inputs != state.derived.attentionInputs else { return [] }
+        state.derived.attentionInputs = inputs
+        state.derived.attention = nil
+        state.derived.pendingAttention = nil
+        guard let inputs, let embedded = state.focused.embedded, !embedded.output.attentions.isEmpty else { return [] }
+        state.generationCounter += 1
+        state.derived.pendingAttention = state.generationCounter
+        let words = inputs.showWords ? state.focused.vectorWords?.words ?? [] : nil
+        return [.summarizeAttention(generation: state.generationCounter, embedded, words: words, rollout: inputs.rollout)]
+    }
+
+    /// Takes the worker's summary if it is the one last asked for.
+    static func attentionArrived(_ state: inout ExplorerState, generation: Int, _ attention: LineAttention?) {
+        guard generation == state.derived.pendingAttention else { return }
+        state.derived.pendingAttention = nil
+        state.derived.attention = attention
+        state.derived.focus = nil
         refreshFocus(&state)
     }
 

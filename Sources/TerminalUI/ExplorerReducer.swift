@@ -8,6 +8,8 @@ public enum ExplorerAction: Sendable {
     case vectorsReady(line: Int, generation: Int, EmbeddedText, milliseconds: Double)
     case vectorsFailed(line: Int, generation: Int, message: String)
     case baselineReady(BaselineKey, Baseline)
+    /// The focused line's attention summary asked for under `generation` (nil: the vectors carried no attention).
+    case attentionReady(generation: Int, LineAttention?)
     case exportFinished(message: String)
     /// The export target exists; ask before replacing it.
     case exportNeedsConfirmation(path: String)
@@ -20,10 +22,15 @@ public enum ExplorerEffect: Sendable, Equatable {
     case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool)
     case computeBaseline(BaselineKey)
     case export(path: String, format: String, overwrite: Bool)
+    /// Summarize the focused line's attention (`LineAttention`: at the list's grain, rollout when asked); the
+    /// newest generation wins.
+    case summarizeAttention(generation: Int, EmbeddedText, words: [Word]?, rollout: Bool)
 
     public static func == (a: ExplorerEffect, b: ExplorerEffect) -> Bool {
         switch (a, b) {
         case let (.embed(l1, g1, t1, d1, a1), .embed(l2, g2, t2, d2, a2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2
+        // A generation names one summary of one text.
+        case let (.summarizeAttention(g1, _, w1, r1), .summarizeAttention(g2, _, w2, r2)): return g1 == g2 && w1 == w2 && r1 == r2
         case let (.computeBaseline(k1), .computeBaseline(k2)): return k1 == k2
         case let (.export(p1, f1, o1), .export(p2, f2, o2)): return p1 == p2 && f1 == f2 && o1 == o2
         default: return false
@@ -53,13 +60,13 @@ public enum ExplorerReducer {
         case .key(let key):
             let effects = handle(key, &state, context) + keepAttentionInStep(&state)
             updateTrace(&state, context)
-            DerivedData.refresh(&state)
+            let summaries = DerivedData.refresh(&state)
             // Keep the heatmap's column on the matrix shown now (after l at the edge, a shorter text, another pair),
             // so h moves at once.
             if let columns = ExplorerPanes.description(of: state.pane).heatmapColumns(state) {
                 state.matrixColumn = max(0, min(state.matrixColumn, columns - 1))
             }
-            return effects
+            return effects + summaries
         case let .vectorsReady(line, generation, embedded, milliseconds):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
             state.lines[line].embedded = embedded
@@ -69,8 +76,7 @@ public enum ExplorerReducer {
             // The pane that asked for attention may have closed while it was computed.
             if !needsAttention(state) || line != state.focusedLine { state.lines[line].embedded?.output.attentions = [:] }
             state.lastLatency = milliseconds
-            DerivedData.refresh(&state)
-            return []
+            return DerivedData.refresh(&state)
         case let .vectorsFailed(line, generation, message):
             guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
             state.lines[line].attentionRequested = false
@@ -79,7 +85,9 @@ public enum ExplorerReducer {
         case let .baselineReady(key, baseline):
             state.baselines[key] = baseline
             PinComparison.refresh(&state)
-            DerivedData.refresh(&state)
+            return DerivedData.refresh(&state)
+        case let .attentionReady(generation, attention):
+            DerivedData.attentionArrived(&state, generation: generation, attention)
             return []
         case .exportFinished(let message):
             state.message = message

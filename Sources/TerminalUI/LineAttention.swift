@@ -4,8 +4,9 @@ import Tokenization
 
 /// The focused line's attention as the Attention pane reads it, at the grain of the list: pieces, or words
 /// (Clark et al.'s word attention) with each special token a unit of its own, so rows still sum to 1. Made
-/// once when vectors with attention arrive (or the grain changes), not per frame.
-struct LineAttention: Sendable {
+/// once when vectors with attention arrive (or the grain changes), not per frame, on the worker's thread
+/// (rollout alone is L products of T x T matrices).
+public struct LineAttention: Sendable {
     /// The units attention is read between: pieces, or words and special tokens.
     var labels: [String]
     /// The unit of each row of the list (a token, or a word).

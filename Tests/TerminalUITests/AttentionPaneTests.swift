@@ -53,6 +53,43 @@ struct AttentionPaneTests {
         driver.press(.character("1"))
         #expect(driver.state.focused.embedded?.output.attentions.isEmpty == true)
         #expect(driver.state.derived.attention == nil)
+        #expect(!driver.state.holdsAttention, "what the explorer's loop checks before giving freed pages back")
+    }
+
+    @Test("the summary is the worker's: computing… until it arrives, a result for inputs since changed is dropped, the newest shown")
+    func summaryOffTheUIThread() throws {
+        let driver = ExplorerDriver(text: "the dog barks")
+        driver.computesSummaries = false
+        driver.press(.escape, .character(ExplorerPanes.digit(of: .attention)))
+        #expect(driver.state.focused.embedded?.output.attentions.isEmpty == false, "the vectors carry attention")
+        #expect(driver.state.derived.attention == nil)
+        #expect(driver.text.contains("computing attention…"), "\(driver.text)")
+        guard driver.pendingSummaries.count == 1, case let .summarizeAttention(old, _, nil, false) = driver.pendingSummaries[0] else {
+            Issue.record("vectors with attention must ask for one pieces summary: \(driver.pendingSummaries)")
+            return
+        }
+        // Words mode before the pieces summary came: a new summary is asked for, the old one is now stale.
+        driver.press(.character("w"))
+        guard driver.pendingSummaries.count == 2, case let .summarizeAttention(new, _, .some, false) = driver.pendingSummaries[1] else {
+            Issue.record("words mode must ask for a words summary: \(driver.pendingSummaries)")
+            return
+        }
+        #expect(new != old)
+        driver.computesSummaries = true
+        driver.run([driver.pendingSummaries[0]])
+        #expect(driver.state.derived.attention == nil, "the pieces summary arrived late and is dropped")
+        #expect(driver.text.contains("computing attention…"))
+        driver.run([driver.pendingSummaries[1]])
+        #expect(driver.state.derived.attention?.labels == ["[CLS]", "the", "dog", "barks", "[SEP]"])
+        #expect(driver.text.contains("word \"the\" · layer 1/"), "\(driver.text)")
+        #expect(!driver.text.contains("computing attention…"))
+        // The stale one once more, after the fresh one: it does not replace it.
+        driver.run([driver.pendingSummaries[0]])
+        #expect(driver.state.derived.attention?.labels.contains("barks") == true)
+        // Another layer is read from the same summary: nothing new is asked of the worker.
+        driver.computesSummaries = false
+        driver.press(.character("]"))
+        #expect(driver.pendingSummaries.count == 2 && driver.state.derived.attention != nil)
     }
 
     @Test("bars: the selected piece's top target and values, all heads as the mean; [ ] move the layer, , . the head")

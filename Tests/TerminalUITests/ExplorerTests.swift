@@ -24,6 +24,9 @@ final class ExplorerDriver {
     /// When false, embed effects are held back (vectors stay stale).
     var computesVectors = true
     var pendingEmbeds: [ExplorerEffect] = []
+    /// When false, attention summaries are held back (the pane stays computing).
+    var computesSummaries = true
+    var pendingSummaries: [ExplorerEffect] = []
 
     init(rows: Int = 30, columns: Int = 100, text: String? = nil, encoder: (tokenizer: any TextTokenizer, model: BertModel)? = nil) {
         self.encoder = encoder
@@ -65,6 +68,12 @@ final class ExplorerDriver {
                 send(.baselineReady(key, baseline))
             case let .export(path, format, overwrite):
                 exported.append((path, format, overwrite))
+            case let .summarizeAttention(generation, embedded, words, rollout):
+                if !computesSummaries {
+                    pendingSummaries.append(effect)
+                    continue
+                }
+                send(.attentionReady(generation: generation, LineAttention(embedded, words: words, rollout: rollout)))
             }
         }
     }

@@ -6,8 +6,8 @@
 #
 # MODEL_DIR defaults to the random-weight mBERT-shaped checkpoint (scripts/fixtures/make_engine_fixtures.py
 # mbert-random). Builds bertscope in release (scratch path $SCRATCH, default .build-bench). ONNX Runtime
-# runs in the tools venv (torch, transformers, onnx, onnxruntime; scripts/bench/ort_bench.py exports the
-# model once). Set SHAPES / THREADS to run part of the table. Other processes skew the numbers: the
+# runs in the bench venv (scripts/bench-venv.sh: torch, transformers, onnx, onnxruntime pinned from PyPI;
+# scripts/bench/ort_bench.py exports the model once); PY=... runs another Python. Set SHAPES / THREADS to run part of the table. Other processes skew the numbers: the
 # script prints the load average before and after.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -19,7 +19,7 @@ RUNS="${2:-20}"
 SHAPES="${SHAPES:-1x8 1x32 1x128 1x512 8x32}"
 THREADS="${THREADS:-1 2}"
 SCRATCH="${SCRATCH:-.build-bench}"
-PY="${PY:-$CACHE/tools-venv/bin/python}"
+PY="${PY:-$(scripts/bench-venv.sh | tail -n 1)}"
 
 [ -f "$MODEL/model.safetensors" ] || { echo "engine_bench: no $MODEL/model.safetensors" >&2; exit 1; }
 swift build -c release --scratch-path "$SCRATCH" --product bertscope >&2

@@ -8,8 +8,8 @@ passes, and the median of --runs timed passes. Prints one JSON object per line, 
 `bertscope bench --json` uses (median_ms, min_ms, max_ms, tokens_per_s) plus implementation,
 batch, seq, threads, runs.
 
-Usage (the tools venv has torch, transformers, onnx and onnxruntime):
-  ~/.cache/bertscope/tools-venv/bin/python scripts/bench/ort_bench.py \
+Usage (the bench venv, scripts/bench-venv.sh, has torch, transformers, onnx and onnxruntime):
+  "$(scripts/bench-venv.sh | tail -n 1)" scripts/bench/ort_bench.py \
       --model ~/.cache/bertscope/test-assets/mbert-random [--threads 1 2] [--shapes 1x8 1x32] [--runs 10]
 """
 import argparse
