@@ -56,7 +56,6 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "ModelLoader", "Tokenization", "TestSupport"]),
         .testTarget(name: "WordSegmentationTests", dependencies: ["WordSegmentation", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport", "Tokenization", "TerminalUI", "BertEngine"]),
-        .testTarget(name: "ResourceFilesTests", dependencies: ["ResourceFiles", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "bertscope", "TestSupport"], exclude: ["fake_hub.py"]),
         .testTarget(
             name: "ExportTests",
