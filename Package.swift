@@ -28,10 +28,12 @@ let package = Package(
         .target(name: "CICU", linkerSettings: [.linkedLibrary("icuuc")]),
         .target(name: "WordSegmentation", dependencies: ["CICU"]),
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine", "WordSegmentation"]),
+        // Finding and reading the top-level Resources/ folder (baseline sentences, example sets) at run time.
+        .target(name: "ResourceFiles"),
         .target(name: "ModelStore", dependencies: ["BertEngine"]),
         .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine", "Embeddings"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "TerminalUI", dependencies: ["Tokenization", "BertEngine", "Embeddings", "Export", "CNcursesw"]),
+        .target(name: "TerminalUI", dependencies: ["Tokenization", "BertEngine", "Embeddings", "Export", "CNcursesw", "ResourceFiles"]),
         .executableTarget(
             name: "bertscope",
             dependencies: [
@@ -43,10 +45,11 @@ let package = Package(
                 "WordSegmentation",
                 "ModelStore",
                 "ModelLoader",
+                "ResourceFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ResourceFiles"], path: "Sources/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "BertEngine", "ModelLoader", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "ModelLoader", "TestSupport"]),

@@ -14,24 +14,9 @@ public struct Baseline: Sendable {
     /// The mean word vector, subtracted when centring.
     public var centroid: [Float]
 
-    /// Short unrelated sentences in several languages and scripts.
-    public static let referenceSentences = [
-        "The train leaves at seven tomorrow morning.",
-        "Die Katze schläft auf dem warmen Sofa.",
-        "El mercado abre los domingos por la mañana.",
-        "Il pleut depuis trois jours sur la ville.",
-        "Мы купили новый холодильник вчера.",
-        "我的朋友喜欢在公园里跑步。",
-        "東京の天気は明日晴れるでしょう。",
-        "도서관은 오후 여섯 시에 문을 닫습니다.",
-        "الطائرة وصلت متأخرة بسبب العاصفة.",
-        "वह हर सुबह चाय पीता है।",
-        "Η θάλασσα ήταν πολύ ήσυχη σήμερα.",
-        "Prices of copper rose sharply last quarter.",
-    ]
-
-    public init(tokenizer: any TextTokenizer, model: BertModel, layer: LayerChoice, pooling: Pooling, threads: Int = 1) throws {
-        let texts = try Self.referenceSentences.map { try EmbeddedText($0, tokenizer: tokenizer, model: model, threads: threads) }
+    /// The baseline of unrelated `sentences` (Resources/baseline.tsv, through ResourceFolder).
+    public init(sentences: [String], tokenizer: any TextTokenizer, model: BertModel, layer: LayerChoice, pooling: Pooling, threads: Int = 1) throws {
+        let texts = try sentences.map { try EmbeddedText($0, tokenizer: tokenizer, model: model, threads: threads) }
         self.init(texts: texts, layer: layer, pooling: pooling)
     }
 

@@ -31,6 +31,7 @@ extension ExplorerView {
         "  +  add a line (up to \(ExplorerReducer.maxLines))  -  remove it  o  next line  L  language",
         "  m  pin the word (words) or the piece (pieces)   x/Delete  unpin (Pins)",
         "  e  export: json jsonl csv npy projector spark   i / Enter  type",
+        "  X  next example set: the same sentences in many languages, one per line",
         "  ?  help (again: what the panes show)   q  quit (asks if pins or lines)",
     ]
 

@@ -124,8 +124,9 @@ public enum ExplorerReducer {
         default:
             break
         }
-        let quitWasAsked = state.confirmingQuit
+        let quitWasAsked = state.confirmingQuit, exampleWasAsked = state.confirmingExample
         state.confirmingQuit = false
+        state.confirmingExample = false
         switch key {
         case _ where Layout(state).isTooSmall:
             // Nothing else is on screen: keys would change text the user cannot see. Browsing's q still quits
@@ -167,6 +168,7 @@ public enum ExplorerReducer {
             break
         }
         state.message = nil
+        if state.mode == .browsing, case .character("X") = key { return nextExample(&state, context, asked: exampleWasAsked) }
         return state.mode == .typing ? typing(key, &state, context) : browsing(key, &state, context, quitWasAsked: quitWasAsked)
     }
 
@@ -303,7 +305,7 @@ public enum ExplorerReducer {
     }
 
     /// Re-tokenizes a line at once and asks for its vectors.
-    private static func textChanged(_ state: inout ExplorerState, line: Int, _ context: ExplorerContext) -> [ExplorerEffect] {
+    static func textChanged(_ state: inout ExplorerState, line: Int, _ context: ExplorerContext) -> [ExplorerEffect] {
         let text = state.lines[line].editor.text
         let encoding = context.tokenize(text, state.dialect)
         state.lines[line].encoding = encoding

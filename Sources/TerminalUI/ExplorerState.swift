@@ -1,5 +1,6 @@
 import Embeddings
 import Export
+import ResourceFiles
 import Tokenization
 
 /// The right-hand panes of the explorer; each is described (title, keys, drawing) in `ExplorerPanes`.
@@ -167,6 +168,11 @@ public struct ExplorerState: Sendable {
     public var showHelp: Bool { helpPage != nil }
     /// Set by a q that would lose pins or lines: the next q quits, any other key cancels.
     public var confirmingQuit = false
+    /// The example sets X goes through (Resources/examples), and the one loaded last.
+    public var examples: [ExampleSet] = []
+    public var loadedExample: Int?
+    /// Set by an X that would replace lines of the person's own text: the next X replaces them, any other key cancels.
+    public var confirmingExample = false
     /// The language-label editor for the focused line, while open.
     public var languageEditor: LineEditor?
     /// Cosines between every two pins (raw or centred as `centre` says), kept in step by the reducer so

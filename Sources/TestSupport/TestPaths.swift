@@ -1,10 +1,19 @@
 import Foundation
+import ResourceFiles
 
 /// Where tests find the repository's fixtures, ../shared's model files, and the cached test assets.
 public enum TestPaths {
     /// The repository root, found from this file's location.
     public static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The repository's Resources/ folder (baseline sentences, example sets).
+    public static var resources: URL { repository.appendingPathComponent("Resources") }
+
+    /// The baseline sentences, read as bertscope reads them.
+    public static var baselineSentences: [String] {
+        get throws { try ResourceFolder(url: resources).baselineSentences() }
+    }
 
     public static var fixtures: URL { repository.appendingPathComponent("Tests/Fixtures") }
 

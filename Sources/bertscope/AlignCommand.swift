@@ -77,8 +77,9 @@ struct AlignCommand: ParsableCommand {
         }
         var centroid: [Float]?
         if centre {
+            let sentences = try baselineSentences()
             centroid = try reportingEngineErrors {
-                try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: .mean, threads: options.threads).centroid
+                try Baseline(sentences: sentences, tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: .mean, threads: options.threads).centroid
             }
         }
         let aligner = PairAligner(loaded: loaded, threads: options.threads, words: pretokenized ? WordSource.whitespace : .linguistic,

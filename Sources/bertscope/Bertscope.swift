@@ -9,7 +9,7 @@ struct Bertscope: ParsableCommand {
         version: BertscopeVersion.report,
         subcommands: [
             ExploreCommand.self, TokenizeCommand.self, EmbedCommand.self, FillMaskCommand.self, SimilarityCommand.self,
-            AlignCommand.self, PrecisionReportCommand.self,
+            AlignCommand.self, PrecisionReportCommand.self, ExamplesCommand.self,
             ExportCommand.self, PullCommand.self, ModelsCommand.self, ModelCommand.self, BenchCommand.self,
             BenchTokenizeCommand.self, BenchExplorerCommand.self,
         ],

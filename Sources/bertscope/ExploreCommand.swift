@@ -2,6 +2,7 @@ import ArgumentParser
 import BertEngine
 import Embeddings
 import Foundation
+import ResourceFiles
 import TerminalUI
 import Tokenization
 
@@ -17,12 +18,32 @@ struct ExploreCommand: ParsableCommand {
     @Option(name: .long, help: "What a word is in words mode, Compare, pins and exports: linguistic (ICU's word boundaries, spaces and punctuation are not words) or tokenizer (the tokenizer's own words, what the model saw). W switches in the explorer.")
     var words: ExplorerWords = .linguistic
 
+    @Option(name: .customLong("example"), help: "Open with the lines of an example set (bertscope examples lists them).")
+    var example: String?
+
+    @Option(name: .customLong("languages"), help: "With --example: only these languages, comma-separated (de,ja,sw).")
+    var languages: String?
+
     @Argument(help: "Text to start with.")
     var text: String?
+
+    func validate() throws {
+        if example != nil && text != nil { throw ValidationError("give either TEXT or --example NAME, not both") }
+        if languages != nil && example == nil { throw ValidationError("--languages chooses from an --example set") }
+    }
 
     func run() throws {
         guard isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0 else {
             throw UserError("the explorer needs a terminal; for scripts use tokenize, embed, similarity or export")
+        }
+        // The resources first: a missing folder or a bad file is said before the model takes its time to load.
+        let resources = try resourceFolder()
+        let sentences = try reportingResourceErrors { try resources.baselineSentences() }
+        let examples = try reportingResourceErrors { try resources.exampleSets() }
+        let chosen = try example.map { name in try reportingResourceErrors { try resources.exampleSet(named: name) } }
+        let wanted = languages.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        if let chosen, let unknown = wanted.first(where: { !chosen.languages.contains($0) }) {
+            throw UserError("--languages: example \"\(chosen.name)\" has no \(unknown); it has \(chosen.languages.joined(separator: ","))")
         }
         let loaded = try loadModel(options.model, precision: options.precision)
         let tokenizers = TokenizerSet(folder: loaded.folder, hf: loaded.tokenizer)
@@ -37,7 +58,7 @@ struct ExploreCommand: ParsableCommand {
                 try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: encoder, attentions: attentions, threads: threads)
             },
             baseline: { layer, pooling in
-                try Baseline(tokenizer: tokenizers.tokenizer(.hf), model: encoder, layer: layer, pooling: pooling, threads: threads)
+                try Baseline(sentences: sentences, tokenizer: tokenizers.tokenizer(.hf), model: encoder, layer: layer, pooling: pooling, threads: threads)
             },
             export: { request in try exportFromExplorer(request) })
         let facts = ModelFacts(
@@ -46,9 +67,12 @@ struct ExploreCommand: ParsableCommand {
             tokenizerFamily: loaded.tokenizer.family, precision: encoder.precision.rawValue)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
         state.wordSource = words.source
+        state.examples = examples
         if let text {
             state.lines[0].editor.setText(text)
             state.lines[0].encoding = context.tokenize(text, .hf)
+        } else if let chosen {
+            ExplorerReducer.load(chosen, languages: wanted, &state, context)
         }
         ExplorerApp.run(state, services: services)
     }

@@ -61,7 +61,7 @@ struct SimilarityCommand: ParsableCommand {
                 modelSentenceCosine = VectorMath.cosine(vectorA, vectorB)
             }
             let baseline = centre
-                ? try Baseline(tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: options.threads)
+                ? try Baseline(sentences: baselineSentences(), tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: pooling, threads: options.threads)
                 : nil
             return (try CrossSimilarity(a, b, words: .linguistic, layer: choice, pooling: pooling, centroid: baseline?.centroid), baseline)
         }

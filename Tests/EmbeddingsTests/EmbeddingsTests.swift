@@ -90,7 +90,7 @@ struct EmbeddingsTests {
 
     @Test("centring removes the common direction: the baseline drops")
     func baseline() throws {
-        let baseline = try Baseline(tokenizer: Self.tokenizer, model: Self.model, layer: .layer(2), pooling: .mean)
+        let baseline = try Baseline(sentences: TestPaths.baselineSentences, tokenizer: Self.tokenizer, model: Self.model, layer: .layer(2), pooling: .mean)
         #expect(baseline.centredMeanCosine < baseline.meanCosine)
         #expect(baseline.centroid.count == Self.model.config.hiddenSize)
     }

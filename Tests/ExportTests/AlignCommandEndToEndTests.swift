@@ -153,7 +153,7 @@ struct AlignCommandEndToEndTests {
         let wordsA = try WordPieces(encoding: a.encoding, source: .linguistic).words
         let wordsB = try WordPieces(encoding: b.encoding, source: .linguistic).words
         let (tokenizer, tinyModel) = try TinyModel.loaded.get()
-        let centroid = try Baseline(tokenizer: tokenizer, model: tinyModel, layer: .layer(1), pooling: .mean).centroid
+        let centroid = try Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer, model: tinyModel, layer: .layer(1), pooling: .mean).centroid
         let cases: [([String], WordAlignmentOptions)] = [
             (["--level", "word", "--method", "itermax"], WordAlignmentOptions(method: .itermax, level: .word, layer: .layer(1))),
             (["--distortion", "0.5"], WordAlignmentOptions(layer: .layer(1), distortion: 0.5)),

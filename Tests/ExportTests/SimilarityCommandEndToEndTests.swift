@@ -55,7 +55,7 @@ struct SimilarityCommandEndToEndTests {
         #expect(result.status == 0, "\(result.standardError)")
         let json = try object(result)
         let (tokenizer, engine) = try TinyModel.loaded.get()
-        let baseline = try Baseline(tokenizer: tokenizer, model: engine, layer: .layer(1), pooling: .max)
+        let baseline = try Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer, model: engine, layer: .layer(1), pooling: .max)
         let expected = try CrossSimilarity(try TinyModel.embed("the dogs bark"), try TinyModel.embed("a dog barks"), words: .linguistic,
                                            layer: .layer(1), pooling: .max, centroid: baseline.centroid)
         #expect(abs((json["sentence_cosine"] as? Double ?? 9) - expected.sentenceCosine) < 1e-9)

@@ -64,7 +64,7 @@ final class ExplorerDriver {
                 let embedded = try! EmbeddedText(text, tokenizer: tokenizer(dialect), model: model, attentions: attentions ? .all : .none)
                 send(.vectorsReady(line: line, generation: generation, embedded, milliseconds: 1))
             case .computeBaseline(let key):
-                let baseline = try! Baseline(tokenizer: tokenizer(.hf), model: model, layer: key.layer, pooling: key.pooling)
+                let baseline = try! Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer(.hf), model: model, layer: key.layer, pooling: key.pooling)
                 send(.baselineReady(key, baseline))
             case let .export(path, format, overwrite):
                 exported.append((path, format, overwrite))
