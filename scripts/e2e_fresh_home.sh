@@ -36,10 +36,15 @@ tmux -L "$SOCKET" -f /dev/null new-session -d -s run -x 120 -y 40 \
         bash scripts/run 2>'$LOG'; echo \$? > '$FRESH_HOME/exit-status'; sleep 3600"
 # A release build and a 91 MB download: allow time on a slow machine.
 wait_for "multilingual-e5-small" 1500
-tmux -L "$SOCKET" send-keys -t run -l "Hund"
-wait_for "▁Hund" 60
-wait_for "Vector" 60
+# With no argument scripts/run opens on the example set "dog": its lines, the first one's pieces, and the
+# Vector pane once the vectors are computed.
+wait_for "Der Hund schläft." 60
+wait_for "▁dog" 60
+wait_for "norm " 60
 tmux -L "$SOCKET" send-keys -t run Escape
+sleep 0.5
+# Several lines are open, so q asks once and the second q quits.
+tmux -L "$SOCKET" send-keys -t run q
 sleep 0.5
 tmux -L "$SOCKET" send-keys -t run q
 for _ in $(seq 1 30); do [ -f "$FRESH_HOME/exit-status" ] && break; sleep 1; done
