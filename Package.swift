@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ResourceFiles"], path: "Sources/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "BertEngine", "ModelLoader", "TestSupport"]),
         .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "ModelLoader", "TestSupport"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "ModelLoader", "ResourceFiles", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "ModelLoader", "Tokenization", "TestSupport"]),
         .testTarget(name: "WordSegmentationTests", dependencies: ["WordSegmentation", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bertscope", "TestSupport", "Tokenization", "TerminalUI", "BertEngine"]),
