@@ -137,31 +137,41 @@ public final class BertModel: Sendable {
         let headCount = config.headCount
         let headSize = config.headSize
         let scale = 1 / Float(headSize).squareRoot()
-        // One attention job per (sequence, head); in a layer whose attention was asked for, each job writes
-        // its probabilities where they are kept until copied out, elsewhere into its worker's scratch.
+        // One attention job per (sequence, head). In a layer whose attention was asked for, each job writes its
+        // probabilities straight into the array that is returned (made uninitialised by its worker: no copy,
+        // no zero fill); elsewhere into its worker's scratch.
         let jobs = lengths.indices.flatMap { sequence in (0..<headCount).map { (sequence: sequence, head: $0) } }
-        let probabilityStarts = jobs.reduce(into: [0]) { $0.append($0.last! + lengths[$1.sequence] * lengths[$1.sequence]) }
-        let keptProbabilities = attentions == .none ? nil : UnsafeMutablePointer<Float>.allocate(capacity: probabilityStarts.last!)
-        defer { keptProbabilities?.deallocate() }
         let stride = 3 * hiddenSize
+        func attend(_ job: Int, worker: Int, probabilities: UnsafeMutablePointer<Float>) {
+            let (sequence, head) = jobs[job]
+            let query = queryKeyValue + rowStarts[sequence] * stride + head * headSize
+            ck_attention_head(
+                workspace.kernels.ops, lengths[sequence], headSize, query, query + hiddenSize, query + 2 * hiddenSize, stride,
+                scale, probabilities, context + rowStarts[sequence] * hiddenSize + head * headSize, hiddenSize,
+                workspace.attentionScratch(worker))
+        }
         for (layerIndex, layer) in weights.layers.enumerated() {
             let layerNumber = layerIndex + 1
-            let probabilities = attentions.includes(layerNumber) ? keptProbabilities : nil
             applyLinear(layer.queryKeyValue, input: hidden, rows: rows, output: queryKeyValue, workspace: workspace)
-            parallelFor(jobs.count, workers: threads) { job, worker in
-                let (sequence, head) = jobs[job]
-                let query = queryKeyValue + rowStarts[sequence] * stride + head * headSize
-                ck_attention_head(
-                    workspace.kernels.ops, lengths[sequence], headSize, query, query + hiddenSize, query + 2 * hiddenSize, stride,
-                    scale, probabilities.map { $0 + probabilityStarts[job] } ?? workspace.probabilityScratch(worker),
-                    context + rowStarts[sequence] * hiddenSize + head * headSize, hiddenSize, workspace.attentionScratch(worker))
-            }
-            if let probabilities {
+            if attentions.includes(layerNumber) {
+                var kept = [[Float]](repeating: [], count: jobs.count)
+                kept.withUnsafeMutableBufferPointer { kept in
+                    parallelFor(jobs.count, workers: threads) { job, worker in
+                        let count = lengths[jobs[job].sequence] * lengths[jobs[job].sequence]
+                        kept[job] = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                            attend(job, worker: worker, probabilities: buffer.baseAddress!)
+                            initialized = count
+                        }
+                    }
+                }
                 for (index, length) in lengths.enumerated() {
                     outputs[index].attentions[layerNumber] = (0..<headCount).map { head in
-                        let start = probabilities + probabilityStarts[index * headCount + head]
-                        return Matrix(rows: length, columns: length, values: Array(UnsafeBufferPointer(start: start, count: length * length)))
+                        Matrix(rows: length, columns: length, values: kept[index * headCount + head])
                     }
+                }
+            } else {
+                parallelFor(jobs.count, workers: threads) { job, worker in
+                    attend(job, worker: worker, probabilities: workspace.probabilityScratch(worker))
                 }
             }
             applyLinear(layer.attentionOutput, input: context, rows: rows, output: attended, residual: hidden, workspace: workspace)
