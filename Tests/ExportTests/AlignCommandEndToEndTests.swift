@@ -68,6 +68,23 @@ struct AlignCommandEndToEndTests {
         #expect(!result.standardError.contains("line 1:") && !result.standardError.contains("line 4:"))
     }
 
+    @Test("--input with more lines than one forward pass takes: every line's links in order, bad lines anywhere")
+    func inputAcrossPasses() throws {
+        let texts = ["the dog barks", "a cat", "犬が吠える", "dogs and cats", "the mailman", "a dog barks at the cat"]
+        let lines = (0..<19).map { index in
+            index % 7 == 3 ? "no separator \(index)" : "\(texts[index % texts.count]) ||| \(texts[(index + 1) % texts.count])"
+        }
+        let file = try Self.write(lines.joined(separator: "\n") + "\n", named: "many.txt")
+        let result = try Bertscope.run(["align", "--model", model, "--threads", "2", "--input", file.path])
+        #expect(result.status == 1)
+        let expected = try lines.map { line in
+            let sides = line.components(separatedBy: " ||| ")
+            return sides.count == 2 ? try Self.pharaoh(Self.expectedLinks(sides[0], sides[1])) : ""
+        }
+        #expect(result.standardOutput == expected.map { $0 + "\n" }.joined())
+        for bad in [4, 11, 18] { #expect(result.standardError.contains("line \(bad): the line has no \"|||\"")) }
+    }
+
     @Test("--input - reads standard input; invalid UTF-8 is a per-line error")
     func standardInput() throws {
         var input = Data("the dog ||| a dog\n".utf8)
@@ -158,6 +175,10 @@ struct AlignCommandEndToEndTests {
             (["--level", "word", "--method", "itermax"], WordAlignmentOptions(method: .itermax, level: .word, layer: .layer(1))),
             (["--distortion", "0.5"], WordAlignmentOptions(layer: .layer(1), distortion: 0.5)),
             (["--centre", "--layer", "1"], WordAlignmentOptions(layer: .layer(1), centroid: centroid)),
+            (["--centre", "--no-centre"], WordAlignmentOptions(layer: .layer(1))),
+            (["--layer", "1-2"], WordAlignmentOptions(layer: .sum(1...2))),
+            (["--layer", "0-1", "--centre"], WordAlignmentOptions(layer: .sum(0...1), centroid: try Baseline(
+                sentences: TestPaths.baselineSentences, tokenizer: tokenizer, model: tinyModel, layer: .sum(0...1), pooling: .mean).centroid)),
         ]
         for (arguments, options) in cases {
             let result = try Bertscope.run(["align", "--model", model, "--threads", "1"] + arguments + [source, target])
@@ -174,8 +195,10 @@ struct AlignCommandEndToEndTests {
         #expect(try Bertscope.run(["align", "--model", model, "one"]).standardError.contains("give SRC and TGT, or --input FILE"))
         #expect(try Bertscope.run(["align", "--model", model, "--input", "-", "a", "b"]).standardError.contains("not both"))
         #expect(try Bertscope.run(["align", "--model", model, "--gold-one-based", "a", "b"]).standardError.contains("needs --gold"))
-        let layer = try Bertscope.run(["align", "--model", model, "--layer", "9", "a", "b"])
-        #expect(layer.status != 0 && layer.standardError.contains("is not a layer"))
+        for bad in ["9", "2-1", "1-1", "1-3", "1-", "a-b", "0-1-2"] {
+            let layer = try Bertscope.run(["align", "--model", model, "--layer", bad, "a", "b"])
+            #expect(layer.status != 0 && layer.standardError.contains("--layer: \"\(bad)\" is not a layer; use 0...2, last, last4, or A-B with A < B"))
+        }
         let missing = try Bertscope.run(["align", "--model", model, "--input", "/nonexistent/pairs.txt"])
         #expect(missing.status != 0 && missing.standardError.contains("cannot open /nonexistent/pairs.txt"))
     }
