@@ -46,8 +46,13 @@ public struct WordAlignmentOptions: Sendable {
         self.centroid = centroid
     }
 
-    /// SimAlign's layer: 8 of 12 (their finding for mBERT and XLM-R), the same share of other depths.
-    public static func defaultLayer(layerCount: Int) -> Int { (layerCount * 2 + 1) / 3 }
+    /// bertscope's default: the sum of layers 6 to 9 of 12, the same shares of other depths (one layer when
+    /// the model is too shallow for a range). With centring it had a lower AER on XL-WA than SimAlign's layer 8,
+    /// and than either change alone (docs/BENCHMARKS.md, "Word alignment quality").
+    public static func defaultLayer(layerCount: Int) -> LayerChoice {
+        let (low, high) = (layerCount / 2, max(1, layerCount * 3 / 4))
+        return low < high ? .sum(low...high) : .layer(high)
+    }
 }
 
 /// The word alignment of two texts.

@@ -11,7 +11,8 @@ struct AlignCommand: ParsableCommand {
         abstract: "Word alignment of two texts by SimAlign's methods, as Pharaoh links (i-j, 0-based word numbers).",
         discussion: """
             Words are ICU's word boundaries (spaces and punctuation are not words), or with --pretokenized the \
-            whitespace-separated tokens. On the cosine matrix of the two texts' vectors at --layer: argmax links \
+            whitespace-separated tokens. On the cosine matrix of the two texts' vectors at --layer (by default the \
+            sum of layers 6-9 of 12, centred; SimAlign's own configuration is --layer 8 --no-centre): argmax links \
             pairs that are each other's best match, itermax adds such pairs among the words left unaligned \
             (α 0.9, two rounds), match takes the maximum-weight bipartite matching. --level piece links two words \
             when any of their pieces are linked; --level word compares mean-pooled word vectors. \
@@ -25,7 +26,7 @@ struct AlignCommand: ParsableCommand {
 
     @OptionGroup var options: EncoderOptions
 
-    @Option(name: .long, help: "Hidden state: 0 (embeddings) to N, last, last4 (sum of the last four), or A-B (sum of layers A to B). Default: 8 of 12 layers (SimAlign's), the same share of other depths.")
+    @Option(name: .long, help: "Hidden state: 0 (embeddings) to N, last, last4 (sum of the last four), or A-B (sum of layers A to B). Default: 6-9 of 12 layers, the same shares of other depths (SimAlign's is 8).")
     var layer: String?
 
     @Option(name: .long, help: "argmax, itermax or match.")
@@ -37,8 +38,9 @@ struct AlignCommand: ParsableCommand {
     @Option(name: .long, help: "SimAlign's distortion ratio (0: none; they use 0.5): lowers similarities far from the diagonal.")
     var distortion: Double = 0
 
-    @Flag(name: .customLong("centre"), inversion: .prefixedNo, help: "Subtract the mean word vector of reference sentences before the cosines.")
-    var centre = false
+    @Flag(name: .customLong("centre"), inversion: .prefixedNo,
+          help: "Subtract the mean word vector of reference sentences before the cosines (default; --no-centre is SimAlign's way).")
+    var centre = true
 
     @Flag(name: .long, help: "Words are the whitespace-separated tokens of each side.")
     var pretokenized = false
@@ -71,9 +73,14 @@ struct AlignCommand: ParsableCommand {
     func run() throws {
         let loaded = try loadModel(options.model, precision: options.precision)
         let layerCount = loaded.model.config.layerCount
-        let layerText = layer ?? String(WordAlignmentOptions.defaultLayer(layerCount: layerCount))
-        guard let choice = LayerChoice(layerText, layerCount: layerCount) else {
-            throw UserError("--layer: \"\(layerText)\" is not a layer; use 0...\(layerCount), last, last4, or A-B with A < B")
+        let choice: LayerChoice
+        if let layer {
+            guard let parsed = LayerChoice(layer, layerCount: layerCount) else {
+                throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, last4, or A-B with A < B")
+            }
+            choice = parsed
+        } else {
+            choice = WordAlignmentOptions.defaultLayer(layerCount: layerCount)
         }
         // The pass stops at the highest hidden state the alignment reads.
         let throughLayer = choice.layers(layerCount: layerCount).upperBound
