@@ -46,11 +46,13 @@ public struct WordAlignmentOptions: Sendable {
         self.centroid = centroid
     }
 
-    /// bertscope's default: the sum of layers 6 to 9 of 12, the same shares of other depths (one layer when
-    /// the model is too shallow for a range). With centring it had a lower AER on XL-WA than SimAlign's layer 8,
-    /// and than either change alone (docs/BENCHMARKS.md, "Word alignment quality").
+    /// bertscope's default: the sum of layers 5 to 8 of 12, up to SimAlign's layer (8 of 12, their finding
+    /// for mBERT and XLM-R), the same shares of other depths (one layer when the model is too shallow for a
+    /// range). With centring it had the lowest AER on XL-WA of the sums tried, below SimAlign's layer 8 and
+    /// either change alone (docs/BENCHMARKS.md, "Word alignment quality").
     public static func defaultLayer(layerCount: Int) -> LayerChoice {
-        let (low, high) = (layerCount / 2, max(1, layerCount * 3 / 4))
+        let high = (layerCount * 2 + 1) / 3
+        let low = high - layerCount / 4
         return low < high ? .sum(low...high) : .layer(high)
     }
 }

@@ -12,7 +12,7 @@ struct AlignCommand: ParsableCommand {
         discussion: """
             Words are ICU's word boundaries (spaces and punctuation are not words), or with --pretokenized the \
             whitespace-separated tokens. On the cosine matrix of the two texts' vectors at --layer (by default the \
-            sum of layers 6-9 of 12, centred; SimAlign's own configuration is --layer 8 --no-centre): argmax links \
+            sum of layers 5-8 of 12, centred; SimAlign's own configuration is --layer 8 --no-centre): argmax links \
             pairs that are each other's best match, itermax adds such pairs among the words left unaligned \
             (α 0.9, two rounds), match takes the maximum-weight bipartite matching. --level piece links two words \
             when any of their pieces are linked; --level word compares mean-pooled word vectors. \
@@ -26,7 +26,7 @@ struct AlignCommand: ParsableCommand {
 
     @OptionGroup var options: EncoderOptions
 
-    @Option(name: .long, help: "Hidden state: 0 (embeddings) to N, last, last4 (sum of the last four), or A-B (sum of layers A to B). Default: 6-9 of 12 layers, the same shares of other depths (SimAlign's is 8).")
+    @Option(name: .long, help: "Hidden state: 0 (embeddings) to N, last, last4 (sum of the last four), or A-B (sum of layers A to B). Default: 5-8 of 12 layers, the same shares of other depths (SimAlign's is 8).")
     var layer: String?
 
     @Option(name: .long, help: "argmax, itermax or match.")

@@ -209,13 +209,13 @@ struct AlignCommandEndToEndTests {
         #expect(missing.status != 0 && missing.standardError.contains("cannot open /nonexistent/pairs.txt"))
     }
 
-    @Test("the default layers: 6-9 of 12, the same shares of other depths, one layer when too shallow for a range")
+    @Test("the default layers: 5-8 of 12 (up to SimAlign's 8), the same shares of other depths, one layer when too shallow for a range")
     func defaultLayers() {
-        #expect(WordAlignmentOptions.defaultLayer(layerCount: 12) == .sum(6...9))
-        #expect(WordAlignmentOptions.defaultLayer(layerCount: 24) == .sum(12...18))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 12) == .sum(5...8))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 24) == .sum(10...16))
         #expect(WordAlignmentOptions.defaultLayer(layerCount: 6) == .sum(3...4))
         #expect(WordAlignmentOptions.defaultLayer(layerCount: 2) == .layer(1))
-        #expect(WordAlignmentOptions.defaultLayer(layerCount: 1) == .sum(0...1))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 1) == .layer(1))
     }
 
     @Test("multilingual-e5-small aligns the issue's example: the Japanese sentence is words, and 犬 links with dog")
