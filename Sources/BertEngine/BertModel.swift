@@ -54,6 +54,8 @@ public final class BertModel: Sendable {
     let kernels: KernelSet
     /// What the linear layers' weights were converted to at load.
     public let precision: Precision
+    /// How Q4_0 weights are kept at f32 (what `converted(to:)` keeps).
+    public let quantized: QuantizedWeights
     private let workspaces = WorkspaceCache()
 
     public var hasPooler: Bool { weights.pooler != nil }
@@ -74,6 +76,7 @@ public final class BertModel: Sendable {
         self.checkpoint = checkpoint
         self.kernels = kernels
         self.precision = precision
+        self.quantized = quantized
         weights = try BertWeights(checkpoint, config: config, kernels: kernels, precision: precision, quantized: quantized)
     }
 
@@ -87,6 +90,13 @@ public final class BertModel: Sendable {
         let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
         try self.init(config: config, checkpoint: Checkpoint.weights(inFolder: folder, naming: config.architecture.naming),
                       precision: precision, quantized: quantized)
+    }
+
+    /// The same checkpoint with its linear weights at `precision` (this model when they already are): the
+    /// explorer's precision key, and the f32 pass a reduced precision is measured against.
+    public func converted(to precision: Precision) throws -> BertModel {
+        precision == self.precision ? self
+            : try BertModel(config: config, checkpoint: checkpoint, kernels: kernels, precision: precision, quantized: quantized)
     }
 
     // MARK: Forward pass

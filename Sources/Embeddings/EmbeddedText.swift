@@ -75,20 +75,31 @@ public struct Word: Sendable, Hashable {
 public struct EmbeddedText: Sendable {
     public var encoding: Encoding
     public var output: ModelOutput
+    /// When `output` was computed at a reduced precision and the f32 pass was asked for: the same pieces' output
+    /// at f32, what the change of precision is measured against (no attentions kept).
+    public var f32Output: ModelOutput?
 
-    public init(encoding: Encoding, output: ModelOutput) {
+    public init(encoding: Encoding, output: ModelOutput, f32Output: ModelOutput? = nil) {
         self.encoding = encoding
         self.output = output
+        self.f32Output = f32Output
     }
 
-    /// Tokenizes and runs the encoder on `text` (and `pair`), keeping the attention `attentions` asks for.
+    /// Tokenizes and runs the encoder on `text` (and `pair`), keeping the attention `attentions` asks for; given
+    /// `f32Model` while `model` runs at a reduced precision, runs the f32 model on the same pieces too.
     public init(_ text: String, pair: String? = nil, tokenizer: any TextTokenizer, model: BertModel,
-                attentions: AttentionRequest = .none, throughLayer: Int? = nil, threads: Int = 1) throws {
+                attentions: AttentionRequest = .none, throughLayer: Int? = nil, threads: Int = 1, f32Model: BertModel? = nil) throws {
         let encoding = tokenizer.encode(text, pair: pair, maxLength: model.config.maxPositions)
-        let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], attentions: attentions,
-                                       throughLayer: throughLayer, threads: threads)[0]
-        self.init(encoding: encoding, output: output)
+        let input = [ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)]
+        let output = try model.forward(input, attentions: attentions, throughLayer: throughLayer, threads: threads)[0]
+        let f32Output = try f32Model.flatMap {
+            $0.precision == model.precision ? nil : try $0.forward(input, throughLayer: throughLayer, threads: threads)[0]
+        }
+        self.init(encoding: encoding, output: output, f32Output: f32Output)
     }
+
+    /// The same text as the f32 model computed it, when that pass was run.
+    public var atF32: EmbeddedText? { f32Output.map { EmbeddedText(encoding: encoding, output: $0) } }
 
     /// The layers computed (fewer than the model's when the pass stopped early).
     public var layerCount: Int { output.hiddenStates.count - 1 }

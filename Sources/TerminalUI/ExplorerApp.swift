@@ -8,14 +8,15 @@ import Tokenization
 /// slow work done on a worker thread.
 public struct ExplorerServices: Sendable {
     public var context: ExplorerContext
-    /// Vectors for a text; with every layer's attention when asked (only the Attention pane asks).
-    public var embed: @Sendable (String, Dialect, AttentionRequest) throws -> EmbeddedText
-    public var baseline: @Sendable (LayerChoice, Pooling) throws -> Baseline
+    /// Vectors for a text at a precision (with its f32 output beside them when that is not f32); with every
+    /// layer's attention when asked (only the Attention pane asks).
+    public var embed: @Sendable (String, Dialect, AttentionRequest, Precision) throws -> EmbeddedText
+    public var baseline: @Sendable (BaselineKey) throws -> Baseline
     /// Writes the rows; returns a message for the status bar.
     public var export: @Sendable (ExportRequest) throws -> String
 
-    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect, AttentionRequest) throws -> EmbeddedText,
-                baseline: @escaping @Sendable (LayerChoice, Pooling) throws -> Baseline,
+    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect, AttentionRequest, Precision) throws -> EmbeddedText,
+                baseline: @escaping @Sendable (BaselineKey) throws -> Baseline,
                 export: @escaping @Sendable (ExportRequest) throws -> String) {
         self.context = context
         self.embed = embed
@@ -109,7 +110,7 @@ extension ExplorerState {
 final class BackgroundWorker: @unchecked Sendable {
     private let services: ExplorerServices
     private let condition = NSCondition()
-    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool)] = [:]
+    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool, precision: Precision)] = [:]
     private var summary: (generation: Int, embedded: EmbeddedText, words: [Word]?, rollout: Bool)?
     private var baselines: [BaselineKey] = []
     private var exports: [ExportRequest] = []
@@ -126,7 +127,7 @@ final class BackgroundWorker: @unchecked Sendable {
         condition.lock()
         for effect in effects {
             switch effect {
-            case let .embed(line, generation, text, dialect, attentions): embeds[line] = (generation, text, dialect, attentions)
+            case let .embed(line, generation, text, dialect, attentions, precision): embeds[line] = (generation, text, dialect, attentions, precision)
             case let .summarizeAttention(generation, embedded, words, rollout): summary = (generation, embedded, words, rollout)
             case .computeBaseline(let key): if !baselines.contains(key) { baselines.append(key) }
             case .export: if let export { exports.append(export) }
@@ -167,7 +168,7 @@ final class BackgroundWorker: @unchecked Sendable {
             } else if let embed {
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    let embedded = try services.embed(embed.value.text, embed.value.dialect, embed.value.attentions ? .all : .none)
+                    let embedded = try services.embed(embed.value.text, embed.value.dialect, embed.value.attentions ? .all : .none, embed.value.precision)
                     let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                     result = .vectorsReady(line: embed.key, generation: embed.value.generation, embedded, milliseconds: milliseconds)
                 } catch {
@@ -176,7 +177,7 @@ final class BackgroundWorker: @unchecked Sendable {
             } else if let job {
                 result = .attentionReady(generation: job.generation, LineAttention(job.embedded, words: job.words, rollout: job.rollout))
             } else if let baseline {
-                guard let computed = try? services.baseline(baseline.layer, baseline.pooling) else { continue }
+                guard let computed = try? services.baseline(baseline) else { continue }
                 result = .baselineReady(baseline, computed)
             } else {
                 continue

@@ -27,7 +27,7 @@ extension ExplorerView {
         "  Tab Shift-Tab \(ExplorerPanes.digitRange)  panes: \(ExplorerPanes.all.map(\.title).joined(separator: " "))",
         "  [ ]  layer 0…N, sum of last 4   p P  pooling first/mean/max/sum",
         "  w  pieces ⇄ words   W  ICU's words ⇄ the tokenizer's   c  centre",
-        "  d  dialect hf/google/spark (WordPiece)",
+        "  d  dialect hf/google/spark (WordPiece)   b  precision f32/bf16/int8",
         "  +  add a line (up to \(ExplorerReducer.maxLines))  -  remove it  o  next line  L  language",
         "  m  pin the word (words) or the piece (pieces)   x/Delete  unpin (Pins)",
         "  e  export: json jsonl csv npy projector spark   i / Enter  type",

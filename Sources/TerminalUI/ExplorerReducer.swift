@@ -1,3 +1,4 @@
+import BertEngine
 import Embeddings
 import Foundation
 import Tokenization
@@ -19,7 +20,7 @@ public enum ExplorerAction: Sendable {
 public enum ExplorerEffect: Sendable, Equatable {
     /// Run the encoder on a line's text, keeping every layer's attention when `attentions` (the Attention pane
     /// is open on this line); the newest generation wins.
-    case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool)
+    case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool, precision: Precision)
     case computeBaseline(BaselineKey)
     case export(path: String, format: String, overwrite: Bool)
     /// Summarize the focused line's attention (`LineAttention`: at the list's grain, rollout when asked); the
@@ -28,7 +29,8 @@ public enum ExplorerEffect: Sendable, Equatable {
 
     public static func == (a: ExplorerEffect, b: ExplorerEffect) -> Bool {
         switch (a, b) {
-        case let (.embed(l1, g1, t1, d1, a1), .embed(l2, g2, t2, d2, a2)): return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2
+        case let (.embed(l1, g1, t1, d1, a1, p1), .embed(l2, g2, t2, d2, a2, p2)):
+            return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2 && p1 == p2
         // A generation names one summary of one text.
         case let (.summarizeAttention(g1, _, w1, r1), .summarizeAttention(g2, _, w2, r2)): return g1 == g2 && w1 == w2 && r1 == r2
         case let (.computeBaseline(k1), .computeBaseline(k2)): return k1 == k2
@@ -103,7 +105,7 @@ public enum ExplorerReducer {
     public static func start(_ state: inout ExplorerState, context: ExplorerContext) -> [ExplorerEffect] {
         var effects = [ExplorerEffect]()
         for index in state.lines.indices { effects += textChanged(&state, line: index, context) }
-        effects.append(.computeBaseline(BaselineKey(layer: state.layer, pooling: state.pooling)))
+        effects.append(.computeBaseline(state.baselineKey))
         return effects
     }
 
@@ -246,6 +248,8 @@ public enum ExplorerReducer {
             state.centre.toggle()
             state.message = state.centre ? "centring on: the mean word vector is subtracted before cosines" : "centring off"
             PinComparison.refresh(&state)
+        case .character("b"):
+            return changePrecision(&state, context)
         case .character("d") where state.model.tokenizerFamily != .wordPiece:
             state.message = "dialects (hf/google/spark) are WordPiece's; this model's SentencePiece tokenizer has one behaviour"
         case .character("d"):
@@ -324,7 +328,7 @@ public enum ExplorerReducer {
         let attentions = needsAttention(state) && line == state.focusedLine
         state.lines[line].attentionRequested = attentions
         return .embed(line: line, generation: state.lines[line].generation, text: state.lines[line].editor.text, dialect: state.dialect,
-                      attentions: attentions)
+                      attentions: attentions, precision: state.precision)
     }
 
     static func needsAttention(_ state: ExplorerState) -> Bool {
@@ -366,6 +370,19 @@ public enum ExplorerReducer {
         return baselineIfNeeded(state)
     }
 
+    /// b: the next precision (f32, bf16, int8). Every line is embedded again at it (the worker converts the weights
+    /// once per precision), and the baseline is asked for at it; pins keep the precision they were made at.
+    private static func changePrecision(_ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
+        let all = Precision.allCases
+        state.precision = all[(all.firstIndex(of: state.precision)! + 1) % all.count]
+        var effects = [ExplorerEffect]()
+        for index in state.lines.indices { effects += textChanged(&state, line: index, context) }
+        state.message = state.precision == .f32
+            ? "precision f32: the weights as the checkpoint has them"
+            : "precision \(state.precision.rawValue): linear weights at \(state.precision.rawValue); the Vector pane compares with f32"
+        return effects + baselineIfNeeded(state)
+    }
+
     /// Moves the focus to another line; each line keeps the selection it had, so coming back finds it.
     static func focus(_ line: Int, _ state: inout ExplorerState) {
         if state.focusedLine < state.lines.count { state.lines[state.focusedLine].savedSelection = state.selection }
@@ -395,8 +412,7 @@ public enum ExplorerReducer {
     }
 
     private static func baselineIfNeeded(_ state: ExplorerState) -> [ExplorerEffect] {
-        let key = BaselineKey(layer: state.layer, pooling: state.pooling)
-        return state.baselines[key] == nil ? [.computeBaseline(key)] : []
+        state.baselines[state.baselineKey] == nil ? [.computeBaseline(state.baselineKey)] : []
     }
 
     private static func moveSelection(_ step: Int, _ state: inout ExplorerState) {
@@ -437,7 +453,7 @@ public enum ExplorerReducer {
             let word = words[state.selection]
             pin = Pin(unit: .word, word: word.text, containingWord: word.text, line: state.focusedLine, language: state.focused.language,
                       wordIndex: word.index, span: word.span, sentence: encoding.texts[0], layer: state.layer, pooling: state.pooling,
-                      vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
+                      precision: state.precision, vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
         } else {
             guard let owner = vectorWords.pieceWords[safe: state.selection] ?? nil, let word = words.first(where: { $0.index == owner }) else {
                 state.message = state.selection < encoding.count && !encoding.specialTokensMask[state.selection]
@@ -448,7 +464,7 @@ public enum ExplorerReducer {
             pin = Pin(unit: .piece, word: encoding.tokens[state.selection], containingWord: word.text, line: state.focusedLine,
                       language: state.focused.language, wordIndex: word.index, tokenIndex: state.selection,
                       span: encoding.offsets[state.selection], sentence: encoding.texts[0], layer: state.layer, pooling: .first,
-                      vector: embedded.pieceVector(state.selection, layer: state.layer))
+                      precision: state.precision, vector: embedded.pieceVector(state.selection, layer: state.layer))
         }
         if state.pins.contains(pin) {
             state.message = "\"\(pin.word)\" at \(pin.span.start)..<\(pin.span.end) of line \(pin.line + 1) is already pinned at \(pin.layer)"

@@ -1,3 +1,4 @@
+import BertEngine
 import Embeddings
 import Export
 import ResourceFiles
@@ -77,16 +78,20 @@ public struct Pin: Sendable, Equatable {
     /// How the word's pieces were pooled; a piece has no pooling of its own and is centred like a word
     /// pooled by its first piece (`.first`).
     public var pooling: Pooling
+    /// The precision the vector was computed at.
+    public var precision: Precision = .f32
     public var vector: [Float]
 
-    public var label: String { "\(word) · \(layer) · \(unit == .piece ? "piece" : pooling.rawValue)" }
-    /// The baseline (and centroid) that belongs to this pin's layer and pooling.
-    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling) }
+    public var label: String {
+        "\(word) · \(layer) · \(unit == .piece ? "piece" : pooling.rawValue)" + (precision == .f32 ? "" : " · \(precision.rawValue)")
+    }
+    /// The baseline (and centroid) that belongs to this pin's layer, pooling and precision.
+    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling, precision: precision) }
 
     /// The same place of the same text, at the same layer and pooling.
     public static func == (a: Pin, b: Pin) -> Bool {
         a.line == b.line && a.sentence == b.sentence && a.span == b.span && a.unit == b.unit && a.layer == b.layer
-            && a.pooling == b.pooling
+            && a.pooling == b.pooling && a.precision == b.precision
     }
 }
 
@@ -120,12 +125,9 @@ public struct ModelFacts: Sendable {
     public var hasPooler: Bool
     /// WordPiece has dialects to switch between; SentencePiece has one behaviour.
     public var tokenizerFamily: TokenizerFamily
-    /// What the encoder's linear weights compute in ("f32", "bf16", "int8"), for the header.
-    public var precision: String
 
     public init(name: String, reason: String, origin: String = "", layerCount: Int, hiddenSize: Int, hasPooler: Bool,
-                tokenizerFamily: TokenizerFamily = .wordPiece, precision: String = "f32") {
-        self.precision = precision
+                tokenizerFamily: TokenizerFamily = .wordPiece) {
         self.name = name
         self.reason = reason
         self.origin = origin
@@ -140,6 +142,9 @@ public struct ModelFacts: Sendable {
 public struct ExplorerState: Sendable {
     public var model: ModelFacts
     public var dialect: Dialect = .hf
+    /// What the encoder's linear weights compute in (b switches); at bf16 or int8 every line's f32 vectors come
+    /// too, so the Vector pane can say how far the precision moved them.
+    public var precision: Precision = .f32
     public var lines: [InputLine]
     public var focusedLine = 0
     public var mode: InputMode = .typing
@@ -209,7 +214,9 @@ public struct ExplorerState: Sendable {
 
     public var focused: InputLine { lines[focusedLine] }
 
-    public var baseline: Baseline? { baselines[BaselineKey(layer: layer, pooling: pooling)] }
+    public var baseline: Baseline? { baselines[baselineKey] }
+    /// The baseline the current layer, pooling and precision compare with.
+    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling, precision: precision) }
 
     /// The span of the selected row in the focused text.
     public var selectedSpan: TextSpan? {
@@ -226,6 +233,8 @@ public struct ExplorerState: Sendable {
 public struct BaselineKey: Sendable, Hashable {
     public var layer: LayerChoice
     public var pooling: Pooling
+    /// The baseline's sentences run at the precision the vectors they are compared with ran at.
+    public var precision: Precision = .f32
 }
 
 /// How many colours the terminal shows.

@@ -58,7 +58,7 @@ public enum ExplorerView {
     private static func header(_ screen: inout Screen, _ state: ExplorerState) {
         screen.fill(row: 0, column: 0, height: 1, width: state.columns, style: Palette.header)
         let model = state.model.origin.isEmpty ? state.model.name : "\(state.model.name) (\(state.model.origin))"
-        var parts = ["bertscope", model, state.model.precision, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizerLabel(state)]
+        var parts = ["bertscope", model, state.precision.rawValue, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizerLabel(state)]
         if state.centre { parts.append("centred") }
         if let latency = state.lastLatency { parts.append(String(format: "%.0f ms", latency)) }
         let column = screen.write(parts.joined(separator: " │ "), row: 0, column: 1, style: Palette.header)

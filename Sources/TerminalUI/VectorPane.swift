@@ -6,6 +6,7 @@ enum VectorPane {
         pane: .vector, title: "Vector", needs: [], keys: [], help: [
             "Vector: the selected piece or word at the layer; pooling makes a word",
             "  from its pieces.                 same numbers: bertscope embed",
+            "  At bf16/int8 (b): cosine to f32.  bertscope precision-report --tokens",
         ], render: render)
 
     static func render(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
@@ -25,6 +26,12 @@ enum VectorPane {
         screen.write(String(format: "norm %.3f   mean %+.4f   std %.4f   %d dims", norm, VectorMath.mean(vector),
                             VectorMath.standardDeviation(vector), vector.count), row: row, column: left, width: width)
         row += 1
+        if let f32 = embedded.atF32, let (_, reference) = selectedVector(state, f32) {
+            let largest = zip(vector, reference).map { abs($0 - $1) }.max() ?? 0
+            screen.write(String(format: "vs f32: cosine %.6f   max |diff| %.4f   (%@ weights)", VectorMath.cosine(vector, reference),
+                                largest, state.precision.rawValue), row: row, column: left, style: Palette.accent, width: width)
+            row += 1
+        }
         // The first dimensions as numbers.
         let perRow = max(1, width / 9)
         for line in 0..<2 {
@@ -57,15 +64,12 @@ enum VectorPane {
         layerStrip(&screen, state, embedded, row: row, left: left, width: width)
     }
 
-    /// How the selected vector's norm and its cosine to layer 0 change across layers.
+    /// How the selected vector's norm and its cosine to layer 0 change across layers, and at a reduced precision its
+    /// cosine to the f32 vector.
     static func layerStrip(_ screen: inout Screen, _ state: ExplorerState, _ embedded: EmbeddedText, row: Int, left: Int, width: Int) {
         guard row + 3 < state.rows - 1 else { return }
         let layers = 0...embedded.layerCount
-        let vectors = layers.map { index -> [Float] in
-            var layerState = state
-            layerState.layer = .layer(index)
-            return selectedVector(layerState, embedded)?.1 ?? []
-        }
+        let vectors = acrossLayers(state, embedded)
         let norms = vectors.map(VectorMath.norm)
         let maximum = norms.max() ?? 1
         let cosines = vectors.map { VectorMath.cosine($0, vectors[0]) }
@@ -80,6 +84,21 @@ enum VectorPane {
         screen.write(numbers, row: row, column: left, style: Palette.dim, width: width)
         screen.write(normLine + String(format: "  max %.1f", maximum), row: row + 1, column: left, width: width)
         screen.write(cosineLine + String(format: "  last %.2f", cosines.last ?? 0), row: row + 2, column: left, width: width)
+        guard let f32 = embedded.atF32, row + 4 < state.rows - 1 else { return }
+        let toF32 = zip(vectors, acrossLayers(state, f32)).map { VectorMath.cosine($0, $1) }
+        let lowest = toF32.indices.min { toF32[$0] < toF32[$1] } ?? 0
+        // Cosines to f32 sit just below 1: the strip shows how far below, 1 - 100·(1 - cos), so 0.99 is empty.
+        let precisionLine = toF32.reduce("f32   ") { $0 + "  " + Palette.spark(max(0, 1 - 100 * (1 - $1))) }
+        screen.write(precisionLine + String(format: "  min %.5f (layer %d)", toF32[lowest], lowest), row: row + 3, column: left, width: width)
+    }
+
+    /// The selected piece's or word's vector at every layer, 0 (embeddings) first.
+    static func acrossLayers(_ state: ExplorerState, _ embedded: EmbeddedText) -> [[Float]] {
+        (0...embedded.layerCount).map { index -> [Float] in
+            var layerState = state
+            layerState.layer = .layer(index)
+            return selectedVector(layerState, embedded)?.1 ?? []
+        }
     }
 
     /// The selected piece's or word's label and vector at the current layer and pooling.

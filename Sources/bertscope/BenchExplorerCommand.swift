@@ -38,6 +38,8 @@ struct BenchExplorerCommand: ParsableCommand {
         let loaded = try loadModel(options.model, precision: options.precision)
         let tokenizer = loaded.tokenizer
         let encoder = loaded.model
+        // As in the explorer, a reduced precision's vectors come with the f32 pass they are compared with.
+        let f32Model = encoder.precision == .f32 ? nil : try encoder.converted(to: .f32)
         let context = ExplorerContext(
             tokenize: { text, _ in tokenizer.encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
             trace: { text, _ in tokenizer.trace(text) })
@@ -47,15 +49,16 @@ struct BenchExplorerCommand: ParsableCommand {
         var vectorTimes = [Double]()
         for _ in 0..<runs {
             var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
+            state.precision = encoder.precision
             for character in text {
                 var effects = [ExplorerEffect]()
                 tokenTimes.append(measure {
                     effects = ExplorerReducer.reduce(&state, .key(.character(character)), context: context)
                     _ = ExplorerView.render(state)
                 } * 1000)
-                for case let .embed(line, generation, typed, _, _) in effects {
+                for case let .embed(line, generation, typed, _, _, _) in effects {
                     vectorTimes.append(try measure {
-                        let embedded = try EmbeddedText(typed, tokenizer: tokenizer, model: encoder, threads: options.threads)
+                        let embedded = try EmbeddedText(typed, tokenizer: tokenizer, model: encoder, threads: options.threads, f32Model: f32Model)
                         _ = ExplorerReducer.reduce(&state, .vectorsReady(line: line, generation: generation, embedded, milliseconds: 0), context: context)
                         _ = ExplorerView.render(state)
                     } * 1000)

@@ -48,24 +48,28 @@ struct ExploreCommand: ParsableCommand {
         let loaded = try loadModel(options.model, precision: options.precision)
         let tokenizers = TokenizerSet(folder: loaded.folder, hf: loaded.tokenizer)
         let encoder = loaded.model
+        let models = PrecisionModels(loaded.model)
         let threads = options.threads
         let context = ExplorerContext(
             tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
             trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })
         let services = ExplorerServices(
             context: context,
-            embed: { text, dialect, attentions in
-                try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: encoder, attentions: attentions, threads: threads)
+            embed: { text, dialect, attentions, precision in
+                try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: models.at(precision), attentions: attentions,
+                                 threads: threads, f32Model: precision == .f32 ? nil : models.at(.f32))
             },
-            baseline: { layer, pooling in
-                try Baseline(sentences: sentences, tokenizer: tokenizers.tokenizer(.hf), model: encoder, layer: layer, pooling: pooling, threads: threads)
+            baseline: { key in
+                try Baseline(sentences: sentences, tokenizer: tokenizers.tokenizer(.hf), model: models.at(key.precision), layer: key.layer,
+                             pooling: key.pooling, threads: threads)
             },
             export: { request in try exportFromExplorer(request) })
         let facts = ModelFacts(
             name: loaded.resolved.name, reason: loaded.resolved.reason.description, origin: loaded.resolved.reason.headline,
             layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler,
-            tokenizerFamily: loaded.tokenizer.family, precision: encoder.precision.rawValue)
+            tokenizerFamily: loaded.tokenizer.family)
         var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
+        state.precision = encoder.precision
         state.wordSource = words.source
         state.examples = examples
         if let text {
@@ -83,6 +87,24 @@ enum ExplorerWords: String, ExpressibleByArgument, CaseIterable {
     case linguistic, tokenizer
 
     var source: WordSource { self == .linguistic ? .linguistic : .tokenizer }
+}
+
+/// The loaded model at each precision the explorer switched to (b), its weights converted on first use from the
+/// same mapped checkpoint; each stays, so switching back is instant.
+final class PrecisionModels: @unchecked Sendable {
+    private var models: [Precision: BertModel]
+    private let lock = NSLock()
+
+    init(_ loaded: BertModel) { models = [loaded.precision: loaded] }
+
+    func at(_ precision: Precision) throws -> BertModel {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = models[precision] { return known }
+        let made = try models.values.first!.converted(to: precision)
+        models[precision] = made
+        return made
+    }
 }
 
 /// One tokenizer per dialect, made on first use (the Google and Spark character tables take a moment).

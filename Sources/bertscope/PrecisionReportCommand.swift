@@ -14,7 +14,8 @@ struct PrecisionReportCommand: ParsableCommand {
             share of token positions whose top-1 MLM prediction equals f32's.
             --json writes one object: model, texts, tokens, kernels, f32_linear_weight_bytes, precisions [{precision, \
             linear_weight_bytes, mlm_top1_agreement (null without a masked-LM head), layers [{layer, min_cosine, \
-            mean_cosine, max_abs_diff}]}].
+            mean_cosine, max_abs_diff}]}]; with --tokens each precision also has tokens [{text, position, piece, cosines}]: \
+            every token's cosine to its f32 vector at every layer, as the explorer's Vector pane shows it.
             """
     )
 
@@ -32,6 +33,9 @@ struct PrecisionReportCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(encoderMaxLengthHelp))
     var maxLength: Int?
+
+    @Flag(name: .long, help: "Also every token's cosine to its f32 vector at every layer (the explorer's Vector pane at bf16 or int8).")
+    var tokens = false
 
     @Flag(name: .long, help: "Write one JSON object.")
     var json = false
@@ -61,8 +65,11 @@ struct PrecisionReportCommand: ParsableCommand {
         let limit = positionLimit(maxLength, modelPositions: reference.model.config.maxPositions)
         let hasMaskedLM = reference.model.hasMaskedLMHead
         var (textCount, tokenCount) = (0, 0)
+        // Every compared token in the order the fidelity's cosines are kept: which text, where, which piece.
+        var pieces = [(text: Int, position: Int, piece: String)]()
         func compare(_ text: String, pair: String?) throws {
             let encoding = try encode(reference.tokenizer, text, pair: pair, maxLength: limit)
+            pieces += encoding.tokens.enumerated().map { (textCount, $0.offset, $0.element) }
             let input = [ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)]
             try reportingEngineErrors {
                 let expected = try reference.model.forward(input, threads: threads)
@@ -114,6 +121,22 @@ struct PrecisionReportCommand: ParsableCommand {
                     writer.endObject()
                 }
                 writer.endArray()
+                if tokens {
+                    writer.key("tokens")
+                    writer.beginArray()
+                    for (index, piece) in pieces.enumerated() {
+                        writer.beginObject()
+                        writer.key("text"); writer.int(piece.text)
+                        writer.key("position"); writer.int(piece.position)
+                        writer.key("piece"); writer.string(piece.piece)
+                        writer.key("cosines")
+                        writer.beginArray()
+                        for layer in comparison.fidelity.layers { writer.double(layer.cosines[index]) }
+                        writer.endArray()
+                        writer.endObject()
+                    }
+                    writer.endArray()
+                }
                 writer.endObject()
             }
             writer.endArray()
@@ -132,6 +155,13 @@ struct PrecisionReportCommand: ParsableCommand {
             writeLine("  layer  min cosine  mean cosine  max |diff|")
             for layer in comparison.fidelity.layers {
                 writeLine(String(format: "  %5d  %10.6f  %11.6f  %10.3g", layer.index, layer.minCosine, layer.meanCosine, layer.maxAbsDifference))
+            }
+            if tokens {
+                writeLine("  text position piece: cosine to f32 at layers 0...\(comparison.fidelity.layers.count - 1)")
+                for (index, piece) in pieces.enumerated() {
+                    let cosines = comparison.fidelity.layers.map { String(format: "%.6f", $0.cosines[index]) }
+                    writeLine("  \(piece.text) \(piece.position) \(piece.piece): " + cosines.joined(separator: " "))
+                }
             }
         }
     }

@@ -175,6 +175,31 @@ struct EngineCommandsEndToEndTests {
         #expect(none.status != 0 && none.standardError.contains("give TEXT"), "\(none.standardError)")
     }
 
+    @Test("precision-report --tokens: every token's cosine to f32 at every layer, whose lowest is the layer's min_cosine")
+    func precisionReportTokens() throws {
+        let result = try Bertscope.run(["precision-report", "--model", model, "--threads", "1", "--precision", "int8", "--tokens", "--json",
+                                        "the dog barks", "a cat"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let entry = try #require((object["precisions"] as? [[String: Any]])?.first)
+        let layers = try #require(entry["layers"] as? [[String: Any]])
+        let tokens = try #require(entry["tokens"] as? [[String: Any]])
+        #expect(tokens.count == object["tokens"] as? Int)
+        #expect(Set(tokens.compactMap { $0["text"] as? Int }) == [0, 1], "the tokens of both texts")
+        let first = tokens.filter { $0["text"] as? Int == 0 }
+        #expect(first.compactMap { $0["position"] as? Int } == Array(first.indices))
+        #expect(first.first?["piece"] as? String == "[CLS]" && first.last?["piece"] as? String == "[SEP]")
+        #expect(first.dropFirst().first?["piece"] as? String == "the")
+        let cosines = try tokens.map { try #require(($0["cosines"] as? [NSNumber])?.map(\.doubleValue)) }
+        #expect(cosines.allSatisfy { $0.count == layers.count })
+        for (index, layer) in layers.enumerated() {
+            let lowest = try #require((layer["min_cosine"] as? NSNumber)?.doubleValue)
+            #expect(cosines.map { $0[index] }.min() == lowest, "layer \(index)")
+        }
+        let text = try Bertscope.run(["precision-report", "--model", model, "--precision", "bf16", "--tokens", "the dog"])
+        #expect(text.status == 0 && text.standardOutput.contains("0 1 the: "), "\(text.standardOutput)")
+    }
+
     @Test("--precision: bench --json and model info --json report it; bf16 and int8 pack the linear weights in a half and a quarter of f32")
     func precisionReported() throws {
         #expect(try bench(model)["precision"] as? String == "f32", "f32 is the default")

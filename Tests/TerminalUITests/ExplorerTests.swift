@@ -56,15 +56,17 @@ final class ExplorerDriver {
     func run(_ effects: [ExplorerEffect]) {
         for effect in effects {
             switch effect {
-            case let .embed(line, generation, text, dialect, attentions):
+            case let .embed(line, generation, text, dialect, attentions, precision):
                 if !computesVectors {
                     pendingEmbeds.append(effect)
                     continue
                 }
-                let embedded = try! EmbeddedText(text, tokenizer: tokenizer(dialect), model: model, attentions: attentions ? .all : .none)
+                let embedded = try! EmbeddedText(text, tokenizer: tokenizer(dialect), model: model.converted(to: precision),
+                                                 attentions: attentions ? .all : .none, f32Model: model)
                 send(.vectorsReady(line: line, generation: generation, embedded, milliseconds: 1))
             case .computeBaseline(let key):
-                let baseline = try! Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer(.hf), model: model, layer: key.layer, pooling: key.pooling)
+                let baseline = try! Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer(.hf), model: model.converted(to: key.precision),
+                                             layer: key.layer, pooling: key.pooling)
                 send(.baselineReady(key, baseline))
             case let .export(path, format, overwrite):
                 exported.append((path, format, overwrite))
@@ -117,7 +119,7 @@ struct ExplorerTests {
         #expect(driver.text.contains("computing"))
         // Deliver the vectors of the first text only: they must not be taken for the current text.
         let first = driver.pendingEmbeds.first!
-        guard case let .embed(line, generation, text, _, _) = first else { return }
+        guard case let .embed(line, generation, text, _, _, _) = first else { return }
         let stale = try! EmbeddedText(text, tokenizer: ExplorerDriver.tokenizer, model: ExplorerDriver.model)
         driver.send(.vectorsReady(line: line, generation: generation, stale, milliseconds: 1))
         #expect(driver.state.focused.embedded?.encoding.texts.first != "the")
