@@ -104,9 +104,16 @@ public final class BertModel: Sendable {
     /// Runs the encoder over a batch. Sequences may have different lengths: they are packed without
     /// padding, so each one's vectors equal what it gets alone. `threads` workers split every matrix
     /// product by output columns and the attention by (sequence, head). `attentions` says which layers'
-    /// attention probabilities to return.
-    public func forward(_ batch: [ModelInput], attentions: AttentionRequest = .none, threads: Int = 1) throws -> [ModelOutput] {
+    /// attention probabilities to return. `throughLayer` stops the pass after that layer (0: the embeddings
+    /// only) when no higher hidden state is wanted: the states it returns are those of the full pass, there
+    /// are `throughLayer + 1` of them, and the pooler (which reads the last layer) is left out.
+    public func forward(_ batch: [ModelInput], attentions: AttentionRequest = .none, throughLayer: Int? = nil,
+                        threads: Int = 1) throws -> [ModelOutput] {
         try validate(batch)
+        if let throughLayer, !(0...config.layerCount).contains(throughLayer) {
+            throw EngineError.invalidInput("layer \(throughLayer) does not exist; the model has layers 0...\(config.layerCount)")
+        }
+        let layersRun = throughLayer ?? config.layerCount
         let threads = max(1, threads)
         BLASThreads.set(threads)
         let hiddenSize = config.hiddenSize
@@ -150,7 +157,7 @@ public final class BertModel: Sendable {
                 scale, probabilities, context + rowStarts[sequence] * hiddenSize + head * headSize, hiddenSize,
                 workspace.attentionScratch(worker))
         }
-        for (layerIndex, layer) in weights.layers.enumerated() {
+        for (layerIndex, layer) in weights.layers.prefix(layersRun).enumerated() {
             let layerNumber = layerIndex + 1
             applyLinear(layer.queryKeyValue, input: hidden, rows: rows, output: queryKeyValue, workspace: workspace)
             if attentions.includes(layerNumber) {
@@ -183,7 +190,7 @@ public final class BertModel: Sendable {
                       workspace: workspace)
             record()
         }
-        if let pooler = weights.pooler {
+        if let pooler = weights.pooler, layersRun == config.layerCount {
             // tanh(W h[CLS] + b) for every sequence at once: gather the [CLS] rows, one product.
             for (index, start) in rowStarts.dropLast().enumerated() {
                 (context + index * hiddenSize).update(from: hidden + start * hiddenSize, count: hiddenSize)

@@ -15,8 +15,10 @@ public struct Baseline: Sendable {
     public var centroid: [Float]
 
     /// The baseline of unrelated `sentences` (Resources/baseline.tsv, through ResourceFolder).
-    public init(sentences: [String], tokenizer: any TextTokenizer, model: BertModel, layer: LayerChoice, pooling: Pooling, threads: Int = 1) throws {
-        let texts = try sentences.map { try EmbeddedText($0, tokenizer: tokenizer, model: model, threads: threads) }
+    /// `throughLayer` stops the passes early when `layer` reads no higher.
+    public init(sentences: [String], tokenizer: any TextTokenizer, model: BertModel, layer: LayerChoice, pooling: Pooling,
+                throughLayer: Int? = nil, threads: Int = 1) throws {
+        let texts = try sentences.map { try EmbeddedText($0, tokenizer: tokenizer, model: model, throughLayer: throughLayer, threads: threads) }
         self.init(texts: texts, layer: layer, pooling: pooling)
     }
 

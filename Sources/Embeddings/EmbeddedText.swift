@@ -17,22 +17,41 @@ public enum LayerChoice: Sendable, Hashable, Codable, CustomStringConvertible {
     case layer(Int)
     /// The elementwise sum of the last four layers (the BERT paper's best feature-based choice).
     case sumOfLastFour
+    /// The elementwise sum of the hidden states in a range (for cosines, the same as their mean).
+    case sum(ClosedRange<Int>)
 
     public var description: String {
         switch self {
         case .layer(let index): return "layer \(index)"
         case .sumOfLastFour: return "sum of last 4"
+        case .sum(let layers): return "sum of layers \(layers.lowerBound)-\(layers.upperBound)"
         }
     }
 
-    /// Parses "0"..."12", "last", or "last4".
+    /// Parses "0"..."12", "last", "last4", or "A-B" (the sum of layers A to B, A < B).
     public init?(_ text: String, layerCount: Int) {
+        func layer(_ text: Substring) -> Int? { Int(text).flatMap { (0...layerCount).contains($0) ? $0 : nil } }
         switch text {
         case "last": self = .layer(layerCount)
         case "last4", "sum4": self = .sumOfLastFour
         default:
-            guard let index = Int(text), (0...layerCount).contains(index) else { return nil }
-            self = .layer(index)
+            let bounds = text.split(separator: "-", omittingEmptySubsequences: false)
+            if bounds.count == 2 {
+                guard let low = layer(bounds[0]), let high = layer(bounds[1]), low < high else { return nil }
+                self = .sum(low...high)
+            } else {
+                guard let index = layer(Substring(text)) else { return nil }
+                self = .layer(index)
+            }
+        }
+    }
+
+    /// The hidden states it reads, for a model of `layerCount` layers.
+    public func layers(layerCount: Int) -> ClosedRange<Int> {
+        switch self {
+        case .layer(let index): return index...index
+        case .sumOfLastFour: return max(0, layerCount - 3)...layerCount
+        case .sum(let layers): return layers
         }
     }
 }
@@ -69,31 +88,30 @@ public struct EmbeddedText: Sendable {
     /// Tokenizes and runs the encoder on `text` (and `pair`), keeping the attention `attentions` asks for; given
     /// `f32Model` while `model` runs at a reduced precision, runs the f32 model on the same pieces too.
     public init(_ text: String, pair: String? = nil, tokenizer: any TextTokenizer, model: BertModel,
-                attentions: AttentionRequest = .none, threads: Int = 1, f32Model: BertModel? = nil) throws {
+                attentions: AttentionRequest = .none, throughLayer: Int? = nil, threads: Int = 1, f32Model: BertModel? = nil) throws {
         let encoding = tokenizer.encode(text, pair: pair, maxLength: model.config.maxPositions)
         let input = [ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)]
-        let output = try model.forward(input, attentions: attentions, threads: threads)[0]
-        let f32Output = try f32Model.flatMap { $0.precision == model.precision ? nil : try $0.forward(input, threads: threads)[0] }
+        let output = try model.forward(input, attentions: attentions, throughLayer: throughLayer, threads: threads)[0]
+        let f32Output = try f32Model.flatMap {
+            $0.precision == model.precision ? nil : try $0.forward(input, throughLayer: throughLayer, threads: threads)[0]
+        }
         self.init(encoding: encoding, output: output, f32Output: f32Output)
     }
 
     /// The same text as the f32 model computed it, when that pass was run.
     public var atF32: EmbeddedText? { f32Output.map { EmbeddedText(encoding: encoding, output: $0) } }
 
+    /// The layers computed (fewer than the model's when the pass stopped early).
     public var layerCount: Int { output.hiddenStates.count - 1 }
 
     /// The vector of token `token` at `layer`.
     public func pieceVector(_ token: Int, layer: LayerChoice) -> [Float] {
-        switch layer {
-        case .layer(let index):
-            return Array(output.hiddenStates[index][token])
-        case .sumOfLastFour:
-            var sum = [Float](repeating: 0, count: output.hiddenStates[0].columns)
-            for index in max(0, layerCount - 3)...layerCount {
-                for (dimension, value) in output.hiddenStates[index][token].enumerated() { sum[dimension] += value }
-            }
-            return sum
+        if case .layer(let index) = layer { return Array(output.hiddenStates[index][token]) }
+        var sum = [Float](repeating: 0, count: output.hiddenStates[0].columns)
+        for index in layer.layers(layerCount: layerCount) {
+            for (dimension, value) in output.hiddenStates[index][token].enumerated() { sum[dimension] += value }
         }
+        return sum
     }
 
     /// The words of one input text, in order, with their pieces.

@@ -46,8 +46,15 @@ public struct WordAlignmentOptions: Sendable {
         self.centroid = centroid
     }
 
-    /// SimAlign's layer: 8 of 12 (their finding for mBERT and XLM-R), the same share of other depths.
-    public static func defaultLayer(layerCount: Int) -> Int { (layerCount * 2 + 1) / 3 }
+    /// bertscope's default: the sum of layers 5 to 8 of 12, up to SimAlign's layer (8 of 12, their finding
+    /// for mBERT and XLM-R), the same shares of other depths (one layer when the model is too shallow for a
+    /// range). With centring it had the lowest AER on XL-WA of the sums tried, below SimAlign's layer 8 and
+    /// either change alone (docs/BENCHMARKS.md, "Word alignment quality").
+    public static func defaultLayer(layerCount: Int) -> LayerChoice {
+        let high = (layerCount * 2 + 1) / 3
+        let low = high - layerCount / 4
+        return low < high ? .sum(low...high) : .layer(high)
+    }
 }
 
 /// The word alignment of two texts.

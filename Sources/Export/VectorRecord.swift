@@ -104,11 +104,12 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 }
 
 extension LayerChoice {
-    /// The label exports use: "0"..."N", or "last4".
+    /// The label exports use: "0"..."N", "last4", or "A-B".
     public var exportLabel: String {
         switch self {
         case .layer(let index): return String(index)
         case .sumOfLastFour: return "last4"
+        case .sum(let layers): return "\(layers.lowerBound)-\(layers.upperBound)"
         }
     }
 }

@@ -356,7 +356,8 @@ public enum ExplorerReducer {
         let position: Int
         switch state.layer {
         case .layer(let index): position = index
-        case .sumOfLastFour: position = count + 1
+        // A range from the command line steps as the sum of the last four does.
+        case .sumOfLastFour, .sum: position = count + 1
         }
         let next = (position + step + count + 2) % (count + 2)
         state.layer = next == count + 1 ? .sumOfLastFour : .layer(next)

@@ -11,7 +11,8 @@ struct AlignCommand: ParsableCommand {
         abstract: "Word alignment of two texts by SimAlign's methods, as Pharaoh links (i-j, 0-based word numbers).",
         discussion: """
             Words are ICU's word boundaries (spaces and punctuation are not words), or with --pretokenized the \
-            whitespace-separated tokens. On the cosine matrix of the two texts' vectors at --layer: argmax links \
+            whitespace-separated tokens. On the cosine matrix of the two texts' vectors at --layer (by default the \
+            sum of layers 5-8 of 12, centred; SimAlign's own configuration is --layer 8 --no-centre): argmax links \
             pairs that are each other's best match, itermax adds such pairs among the words left unaligned \
             (α 0.9, two rounds), match takes the maximum-weight bipartite matching. --level piece links two words \
             when any of their pieces are linked; --level word compares mean-pooled word vectors. \
@@ -25,7 +26,7 @@ struct AlignCommand: ParsableCommand {
 
     @OptionGroup var options: EncoderOptions
 
-    @Option(name: .long, help: "Hidden state: 0 (embeddings) to N, last, or last4 (sum of the last four). Default: 8 of 12 layers (SimAlign's), the same share of other depths.")
+    @Option(name: .long, help: "Hidden state: 0 (embeddings) to N, last, last4 (sum of the last four), or A-B (sum of layers A to B). Default: 5-8 of 12 layers, the same shares of other depths (SimAlign's is 8).")
     var layer: String?
 
     @Option(name: .long, help: "argmax, itermax or match.")
@@ -37,8 +38,9 @@ struct AlignCommand: ParsableCommand {
     @Option(name: .long, help: "SimAlign's distortion ratio (0: none; they use 0.5): lowers similarities far from the diagonal.")
     var distortion: Double = 0
 
-    @Flag(name: .customLong("centre"), help: "Subtract the mean word vector of reference sentences before the cosines.")
-    var centre = false
+    @Flag(name: .customLong("centre"), inversion: .prefixedNo,
+          help: "Subtract the mean word vector of reference sentences before the cosines (default; --no-centre is SimAlign's way).")
+    var centre = true
 
     @Flag(name: .long, help: "Words are the whitespace-separated tokens of each side.")
     var pretokenized = false
@@ -71,18 +73,27 @@ struct AlignCommand: ParsableCommand {
     func run() throws {
         let loaded = try loadModel(options.model, precision: options.precision)
         let layerCount = loaded.model.config.layerCount
-        let layerText = layer ?? String(WordAlignmentOptions.defaultLayer(layerCount: layerCount))
-        guard let choice = LayerChoice(layerText, layerCount: layerCount) else {
-            throw UserError("--layer: \"\(layerText)\" is not a layer; use 0...\(layerCount), last, or last4")
+        let choice: LayerChoice
+        if let layer {
+            guard let parsed = LayerChoice(layer, layerCount: layerCount) else {
+                throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, last4, or A-B with A < B")
+            }
+            choice = parsed
+        } else {
+            choice = WordAlignmentOptions.defaultLayer(layerCount: layerCount)
         }
+        // The pass stops at the highest hidden state the alignment reads.
+        let throughLayer = choice.layers(layerCount: layerCount).upperBound
         var centroid: [Float]?
         if centre {
             let sentences = try baselineSentences()
             centroid = try reportingEngineErrors {
-                try Baseline(sentences: sentences, tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: .mean, threads: options.threads).centroid
+                try Baseline(sentences: sentences, tokenizer: loaded.tokenizer, model: loaded.model, layer: choice, pooling: .mean,
+                             throughLayer: throughLayer, threads: options.threads).centroid
             }
         }
-        let aligner = PairAligner(loaded: loaded, threads: options.threads, words: pretokenized ? WordSource.whitespace : .linguistic,
+        let aligner = PairAligner(loaded: loaded, threads: options.threads, throughLayer: throughLayer,
+                                  words: pretokenized ? WordSource.whitespace : .linguistic,
                                   options: WordAlignmentOptions(method: method, level: level, layer: choice, distortion: distortion, centroid: centroid))
         var goldReader = try gold.map { try LineReader(path: $0) }
         var score = AlignmentScore()
@@ -90,9 +101,9 @@ struct AlignCommand: ParsableCommand {
         let inputName = input == "-" ? "standard input" : (input ?? "the command line")
 
         let goldName = gold ?? ""
-        /// Aligns one pair (and scores it against its gold line), returning its number of links; a problem
-        /// with the line is reported and counted.
-        func process(_ pair: Result<(String, String), LineError>, line: Int) throws -> Int {
+        /// Writes one aligned pair (or scores it against its gold line), returning its number of links; a
+        /// problem with the line is reported and counted.
+        func process(_ aligned: Result<PairAligner.Result, LineError>, line: Int) throws -> Int {
             var goldLine: Result<String, LineError>?
             if goldReader != nil {
                 // Optional chaining reads the reader in place (a copy would copy its buffer).
@@ -103,8 +114,7 @@ struct AlignCommand: ParsableCommand {
                 }
             }
             do {
-                let (sourceText, targetText) = try pair.get()
-                let result = try aligner.align(sourceText, targetText)
+                let result = try aligned.get()
                 for (side, text) in [("source", result.source), ("target", result.target)] where text.encoding.truncation.isTruncated {
                     printError("\(inputName), line \(line): warning: the \(side) was cut to \(loaded.model.config.maxPositions) positions; its later words are not aligned")
                 }
@@ -133,15 +143,27 @@ struct AlignCommand: ParsableCommand {
 
         if let input {
             var reader = try LineReader(path: input)
-            let progress = ProgressLine(total: try Self.lineCount(input), label: "align", items: "pairs", rows: "links")
+            let lines = try Self.lineCount(input)
+            let progress = ProgressLine(total: lines, label: "align", items: "pairs", rows: "links")
+            // The pairs of a file go through the encoder several at a time (larger products use the threads
+            // better); a pipe's one at a time, so each line's links come as soon as it is read.
+            let batchSize = lines == nil ? 1 : Self.pairsPerPass
             var links = 0
-            while let bytes = try reader.next() {
-                links += try process(Self.parsePair(bytes), line: reader.lineNumber)
+            var done = false
+            while !done {
+                var batch = [Result<(String, String), LineError>]()
+                while batch.count < batchSize, let bytes = try reader.next() { batch.append(Self.parsePair(bytes)) }
+                done = batch.count < batchSize
+                var aligned = try aligner.align(batch.compactMap { try? $0.get() }).makeIterator()
+                let first = reader.lineNumber - batch.count + 1
+                for (offset, pair) in batch.enumerated() {
+                    links += try process(pair.map { _ in aligned.next()! }, line: first + offset)
+                }
                 progress.update(texts: reader.lineNumber, rows: links)
             }
             progress.finish()
         } else if let source, let target {
-            _ = try process(.success((source, target)), line: 1)
+            _ = try process(.success(try aligner.align([(source, target)])[0]), line: 1)
         }
         if gold != nil {
             if let extra = try goldReader?.next(), !extra.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
@@ -151,6 +173,9 @@ struct AlignCommand: ParsableCommand {
         }
         if failures > 0 { throw ExitCode(1) }
     }
+
+    /// How many pairs of a file share one forward pass.
+    static let pairsPerPass = 8
 
     /// One "SRC ||| TGT" line.
     static func parsePair(_ bytes: [UInt8]) -> Result<(String, String), LineError> {
@@ -227,10 +252,12 @@ struct LineError: Error {
     }
 }
 
-/// Embeds two texts, finds their words and aligns them.
+/// Embeds pairs of texts, finds their words and aligns them.
 struct PairAligner {
     var loaded: LoadedModel
     var threads: Int
+    /// The highest hidden state the options read: the forward pass stops there.
+    var throughLayer: Int
     var words: WordSource
     var options: WordAlignmentOptions
 
@@ -242,14 +269,22 @@ struct PairAligner {
         var alignment: WordAlignment
     }
 
-    func align(_ sourceText: String, _ targetText: String) throws -> Result {
-        try reportingEngineErrors {
-            let source = try EmbeddedText(sourceText, tokenizer: loaded.tokenizer, model: loaded.model, threads: threads)
-            let target = try EmbeddedText(targetText, tokenizer: loaded.tokenizer, model: loaded.model, threads: threads)
-            let sourceWords = try WordPieces(encoding: source.encoding, source: words)
-            let targetWords = try WordPieces(encoding: target.encoding, source: words)
-            let alignment = WordAlignment(source, words: sourceWords.words, target, words: targetWords.words, options: options)
-            return Result(source: source, target: target, sourceWords: sourceWords, targetWords: targetWords, alignment: alignment)
+    /// Every text of `pairs` in one forward pass (packed without padding, so each gets the vectors it gets
+    /// alone), then each pair's alignment, in order.
+    func align(_ pairs: [(String, String)]) throws -> [Result] {
+        guard !pairs.isEmpty else { return [] }
+        return try reportingEngineErrors {
+            let encodings = pairs.flatMap { [$0.0, $0.1] }.map { loaded.tokenizer.encode($0, pair: nil, maxLength: loaded.model.config.maxPositions) }
+            let outputs = try loaded.model.forward(encodings.map { ModelInput(ids: $0.ids, typeIds: $0.typeIds) },
+                                                   throughLayer: throughLayer, threads: threads)
+            return try pairs.indices.map { index in
+                let source = EmbeddedText(encoding: encodings[2 * index], output: outputs[2 * index])
+                let target = EmbeddedText(encoding: encodings[2 * index + 1], output: outputs[2 * index + 1])
+                let sourceWords = try WordPieces(encoding: source.encoding, source: words)
+                let targetWords = try WordPieces(encoding: target.encoding, source: words)
+                let alignment = WordAlignment(source, words: sourceWords.words, target, words: targetWords.words, options: options)
+                return Result(source: source, target: target, sourceWords: sourceWords, targetWords: targetWords, alignment: alignment)
+            }
         }
     }
 }

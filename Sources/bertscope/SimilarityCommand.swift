@@ -23,7 +23,7 @@ struct SimilarityCommand: ParsableCommand {
 
     @OptionGroup var options: EncoderOptions
 
-    @Option(name: .long, help: "Hidden state to compare: 0 (embeddings) to N, last, or last4 (sum of the last four).")
+    @Option(name: .long, help: "Hidden state to compare: 0 (embeddings) to N, last, last4 (sum of the last four), or A-B (sum of layers A to B).")
     var layer: String = "last"
 
     @Option(name: .long, help: "How a word's pieces are pooled: first, mean, max or sum.")
@@ -48,7 +48,7 @@ struct SimilarityCommand: ParsableCommand {
         let loaded = try loadModel(options.model, precision: options.precision)
         let layerCount = loaded.model.config.layerCount
         guard let choice = LayerChoice(layer, layerCount: layerCount) else {
-            throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, or last4")
+            throw UserError("--layer: \"\(layer)\" is not a layer; use 0...\(layerCount), last, last4, or A-B with A < B")
         }
         var modelSentenceCosine: Double?
         let (similarity, baseline) = try reportingEngineErrors { () throws -> (CrossSimilarity, Baseline?) in

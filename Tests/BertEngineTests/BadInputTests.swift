@@ -106,6 +106,10 @@ struct BadInputTests {
         #expect(error(ModelInput(ids: [6, 7], typeIds: [0, 2])).contains("token type 2"))
         #expect(error(ModelInput(ids: [Int](repeating: 10, count: 41))).contains("40 positions"))
         #expect(error(ModelInput(ids: [])).contains("empty"))
+        for layer in [-1, model.config.layerCount + 1] {
+            let message = errorDescription { _ = try model.forward([ModelInput(ids: [6, 7])], throughLayer: layer) }
+            #expect(message.contains("layer \(layer) does not exist; the model has layers 0...\(model.config.layerCount)"))
+        }
     }
 
     @Test("a config of a family bertscope does not run, another activation, or no vocabulary size, is refused with a reason")

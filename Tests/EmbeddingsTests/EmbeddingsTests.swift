@@ -51,6 +51,20 @@ struct EmbeddingsTests {
         }
     }
 
+    @Test("A-B parses as the sum of layers A to B and adds exactly those; a reversed, single or out-of-range range is no layer")
+    func layerRange() throws {
+        #expect(LayerChoice("1-2", layerCount: 2) == .sum(1...2))
+        #expect(LayerChoice("0-2", layerCount: 2) == .sum(0...2))
+        for bad in ["2-1", "1-1", "1-3", "-1-2", "1-", "-2", "a-b", "1-2-3"] {
+            #expect(LayerChoice(bad, layerCount: 2) == nil, "\(bad)")
+        }
+        let text = try embed("dog")
+        let summed = text.pieceVector(1, layer: .sum(1...2))
+        let (one, two) = (text.pieceVector(1, layer: .layer(1)), text.pieceVector(1, layer: .layer(2)))
+        #expect(summed.indices.allSatisfy { summed[$0] == one[$0] + two[$0] })
+        #expect(LayerChoice.sum(1...2).layers(layerCount: 2) == 1...2 && LayerChoice.sumOfLastFour.layers(layerCount: 12) == 9...12)
+    }
+
     @Test("a cosine never leaves [-1, 1], even where rounding puts dot / (norm · norm) past 1")
     func cosineStaysInRange() throws {
         var generator = SplitMix64(seed: 7)

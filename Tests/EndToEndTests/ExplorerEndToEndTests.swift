@@ -198,10 +198,11 @@ struct ExplorerEndToEndTests {
         try session.type(texts[0])
         try session.press("Escape", "+")
         try session.type(texts[1])
-        // Back to the first line: Compare shows it against the next, at the explorer's layer (the last, 12).
+        // Back to the first line: Compare shows it against the next, at the explorer's layer (the last, 12), not
+        // centred (the explorer's default, align's --no-centre).
         try session.press("Escape", "o", "3")
         for method in ["argmax", "itermax", "match"] {
-            let result = try Bertscope.run(["align", "--model", e5.path, "--layer", "12", "--method", method, "--json", texts[0], texts[1]])
+            let result = try Bertscope.run(["align", "--model", e5.path, "--layer", "12", "--method", method, "--no-centre", "--json", texts[0], texts[1]])
             #expect(result.status == 0, "\(result.standardError)")
             let json = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
             let links = try #require(json["links"] as? [[Int]]), cosines = try #require(json["cosines"] as? [Double])

@@ -8,11 +8,19 @@ private let model = TinyModel.folder.path
 /// The `align` contract of issue 13, run through the real binary.
 @Suite("bertscope align, end to end")
 struct AlignCommandEndToEndTests {
-    /// The links the library computes in-process for the tiny model (2 layers: SimAlign's default share is 1).
+    /// The mean word vector of the baseline sentences at `layer`, which align subtracts unless --no-centre.
+    static func centroid(_ layer: LayerChoice) throws -> [Float] {
+        let (tokenizer, tinyModel) = try TinyModel.loaded.get()
+        return try Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer, model: tinyModel, layer: layer, pooling: .mean).centroid
+    }
+
+    /// The links the library computes in-process for the tiny model with align's defaults (2 layers: too few
+    /// for a range, so layer 1 of them, centred).
     static func expectedLinks(_ source: String, _ target: String, method: AlignmentMethod = .argmax,
                               words: WordSource = .linguistic) throws -> [AlignmentLink] {
         let a = try TinyModel.embed(source), b = try TinyModel.embed(target)
-        let options = WordAlignmentOptions(method: method, level: .piece, layer: .layer(1))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 2) == .layer(1))
+        let options = WordAlignmentOptions(method: method, level: .piece, layer: .layer(1), centroid: try centroid(.layer(1)))
         return WordAlignment(a, words: try WordPieces(encoding: a.encoding, source: words).words,
                              b, words: try WordPieces(encoding: b.encoding, source: words).words, options: options).links
     }
@@ -47,7 +55,7 @@ struct AlignCommandEndToEndTests {
         let a = try TinyModel.embed("犬が吠える。"), b = try TinyModel.embed("the dog barks")
         let links = WordAlignment(a, words: try WordPieces(encoding: a.encoding, source: .linguistic).words,
                                   b, words: try WordPieces(encoding: b.encoding, source: .linguistic).words,
-                                  options: WordAlignmentOptions(layer: .layer(2))).links
+                                  options: WordAlignmentOptions(layer: .layer(2), centroid: try Self.centroid(.layer(2)))).links
         #expect(json["links"] as? [[Int]] == links.map { [$0.source, $0.target] })
         let cosines = json["cosines"] as? [Double] ?? []
         #expect(cosines.count == links.count && zip(cosines, links).allSatisfy { abs($0 - $1.cosine) < 1e-12 })
@@ -66,6 +74,23 @@ struct AlignCommandEndToEndTests {
         #expect(result.standardError.contains("line 3: the line has an empty source"))
         #expect(result.standardError.contains("line 5: the line has more than one \"|||\""))
         #expect(!result.standardError.contains("line 1:") && !result.standardError.contains("line 4:"))
+    }
+
+    @Test("--input with more lines than one forward pass takes: every line's links in order, bad lines anywhere")
+    func inputAcrossPasses() throws {
+        let texts = ["the dog barks", "a cat", "犬が吠える", "dogs and cats", "the mailman", "a dog barks at the cat"]
+        let lines = (0..<19).map { index in
+            index % 7 == 3 ? "no separator \(index)" : "\(texts[index % texts.count]) ||| \(texts[(index + 1) % texts.count])"
+        }
+        let file = try Self.write(lines.joined(separator: "\n") + "\n", named: "many.txt")
+        let result = try Bertscope.run(["align", "--model", model, "--threads", "2", "--input", file.path])
+        #expect(result.status == 1)
+        let expected = try lines.map { line in
+            let sides = line.components(separatedBy: " ||| ")
+            return sides.count == 2 ? try Self.pharaoh(Self.expectedLinks(sides[0], sides[1])) : ""
+        }
+        #expect(result.standardOutput == expected.map { $0 + "\n" }.joined())
+        for bad in [4, 11, 18] { #expect(result.standardError.contains("line \(bad): the line has no \"|||\"")) }
     }
 
     @Test("--input - reads standard input; invalid UTF-8 is a per-line error")
@@ -146,18 +171,20 @@ struct AlignCommandEndToEndTests {
         #expect(text.standardOutput.contains(String(format: "precision %.4f", single.precision)))
     }
 
-    @Test("--level word, --distortion and --centre reach the library's options")
+    @Test("--level word, --distortion, --layer (one or A-B) and centring (the default; --no-centre) reach the library's options")
     func options() throws {
         let (source, target) = ("the dogs bark at the cat", "a dog barks at 犬 and a cat")
         let a = try TinyModel.embed(source), b = try TinyModel.embed(target)
         let wordsA = try WordPieces(encoding: a.encoding, source: .linguistic).words
         let wordsB = try WordPieces(encoding: b.encoding, source: .linguistic).words
-        let (tokenizer, tinyModel) = try TinyModel.loaded.get()
-        let centroid = try Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer, model: tinyModel, layer: .layer(1), pooling: .mean).centroid
         let cases: [([String], WordAlignmentOptions)] = [
-            (["--level", "word", "--method", "itermax"], WordAlignmentOptions(method: .itermax, level: .word, layer: .layer(1))),
-            (["--distortion", "0.5"], WordAlignmentOptions(layer: .layer(1), distortion: 0.5)),
-            (["--centre", "--layer", "1"], WordAlignmentOptions(layer: .layer(1), centroid: centroid)),
+            (["--level", "word", "--method", "itermax", "--no-centre"], WordAlignmentOptions(method: .itermax, level: .word, layer: .layer(1))),
+            (["--distortion", "0.5", "--no-centre"], WordAlignmentOptions(layer: .layer(1), distortion: 0.5)),
+            (["--layer", "2"], WordAlignmentOptions(layer: .layer(2), centroid: try Self.centroid(.layer(2)))),
+            (["--centre", "--layer", "1"], WordAlignmentOptions(layer: .layer(1), centroid: try Self.centroid(.layer(1)))),
+            (["--no-centre"], WordAlignmentOptions(layer: .layer(1))),
+            (["--layer", "1-2", "--no-centre"], WordAlignmentOptions(layer: .sum(1...2))),
+            (["--layer", "0-1"], WordAlignmentOptions(layer: .sum(0...1), centroid: try Self.centroid(.sum(0...1)))),
         ]
         for (arguments, options) in cases {
             let result = try Bertscope.run(["align", "--model", model, "--threads", "1"] + arguments + [source, target])
@@ -174,10 +201,21 @@ struct AlignCommandEndToEndTests {
         #expect(try Bertscope.run(["align", "--model", model, "one"]).standardError.contains("give SRC and TGT, or --input FILE"))
         #expect(try Bertscope.run(["align", "--model", model, "--input", "-", "a", "b"]).standardError.contains("not both"))
         #expect(try Bertscope.run(["align", "--model", model, "--gold-one-based", "a", "b"]).standardError.contains("needs --gold"))
-        let layer = try Bertscope.run(["align", "--model", model, "--layer", "9", "a", "b"])
-        #expect(layer.status != 0 && layer.standardError.contains("is not a layer"))
+        for bad in ["9", "2-1", "1-1", "1-3", "1-", "a-b", "0-1-2"] {
+            let layer = try Bertscope.run(["align", "--model", model, "--layer", bad, "a", "b"])
+            #expect(layer.status != 0 && layer.standardError.contains("--layer: \"\(bad)\" is not a layer; use 0...2, last, last4, or A-B with A < B"))
+        }
         let missing = try Bertscope.run(["align", "--model", model, "--input", "/nonexistent/pairs.txt"])
         #expect(missing.status != 0 && missing.standardError.contains("cannot open /nonexistent/pairs.txt"))
+    }
+
+    @Test("the default layers: 5-8 of 12 (up to SimAlign's 8), the same shares of other depths, one layer when too shallow for a range")
+    func defaultLayers() {
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 12) == .sum(5...8))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 24) == .sum(10...16))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 6) == .sum(3...4))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 2) == .layer(1))
+        #expect(WordAlignmentOptions.defaultLayer(layerCount: 1) == .layer(1))
     }
 
     @Test("multilingual-e5-small aligns the issue's example: the Japanese sentence is words, and 犬 links with dog")

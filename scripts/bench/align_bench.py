@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """`bertscope align --input` against SimAlign doing the same, end to end (process start, model load, every
-pair): N pretokenized sentence pairs cycled from scripts/fixtures/make_simalign_fixtures.py's PAIRS, argmax at
-piece level, multilingual-e5-small at layer 8. Run with the simalign venv's Python (scripts/simalign-venv.sh):
+pair): the first N pretokenized pairs of XL-WA's test sets (--data, the folder of LANG/test.tsv that
+scripts/bench/align_quality.sh writes into the cache), language after language, argmax at piece level,
+multilingual-e5-small at layer 8, no centring (SimAlign's configuration). Run with the simalign venv's Python
+(scripts/simalign-venv.sh):
 
     $PY scripts/bench/align_bench.py --bertscope .build/release/bertscope \\
-        --model ~/.cache/bertscope/test-assets/multilingual-e5-small --hf-model /tmp/bertscope-fixtures/e5-hf
+        --model ~/.cache/bertscope/test-assets/multilingual-e5-small --hf-model /tmp/bertscope-fixtures/e5-hf \\
+        --data ~/.cache/bertscope/xl-wa/f5c9ea26daa4e53e5f3fa133a45e1bede1db816d
 
-Prints JSON: wall and CPU seconds for each side (medians of --runs), pairs per second, the speed-ups, and how
-many output lines are identical.
+The two sides alternate run by run. Prints JSON: wall and CPU seconds for each side (medians of --runs), pairs
+per second, the speed-ups, and how many output lines are identical.
 """
 import argparse
 import json
@@ -20,7 +23,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
-from make_simalign_fixtures import PAIRS  # noqa: E402
+sys.path.insert(0, os.path.dirname(__file__))
+from align_quality import LANGUAGES, read_xlwa  # noqa: E402
 
 SIMALIGN_RUN = r"""
 import sys
@@ -49,24 +53,28 @@ def main():
     parser.add_argument("--bertscope", required=True)
     parser.add_argument("--model", required=True, help="the model folder bertscope reads")
     parser.add_argument("--hf-model", required=True, help="the same weights in the Hugging Face layout, for SimAlign")
+    parser.add_argument("--data", required=True, help="a folder with LANG/test.tsv (XL-WA)")
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="align-bench-")
     pairs_path = os.path.join(work, "pairs.txt")
+    pairs = [pair for language in LANGUAGES for pair in read_xlwa(os.path.join(args.data, language, "test.tsv"), 0)][:args.pairs]
+    if len(pairs) < args.pairs:
+        sys.exit(f"align_bench: {args.data} has only {len(pairs)} pairs")
     with open(pairs_path, "w", encoding="utf-8") as out:
-        for index in range(args.pairs):
-            source, target = PAIRS[index % len(PAIRS)]
-            out.write(f"{source} ||| {target}\n")
+        out.writelines(f"{' '.join(source)} ||| {' '.join(target)}\n" for source, target, _ in pairs)
     bertscope_out = os.path.join(work, "bertscope.txt")
     simalign_out = os.path.join(work, "simalign.txt")
-    bertscope_command = ["sh", "-c", f'"$0" align --model "$1" --threads {args.threads} --pretokenized --input "$2" > "$3"',
+    bertscope_command = ["sh", "-c", f'"$0" align --model "$1" --threads {args.threads} --layer 8 --no-centre --pretokenized --input "$2" > "$3"',
                          args.bertscope, args.model, pairs_path, bertscope_out]
     simalign_command = [sys.executable, "-c", SIMALIGN_RUN, args.hf_model, pairs_path, simalign_out]
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # torch's threads, as bertscope's --threads
-    bertscope_times = [timed(bertscope_command) for _ in range(args.runs)]
-    simalign_times = [timed(simalign_command) for _ in range(args.runs)]
+    bertscope_times, simalign_times = [], []
+    for _ in range(args.runs):
+        bertscope_times.append(timed(bertscope_command))
+        simalign_times.append(timed(simalign_command))
     with open(bertscope_out, encoding="utf-8") as a, open(simalign_out, encoding="utf-8") as b:
         ours, theirs = a.read().splitlines(), b.read().splitlines()
     bertscope_seconds = statistics.median(wall for wall, _ in bertscope_times)
@@ -74,7 +82,7 @@ def main():
     bertscope_cpu = statistics.median(cpu for _, cpu in bertscope_times)
     simalign_cpu = statistics.median(cpu for _, cpu in simalign_times)
     print(json.dumps({
-        "pairs": args.pairs, "threads": args.threads, "runs": args.runs,
+        "pairs": args.pairs, "data": "XL-WA test sets, first pairs of " + ",".join(LANGUAGES), "threads": args.threads, "runs": args.runs,
         "bertscope_seconds": round(bertscope_seconds, 3), "simalign_seconds": round(simalign_seconds, 3),
         "bertscope_cpu_seconds": round(bertscope_cpu, 3), "simalign_cpu_seconds": round(simalign_cpu, 3),
         "cpu_speedup": round(simalign_cpu / bertscope_cpu, 2),
