@@ -86,10 +86,9 @@ enum VectorPane {
         screen.write(cosineLine + String(format: "  last %.2f", cosines.last ?? 0), row: row + 2, column: left, width: width)
         guard let f32 = embedded.atF32, row + 4 < state.rows - 1 else { return }
         let toF32 = zip(vectors, acrossLayers(state, f32)).map { VectorMath.cosine($0, $1) }
-        let lowest = toF32.indices.min { toF32[$0] < toF32[$1] } ?? 0
         // Cosines to f32 sit just below 1: the strip shows how far below, 1 - 100·(1 - cos), so 0.99 is empty.
         let precisionLine = toF32.reduce("f32   ") { $0 + "  " + Palette.spark(max(0, 1 - 100 * (1 - $1))) }
-        screen.write(precisionLine + String(format: "  min %.5f (layer %d)", toF32[lowest], lowest), row: row + 3, column: left, width: width)
+        screen.write(precisionLine + String(format: "  min %.5f", toF32.min() ?? 1), row: row + 3, column: left, width: width)
     }
 
     /// The selected piece's or word's vector at every layer, 0 (embeddings) first.
