@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Embeddings", dependencies: ["Tokenization", "BertEngine", "WordSegmentation"]),
         // Finding and reading the top-level Resources/ folder (baseline sentences, example sets) at run time.
         .target(name: "ResourceFiles"),
-        .target(name: "ModelStore", dependencies: ["BertEngine"]),
+        .target(name: "ModelStore", dependencies: ["BertEngine", "ModelLoader"]),
         .target(name: "ModelLoader", dependencies: ["Tokenization", "BertEngine", "Embeddings"]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "TerminalUI", dependencies: ["Tokenization", "BertEngine", "Embeddings", "Export", "CNcursesw", "ResourceFiles"]),
@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["ResourceFiles"], path: "Sources/TestSupport"),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "BertEngine", "ModelLoader", "TestSupport"]),
-        .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "TestSupport"]),
+        .testTarget(name: "BertEngineTests", dependencies: ["BertEngine", "ModelLoader", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "ModelLoader", "ResourceFiles", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "ModelLoader", "Tokenization", "TestSupport"]),
         .testTarget(name: "WordSegmentationTests", dependencies: ["WordSegmentation", "TestSupport"]),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "bertscope", "TestSupport"], exclude: ["fake_hub.py"]),
         .testTarget(
             name: "ExportTests",
-            dependencies: ["Export", "Embeddings", "BertEngine", "Tokenization", "TerminalUI", "TestSupport", "bertscope"]
+            dependencies: ["Export", "Embeddings", "BertEngine", "ModelLoader", "Tokenization", "TerminalUI", "TestSupport", "bertscope"]
         ),
     ]
 )

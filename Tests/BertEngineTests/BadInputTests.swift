@@ -1,4 +1,5 @@
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 
@@ -97,7 +98,7 @@ struct BadInputTests {
 
     @Test("ids out of the vocabulary, unknown token types, more tokens than positions, an empty sequence")
     func badInputs() throws {
-        let model = try BertModel(folder: Self.tiny)
+        let model = try ModelFolder.model(in: Self.tiny)
         func error(_ input: ModelInput) -> String {
             do { _ = try model.forward([input]); return "ran" } catch { return "\(error)" }
         }

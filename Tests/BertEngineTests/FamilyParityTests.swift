@@ -1,4 +1,5 @@
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 
@@ -16,7 +17,7 @@ struct FamilyParityTests {
           arguments: [("tiny-xlmr-mlm", "xlmr"), ("tiny-xlmr-sharded", "xlmr"), ("tiny-roberta", "roberta"),
                       ("tiny-distilbert-mlm", "distilbert"), ("tiny-distilbert", "distilbert")])
     func hiddenStates(folder: String, family: String) throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent(folder))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent(folder))
         let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("\(family).expected.safetensors"))
         try checkParity(model: model, cases: try familyCases(family), expected: expected, tolerance: 1e-5)
     }
@@ -28,7 +29,7 @@ struct FamilyParityTests {
                       ("tiny-distilbert-mlm", "distilbert", .index, 0, false, true),
                       ("tiny-distilbert", "distilbert", .index, 0, false, false)])
     func description(folder: String, family: String, positions: PositionRule, types: Int, pooler: Bool, maskedLM: Bool) throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent(folder))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent(folder))
         #expect(model.config.architecture.name == family)
         #expect(model.config.positions == positions)
         #expect(model.config.typeVocabSize == types)
@@ -42,7 +43,7 @@ struct FamilyParityTests {
     @Test("masked-LM top-5 ids identical and probabilities within 1e-4: XLM-R's lm_head, DistilBERT's vocab_* head",
           arguments: [("tiny-xlmr-mlm", "xlmr"), ("tiny-distilbert-mlm", "distilbert")])
     func maskedLM(folder: String, family: String) throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent(folder))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent(folder))
         var checked = 0
         for fixture in try familyCases(family) {
             guard let masks = fixture.mlm_top5 else { continue }
@@ -66,7 +67,7 @@ struct FamilyParityTests {
 
     @Test("XLM-R: a sequence longer than its positions after padding_idx + 1 is refused with the usable count")
     func roBERTaLength() throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-xlmr-mlm"))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-xlmr-mlm"))
         _ = try model.forward([ModelInput(ids: [Int](repeating: 10, count: 40))])
         #expect(throws: EngineError.invalidInput("the sequence has 41 tokens; the model has 40 positions (truncate the text)")) {
             try model.forward([ModelInput(ids: [Int](repeating: 10, count: 41))])
@@ -75,7 +76,7 @@ struct FamilyParityTests {
 
     @Test("DistilBERT has no token types: type ids do not change its vectors")
     func distilBERTIgnoresTypes() throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-distilbert"))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-distilbert"))
         let ids = [6, 57, 67, 7, 71, 89, 7]
         let plain = try model.forward([ModelInput(ids: ids)])[0]
         let typed = try model.forward([ModelInput(ids: ids, typeIds: [0, 0, 0, 0, 1, 1, 1])])[0]
@@ -135,7 +136,7 @@ struct ArchitectureRefusalTests {
         try FileManager.default.copyItem(at: engineFixtures.appendingPathComponent("tiny-roberta/config.json"),
                                          to: folder.appendingPathComponent("config.json"))
         try Data("not read".utf8).write(to: folder.appendingPathComponent("pytorch_model.bin"))
-        let message = errorDescription { _ = try BertModel(folder: folder) }
+        let message = errorDescription { _ = try ModelFolder.model(in: folder) }
         #expect(message.contains("pytorch_model.bin"), "\(message)")
         #expect(message.contains("can run any code"), "\(message)")
         #expect(message.contains("Convert them to safetensors"), "\(message)")
@@ -152,7 +153,7 @@ struct ArchitectureRefusalTests {
     func badIndex(index: String, reason: String) throws {
         let folder = try shardedCopy(index: index)
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
-        let message = errorDescription { _ = try BertModel(folder: folder) }
+        let message = errorDescription { _ = try ModelFolder.model(in: folder) }
         #expect(message.contains(reason), "\(message)")
     }
 
@@ -165,7 +166,7 @@ struct ArchitectureRefusalTests {
         #expect(wrong != index)
         let folder = try shardedCopy(index: wrong)
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
-        let message = errorDescription { _ = try BertModel(folder: folder) }
+        let message = errorDescription { _ = try ModelFolder.model(in: folder) }
         #expect(message.contains("puts embeddings.word_embeddings.weight in model-00002-of-00002.safetensors"), "\(message)")
     }
 }

@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import ModelLoader
 import Testing
 
 @testable import BertEngine
@@ -438,7 +439,7 @@ struct KernelTests {
 
     @Test("1, 2 and 3 workers give the same vectors (columns split differently, same sums)")
     func threadCounts() throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-modern"))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-modern"))
         let batch = try tinyCases().first { $0.inputs.count > 1 }!.inputs
         let single = try model.forward(batch, threads: 1)
         for threads in [2, 3] {

@@ -1,4 +1,5 @@
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 
@@ -109,25 +110,25 @@ struct ParityTests {
     @Test("a tiny BERT with every parameter random: all hidden states, pooler and attentions within 1e-5",
           arguments: [("tiny-modern", "tiny"), ("tiny-google", "tiny"), ("tiny-f16", "tiny-f16"), ("tiny-bf16", "tiny-bf16")])
     func tiny(folder: String, expectedName: String) throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent(folder))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent(folder))
         let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("\(expectedName).expected.safetensors"))
         try checkParity(model: model, cases: try tinyCases(), expected: expected, tolerance: 1e-5)
     }
 
     @Test("Google-converted names are mapped: gamma/beta, bert. prefix, MLM and NSP heads")
     func googleNames() throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-google"))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-google"))
         #expect(model.hasPooler)
         #expect(model.hasMaskedLMHead)
         #expect(model.checkpoint.unusedNames == ["cls.seq_relationship.bias", "cls.seq_relationship.weight"])
-        let modern = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-modern"))
+        let modern = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-modern"))
         #expect(!modern.hasMaskedLMHead)
         #expect(modern.checkpoint.unusedNames.isEmpty)
     }
 
     @Test("masked-LM top-5: ids identical, probabilities within 1e-4")
     func maskedLM() throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-google"))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-google"))
         for fixture in try tinyCases() {
             guard let masks = fixture.mlm_top5 else { continue }
             let output = try model.forward(fixture.inputs)[0]
@@ -142,7 +143,7 @@ struct ParityTests {
 
     @Test("a batch of different lengths gives each sequence the vectors it gets alone (within 1e-5)")
     func batchEqualsSingle() throws {
-        let model = try BertModel(folder: engineFixtures.appendingPathComponent("tiny-modern"))
+        let model = try ModelFolder.model(in: engineFixtures.appendingPathComponent("tiny-modern"))
         let batch = try tinyCases().first { $0.inputs.count > 1 }!.inputs
         let together = try model.forward(batch)
         for (input, joint) in zip(batch, together) {
@@ -157,7 +158,7 @@ struct ParityTests {
     func miniLM() throws {
         struct Cases: Decodable { var cases: [FixtureCase] }
         let folder = try TestPaths.require(TestPaths.miniLM, madeBy: "scripts/fetch_test_assets.sh")
-        let model = try BertModel(folder: folder)
+        let model = try ModelFolder.model(in: folder)
         let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: engineFixtures.appendingPathComponent("minilm.cases.json")))
         let expected = try ExpectedOutputs(engineFixtures.appendingPathComponent("minilm.expected.safetensors"))
         try checkParity(model: model, cases: cases.cases, expected: expected, tolerance: 1e-4)
@@ -172,7 +173,7 @@ struct ParityTests {
                    "make it with: scripts/fixtures/make_engine_fixtures.py mbert-random (700 MB, ~1 min)"))
     func multilingualShape() throws {
         struct Cases: Decodable { var cases: [FixtureCase] }
-        let model = try BertModel(folder: Self.randomMultilingual)
+        let model = try ModelFolder.model(in: Self.randomMultilingual)
         let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: Self.randomMultilingual.appendingPathComponent("mbert.cases.json")))
         let expected = try ExpectedOutputs(Self.randomMultilingual.appendingPathComponent("mbert.expected.safetensors"))
         // Expected outputs made before the script kept attentions would pass without comparing any.

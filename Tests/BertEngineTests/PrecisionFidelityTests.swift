@@ -1,4 +1,5 @@
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 
@@ -57,10 +58,10 @@ struct PrecisionFidelityTests {
     @Test("bf16 packs the linear weights in half the bytes of f32, int8 in less; f32 keeps a 4-bit checkpoint 4-bit")
     func storages() throws {
         let folder = engineFixtures.appendingPathComponent("tiny-google")
-        let bytes = try Precision.allCases.map { try BertModel(folder: folder, precision: $0).linearWeightBytes }
+        let bytes = try Precision.allCases.map { try ModelFolder.model(in: folder, precision: $0).linearWeightBytes }
         #expect(bytes[1] * 2 == bytes[0] && bytes[2] < bytes[1], "\(bytes)")
         let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
-        let e5Bytes = try Precision.allCases.map { try BertModel(folder: e5, precision: $0).linearWeightBytes }
+        let e5Bytes = try Precision.allCases.map { try ModelFolder.model(in: e5, precision: $0).linearWeightBytes }
         #expect(e5Bytes[0] < e5Bytes[2] && e5Bytes[2] < e5Bytes[1], "Q4_0 (4.5 bits) < int8 < bf16: \(e5Bytes)")
     }
 
@@ -77,12 +78,12 @@ struct PrecisionFidelityTests {
     @Test("real weights: all-MiniLM-L6-v2")
     func miniLM() throws {
         let folder = try TestPaths.require(TestPaths.miniLM, madeBy: "scripts/fetch_test_assets.sh")
-        try checkFidelity({ try BertModel(folder: folder, precision: $0) }, inputs: try fixtureInputs("minilm.cases.json"), label: "MiniLM")
+        try checkFidelity({ try ModelFolder.model(in: folder, precision: $0) }, inputs: try fixtureInputs("minilm.cases.json"), label: "MiniLM")
     }
 
     @Test("real weights: multilingual-e5-small, its 4-bit weights dequantized (f32 is them exactly)")
     func e5() throws {
         let folder = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
-        try checkFidelity({ try BertModel(folder: folder, precision: $0) }, inputs: try fixtureInputs("e5.cases.json"), label: "e5")
+        try checkFidelity({ try ModelFolder.model(in: folder, precision: $0) }, inputs: try fixtureInputs("e5.cases.json"), label: "e5")
     }
 }

@@ -1,5 +1,6 @@
 import BertEngine
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 import Tokenization
@@ -104,7 +105,7 @@ struct AttentionMeasuresTests {
 
     @Test("on a real pass: every layer's head statistics are shares in [0, 1] and entropy is within [0, ln T]")
     func onThePass() throws {
-        let model = try BertModel(folder: Self.folder)
+        let model = try ModelFolder.model(in: Self.folder)
         let encoding = self.encoding
         let output = try model.forward([ModelInput(ids: encoding.ids, typeIds: encoding.typeIds)], attentions: .all)[0]
         let stats = HeadStatistics.all(output.attentions, roles: TokenRoles(encoding))

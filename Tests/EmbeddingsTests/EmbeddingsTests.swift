@@ -1,5 +1,6 @@
 import BertEngine
 import Foundation
+import ModelLoader
 import TestSupport
 import Testing
 import Tokenization
@@ -10,7 +11,7 @@ import Tokenization
 struct EmbeddingsTests {
     static let folder = TestPaths.fixtures.appendingPathComponent("engine/tiny-modern")
     static let tokenizer = try! BertTokenizer(modelFolder: folder)
-    static let model = try! BertModel(folder: folder)
+    static let model = try! ModelFolder.model(in: folder)
 
     func embed(_ text: String) throws -> EmbeddedText {
         try EmbeddedText(text, tokenizer: Self.tokenizer, model: Self.model)

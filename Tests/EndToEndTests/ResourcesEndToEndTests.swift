@@ -52,7 +52,7 @@ struct ResourcesEndToEndTests {
         let bin = prefix.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let binary = bin.appendingPathComponent("bertscope")
-        try FileManager.default.copyItem(at: Bertscope.executable, to: binary)
+        try placeExecutable(Bertscope.executable, at: binary)
 
         let missing = try examples(binary, cwd: prefix)
         #expect(missing.status != 0)

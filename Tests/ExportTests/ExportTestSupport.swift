@@ -1,6 +1,7 @@
 import BertEngine
 import Embeddings
 import Foundation
+import ModelLoader
 import TestSupport
 import Tokenization
 
@@ -9,7 +10,7 @@ enum TinyModel {
     static let folder = TestPaths.fixtures.appendingPathComponent("engine/tiny-modern")
 
     static let loaded: Result<(BertTokenizer, BertModel), Error> = Result {
-        (try BertTokenizer(modelFolder: folder), try BertModel(folder: folder))
+        (try BertTokenizer(modelFolder: folder), try ModelFolder.model(in: folder))
     }
 
     /// `text` embedded in-process, as the exports should have seen it.

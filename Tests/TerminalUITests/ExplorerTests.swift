@@ -13,7 +13,7 @@ import Tokenization
 final class ExplorerDriver {
     static let folder = TestPaths.fixtures.appendingPathComponent("engine/tiny-modern")
     static let tokenizer = try! BertTokenizer(modelFolder: folder)
-    static let model = try! BertModel(folder: folder)
+    static let model = try! ModelFolder.model(in: folder)
 
     var state: ExplorerState
     let context: ExplorerContext
