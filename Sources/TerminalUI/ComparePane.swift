@@ -10,6 +10,7 @@ enum ComparePane {
             "                                   bertscope similarity TEXT_A TEXT_B",
             "  ● links: SimAlign's word alignment of the two lines at the layer (A:",
             "  argmax itermax match).      bertscope align --layer L --method M A B",
+            "  model's own: a sentence-transformers folder's pooling (modules.json).",
         ], render: render, handle: handle,
         heatmapColumns: { $0.derived.comparison?.1.wordsB.count })
 
@@ -39,6 +40,7 @@ enum ComparePane {
         }
         var summary = String(format: "sentence cosine (mean) %.3f", comparison.sentenceCosine)
         if let pooler = comparison.poolerCosine { summary += String(format: " · pooler %.3f", pooler) }
+        if let own = state.derived.modelSentenceCosine { summary += String(format: " · model's own %.3f", own) }
         // In piece view the selected piece's word is the selected row.
         let owner = state.focused.vectorWords?.pieceWords[safe: state.selection] ?? nil
         let selectedWord = state.showWords ? state.selection : owner.flatMap { owner in comparison.wordsA.firstIndex { $0.index == owner } } ?? 0

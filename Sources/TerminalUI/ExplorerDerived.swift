@@ -42,6 +42,8 @@ public struct DerivedData: Sendable {
     public var comparison: (other: Int, CrossSimilarity)?
     /// The same two lines' word alignment (what `bertscope align --layer L --method M` gives), made with the comparison.
     public var alignment: WordAlignment?
+    /// The two lines' cosine between the model's own sentence vectors (`sentenceModules`), made with the comparison.
+    public var modelSentenceCosine: Double?
     /// The focused line's attention at the list's grain, while the Attention pane is open.
     var attention: LineAttention?
     /// Where the selected unit's attention goes in every head (focus[layer - 1][head]), and for which unit.
@@ -62,6 +64,7 @@ public struct DerivedData: Sendable {
             state.derived.similarity = nil
             state.derived.comparison = nil
             state.derived.alignment = nil
+            state.derived.modelSentenceCosine = nil
             if inputs.needs.contains(.similarity), let embedded = state.focused.embedded, let words = state.focused.vectorWords {
                 let items = labelledVectors(embedded, words.words, inputs)
                 state.derived.similarity = (items.map(\.0), VectorMath.cosineMatrix(items.map(\.1), items.map(\.1)))
@@ -73,6 +76,11 @@ public struct DerivedData: Sendable {
                                                                   centroid: inputs.centroid))
                 state.derived.alignment = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(
                     method: inputs.alignmentMethod, layer: inputs.layer, centroid: inputs.centroid))
+                // The model's own pooling reads the last layer, whatever layer the pane shows (as `similarity` does).
+                state.derived.modelSentenceCosine = state.sentenceModules.flatMap { modules in
+                    guard let lastA = a.output.hiddenStates.last, let lastB = b.output.hiddenStates.last else { return nil }
+                    return VectorMath.cosine(modules.sentenceVector(lastA), modules.sentenceVector(lastB))
+                }
             }
         }
         let effects = refreshAttention(&state, needed: needs.contains(.attention))

@@ -175,6 +175,8 @@ public struct ExplorerState: Sendable {
     public var confirmingQuit = false
     /// The example sets X goes through (Resources/examples), and the one loaded last.
     public var examples: [ExampleSet] = []
+    /// A sentence-transformers folder's own pooling (modules.json): Compare gives the model's own sentence cosine too.
+    public var sentenceModules: SentenceModules?
     public var loadedExample: Int?
     /// Set by an X that would replace lines of the person's own text: the next X replaces them, any other key cancels.
     public var confirmingExample = false

@@ -73,6 +73,7 @@ struct ExploreCommand: ParsableCommand {
         state.precision = encoder.precision
         state.wordSource = words.source
         state.examples = examples
+        state.sentenceModules = loaded.sentenceModules
         if let text {
             state.lines[0].editor.setText(text)
             state.lines[0].encoding = context.tokenize(text, .hf)

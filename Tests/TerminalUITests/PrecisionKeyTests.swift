@@ -67,3 +67,27 @@ struct PrecisionKeyTests {
         #expect(driver.state.baselineKey.precision == .bf16)
     }
 }
+
+@Suite("Explorer: the model's own sentence cosine")
+struct ModelSentenceCosineTests {
+    @Test("with a sentence-transformers pooling, Compare gives the model's own sentence cosine of the two lines; without, nothing")
+    func compareShowsIt() throws {
+        let driver = ExplorerDriver(rows: 40, columns: 120)
+        driver.type("the dog barks")
+        driver.press(.escape, .character("+"))
+        driver.type("a cat sleeps")
+        driver.press(.escape, .character("3"))
+        #expect(!driver.text.contains("model's own"), "a folder without modules.json has no pooling of its own")
+        let modules = SentenceModules(steps: [.pooling([.cls, .max], includePrompt: true), .normalize], prompts: [:], origin: "test")
+        driver.state.sentenceModules = modules
+        driver.state.derived = DerivedData()
+        driver.send(.key(.character("w")))
+        let a = try #require(driver.state.focused.embedded), b = try #require(driver.state.lines[0].embedded)
+        let expected = VectorMath.cosine(modules.sentenceVector(a.output.hiddenStates.last!), modules.sentenceVector(b.output.hiddenStates.last!))
+        #expect(driver.state.derived.modelSentenceCosine == expected)
+        #expect(driver.text.contains(String(format: "model's own %.3f", expected)), "\(driver.text)")
+        // Another layer on screen: the model's own vector still reads the last layer.
+        driver.press(.character("["))
+        #expect(driver.state.derived.modelSentenceCosine == expected)
+    }
+}
