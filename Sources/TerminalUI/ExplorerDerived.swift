@@ -77,9 +77,8 @@ public struct DerivedData: Sendable {
                 state.derived.alignment = WordAlignment(a, words: wordsA, b, words: wordsB, options: WordAlignmentOptions(
                     method: inputs.alignmentMethod, layer: inputs.layer, centroid: inputs.centroid))
                 // The model's own pooling reads the last layer, whatever layer the pane shows (as `similarity` does).
-                state.derived.modelSentenceCosine = state.sentenceModules.flatMap { modules in
-                    guard let lastA = a.output.hiddenStates.last, let lastB = b.output.hiddenStates.last else { return nil }
-                    return VectorMath.cosine(modules.sentenceVector(lastA), modules.sentenceVector(lastB))
+                state.derived.modelSentenceCosine = state.sentenceModules.map { modules in
+                    VectorMath.cosine(modules.sentenceVector(a.output.lastHiddenState), modules.sentenceVector(b.output.lastHiddenState))
                 }
             }
         }

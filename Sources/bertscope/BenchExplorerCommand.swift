@@ -38,8 +38,9 @@ struct BenchExplorerCommand: ParsableCommand {
         let loaded = try loadModel(options.model, precision: options.precision)
         let tokenizer = loaded.tokenizer
         let encoder = loaded.model
-        // As in the explorer, a reduced precision's vectors come with the f32 pass they are compared with.
-        let f32Model = encoder.precision == .f32 ? nil : try encoder.converted(to: .f32)
+        // As in the explorer, a reduced precision's vectors come with the f32 pass they are compared with (at f32
+        // this is the model itself, and EmbeddedText runs no second pass).
+        let f32Model = try encoder.converted(to: .f32)
         let context = ExplorerContext(
             tokenize: { text, _ in tokenizer.encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
             trace: { text, _ in tokenizer.trace(text) })

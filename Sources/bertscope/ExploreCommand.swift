@@ -58,7 +58,7 @@ struct ExploreCommand: ParsableCommand {
             context: context,
             embed: { text, dialect, attentions, precision in
                 try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: models.at(precision), attentions: attentions,
-                                 threads: threads, f32Model: precision == .f32 ? nil : models.at(.f32))
+                                 threads: threads, f32Model: models.at(.f32))
             },
             baseline: { key in
                 try Baseline(sentences: sentences, tokenizer: tokenizers.tokenizer(.hf), model: models.at(key.precision), layer: key.layer,

@@ -164,13 +164,11 @@ enum ModelFiles {
             let tokenizerJSON = if case .tokenizerJSON = format.tokenizer { true } else { false }
             return "E5S1 file \(file.lastPathComponent) " + (tokenizerJSON ? "(weights) + tokenizer.json" : "(weights + tokenizer)")
         }
-        switch (ModelRequirement.weights.isMet(in: folder), ModelRequirement.tokenizer.isMet(in: folder)) {
-        case (true, _): return "weights + tokenizer"
+        switch (format.hasWeights, format.hasTokenizer) {
+        case (true, true): return "weights + tokenizer"
         case (false, true): return "tokenizer only (no model.safetensors)"
-        case (false, false):
-            let hasWeights = FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path)
-                && ["model.safetensors", "model.safetensors.index.json"].contains { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
-            return hasWeights ? "weights only (no tokenizer.json or vocab.txt)" : "incomplete"
+        case (true, false): return "weights only (no tokenizer.json or vocab.txt)"
+        case (false, false): return "incomplete"
         }
     }
 

@@ -200,6 +200,7 @@ struct ResolutionEndToEndTests {
 
         let text = try Bertscope.run(["models"], environment: sandbox.environment())
         #expect(text.standardOutput.contains("Default model (no --model): google-bert/bert-base-multilingual-cased"))
+        #expect(text.standardOutput.contains("weights + tokenizer"), "what the snapshot holds: \(text.standardOutput)")
     }
 
     @Test("model info shows the config, heads, parameters, size and tensor table")

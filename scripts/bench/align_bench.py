@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
 sys.path.insert(0, os.path.dirname(__file__))
-from align_quality import LANGUAGES, read_xlwa  # noqa: E402
+from align_quality import LANGUAGES, add_common_arguments, read_xlwa  # noqa: E402
 
 SIMALIGN_RUN = r"""
 import sys
@@ -50,10 +50,7 @@ def timed(command):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bertscope", required=True)
-    parser.add_argument("--model", required=True, help="the model folder bertscope reads")
-    parser.add_argument("--hf-model", required=True, help="the same weights in the Hugging Face layout, for SimAlign")
-    parser.add_argument("--data", required=True, help="a folder with LANG/test.tsv (XL-WA)")
+    add_common_arguments(parser)
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())

@@ -82,12 +82,17 @@ def label(config):
     return f"{method} L{layer}" + {None: "", True: " centre", False: " plain"}[centre]
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def add_common_arguments(parser):
+    """The options this script and align_bench.py share: the two programs, the weights, XL-WA."""
     parser.add_argument("--bertscope", required=True)
     parser.add_argument("--model", required=True, help="the model folder bertscope reads")
     parser.add_argument("--hf-model", required=True, help="the same weights in the Hugging Face layout, for SimAlign")
-    parser.add_argument("--data", required=True, help="a folder with LANG/test.tsv")
+    parser.add_argument("--data", required=True, help="a folder with LANG/test.tsv (XL-WA)")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    add_common_arguments(parser)
     parser.add_argument("--work", required=True)
     parser.add_argument("--languages", default=",".join(LANGUAGES))
     parser.add_argument("--pairs", type=int, default=0, help="the first N pairs of each language (0: all)")
