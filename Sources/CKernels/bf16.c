@@ -14,17 +14,19 @@ unsigned short ck_bf16_from_float(float value) {
     return (unsigned short)((bits + 0x7fffu + (bits >> 16 & 1u)) >> 16);
 }
 
-size_t ck_bf16_packed_bytes(long n, long k) { return ck_packed_floats(n, k) * sizeof(unsigned short); }
+size_t ck_bf16_packed_bytes(long n, long k) {
+    return ck_packed_floats(n, ck_grouped_depth(k, CK_BF16_GROUP)) * sizeof(unsigned short);
+}
 
 void ck_bf16_pack_rows(const float *const *rows, long n, long k, void *dst) {
     unsigned short *out = dst;
-    long panels = ck_panel_count(n);
+    const long depth = ck_grouped_depth(k, CK_BF16_GROUP), panels = ck_panel_count(n);
+    memset(dst, 0, ck_bf16_packed_bytes(n, k));  // the columns past n and the depth past an odd k
     for (long panel = 0; panel < panels; panel++) {
         for (long i = 0; i < k; i++) {
-            unsigned short *line = out + ck_packed_offset(panels, k, panel, i);
-            for (long j = 0; j < CK_PANEL_WIDTH; j++) {
-                long column = panel * CK_PANEL_WIDTH + j;
-                line[j] = column < n ? ck_bf16_from_float(rows[column][i]) : 0;
+            unsigned short *line = out + ck_packed_offset(panels, depth, panel, i - i % CK_BF16_GROUP);
+            for (long j = 0; j < CK_PANEL_WIDTH && panel * CK_PANEL_WIDTH + j < n; j++) {
+                line[j * CK_BF16_GROUP + i % CK_BF16_GROUP] = ck_bf16_from_float(rows[panel * CK_PANEL_WIDTH + j][i]);
             }
         }
     }

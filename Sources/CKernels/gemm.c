@@ -2,6 +2,7 @@
 // attention for one head, and the row loops.
 #include "internal.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -19,6 +20,10 @@ static long min_long(long a, long b) { return a < b ? a : b; }
 long ck_panel_count(long n) { return (n + CK_PANEL_WIDTH - 1) / CK_PANEL_WIDTH; }
 
 size_t ck_packed_floats(long n, long k) { return (size_t)ck_panel_count(n) * CK_PANEL_WIDTH * (size_t)k; }
+
+long ck_grouped_depth(long k, long group) { return (k + group - 1) / group * group; }
+
+long ck_depth_blocks(long k) { return (k + CK_DEPTH_BLOCK - 1) / CK_DEPTH_BLOCK; }
 
 size_t ck_packed_offset(long panels, long k, long panel, long i) {
     long block = i / CK_DEPTH_BLOCK;
@@ -81,7 +86,21 @@ static void apply_epilogue(const ck_ops *ops, const ck_epilogue *e, float *c, lo
                   e->residual ? e->residual + row * e->residual_ld + column : NULL, e->residual_ld);
 }
 
-size_t ck_gemm_scratch_floats(long k) { return (size_t)GEMM_BLOCK_TILES * CK_MAX_TILE_ROWS * (size_t)(k > 0 ? k : 1); }
+/// Floats of the scratch's packed tiles; the row quantization of a block (int8 products) follows them.
+static size_t tiles_floats(long k) { return (size_t)GEMM_BLOCK_TILES * CK_MAX_TILE_ROWS * (size_t)(k > 0 ? k : 1); }
+
+size_t ck_gemm_scratch_floats(long k) { return tiles_floats(k) + 2 * GEMM_BLOCK_ROWS; }
+
+/// How a product multiplies: f32 lines (f32 panels, or reduced ones widened) or a dot-product kernel.
+typedef enum { PRODUCT_F32, PRODUCT_BF16_DOT, PRODUCT_U8I8_DOT } product_kind;
+
+static product_kind product_for(const ck_ops *ops, ck_weights format) {
+    if (format == CK_WEIGHTS_BF16 && ops->microkernel_bf16) return PRODUCT_BF16_DOT;
+    if (format == CK_WEIGHTS_INT8 && ops->microkernel_u8i8) return PRODUCT_U8I8_DOT;
+    return PRODUCT_F32;
+}
+
+int ck_multiplies_natively(const ck_ops *ops, ck_weights format) { return product_for(ops, format) != PRODUCT_F32; }
 
 /// One matrix product shared by `workers` threads. For each block of rows, the workers take A's tiles
 /// in turn and pack them (all depth blocks, into the shared scratch), wait until all are packed, then
@@ -93,9 +112,13 @@ typedef struct {
     long m, n, k, lda, ldc, panel_begin, panel_end, chunk_panels, workers;
     const float *a;
     ck_weights format;
+    product_kind product;
     const void *packed_b;
     const ck_epilogue *epilogue;
     float *c, *packed_a;
+    /// The int8 product's quantization of the current block's rows.
+    float *row_scales;
+    int *row_zeros;
     _Atomic long next_tile, packed_tiles, next_chunk;  // of the current block of rows
     _Atomic long arrived, generation;                   // the barrier between blocks of rows
 } gemm_job;
@@ -134,18 +157,15 @@ static const unsigned char *q4_slice(const unsigned char *q4_b, long k, long pan
     return q4_b + ((size_t)panel * (size_t)(k / CK_Q4_BLOCK) + (size_t)(depth0 / CK_Q4_BLOCK)) * CK_Q4_PANEL_BLOCK_BYTES;
 }
 
-/// The codes of int8 panels follow the panels' scales (16 floats each).
-static const signed char *i8_codes(const void *packed_b, long panels) {
-    return (const signed char *)packed_b + (size_t)panels * CK_PANEL_WIDTH * sizeof(float);
-}
-
 /// Where panel p's slice starting at depth depth0 (a depth block's first) is in `job`'s packed weights.
 static const void *weight_slice(const gemm_job *job, long panel, long depth0) {
     const long panels = ck_panel_count(job->n);
     switch (job->format) {
     case CK_WEIGHTS_Q4_0: return q4_slice(job->packed_b, job->k, panel, depth0);
-    case CK_WEIGHTS_BF16: return (const unsigned short *)job->packed_b + ck_packed_offset(panels, job->k, panel, depth0);
-    case CK_WEIGHTS_INT8: return i8_codes(job->packed_b, panels) + ck_packed_offset(panels, job->k, panel, depth0);
+    case CK_WEIGHTS_BF16:
+        return (const unsigned short *)job->packed_b + ck_packed_offset(panels, ck_grouped_depth(job->k, CK_BF16_GROUP), panel, depth0);
+    case CK_WEIGHTS_INT8:
+        return ck_i8_codes(job->packed_b, job->n, job->k) + ck_packed_offset(panels, ck_grouped_depth(job->k, CK_I8_GROUP), panel, depth0);
     case CK_WEIGHTS_F32: break;
     }
     return (const float *)job->packed_b + ck_packed_offset(panels, job->k, panel, depth0);
@@ -181,9 +201,36 @@ static const float *f32_lines(const gemm_job *job, long panel, const void *slice
     return slice;
 }
 
+/// One tile's product with one panel slice over `depth` depths: out[count × 16] (row stride ldo) =
+/// (accumulate ? out : 0) + tile · slice, by the job's kind of product. `b` is the slice as the product
+/// reads it (f32 lines, or the reduced panels' own lines); `first` is the tile's first row in its block.
+static void tile_product(const gemm_job *job, int count, long depth, const float *tile_a, const void *b, long panel,
+                         long depth0, long first, float *out, long ldo, int accumulate, const void *prefetch,
+                         long prefetch_lines) {
+    const ck_ops *ops = job->ops;
+    switch (job->product) {
+    case PRODUCT_F32:
+        ops->microkernel(count, depth, tile_a, b, out, ldo, accumulate, prefetch, prefetch_lines);
+        return;
+    case PRODUCT_BF16_DOT: {
+        long stride = ck_grouped_depth(depth, CK_BF16_GROUP);
+        ops->microkernel_bf16(count, stride / CK_BF16_GROUP, (const unsigned short *)tile_a, stride, b, out, ldo, accumulate,
+                              prefetch, prefetch_lines);
+        return;
+    }
+    case PRODUCT_U8I8_DOT: {
+        long stride = ck_grouped_depth(depth, CK_I8_GROUP);
+        const int *sums = ck_i8_sums(job->packed_b, job->n) + (panel * ck_depth_blocks(job->k) + depth0 / CK_DEPTH_BLOCK) * CK_PANEL_WIDTH;
+        ops->microkernel_u8i8(count, stride / CK_I8_GROUP, (const unsigned char *)tile_a, stride, job->row_scales + first,
+                              job->row_zeros + first, b, (const float *)job->packed_b + panel * CK_PANEL_WIDTH, sums, out, ldo,
+                              accumulate, prefetch, prefetch_lines);
+        return;
+    }
+    }
+}
+
 /// C for rows [row0, row0 + rows) and panels [first_panel, end_panel), over all of k.
 static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, long first_panel, long end_panel) {
-    const ck_ops *ops = job->ops;
     const long k = job->k, n = job->n, ldc = job->ldc;
     // A reduced panel's slice expanded to f32 (16 KB, stays in L1 while every tile of the block reads it).
     float expanded[CK_DEPTH_BLOCK * CK_PANEL_WIDTH] __attribute__((aligned(64)));
@@ -199,7 +246,8 @@ static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, lo
             long next_panel = panel + 1 < end_panel ? panel + 1 : first_panel;
             long next_depth0 = panel + 1 < end_panel ? depth0 : depth0 + depth;
             long next_count = panel + 1 < end_panel ? depth : next_depth;
-            const float *b = f32_lines(job, panel, weight_slice(job, panel, depth0), depth, expanded);
+            const void *slice = weight_slice(job, panel, depth0);
+            const void *b = job->product == PRODUCT_F32 ? f32_lines(job, panel, slice, depth, expanded) : slice;
             // Lines of 64 bytes, which the microkernel steps through as 16 floats.
             const float *next = has_next ? weight_slice(job, next_panel, next_depth0) : NULL;
             long next_lines = has_next ? slice_lines(job->format, next_count) : 0;
@@ -214,18 +262,58 @@ static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, lo
                 const float *tile_a = packed_tile(job->packed_a, tiles, depth0, depth, t);
                 float *out = job->c + (row0 + first) * ldc + column;
                 if (width == CK_PANEL_WIDTH) {
-                    ops->microkernel(count, depth, tile_a, b, out, ldc, accumulate, prefetch, prefetch_lines);
+                    tile_product(job, count, depth, tile_a, b, panel, depth0, first, out, ldc, accumulate, prefetch, prefetch_lines);
                 } else {
                     // The last, partial panel: compute 16 columns into a tile, keep `width`.
                     float tile[CK_MAX_TILE_ROWS * CK_PANEL_WIDTH];
                     for (int r = 0; r < count; r++) {
                         for (long j = 0; j < CK_PANEL_WIDTH; j++) tile[r * CK_PANEL_WIDTH + j] = j < width ? out[r * ldc + j] : 0;
                     }
-                    ops->microkernel(count, depth, tile_a, b, tile, CK_PANEL_WIDTH, accumulate, prefetch, prefetch_lines);
+                    tile_product(job, count, depth, tile_a, b, panel, depth0, first, tile, CK_PANEL_WIDTH, accumulate, prefetch,
+                                 prefetch_lines);
                     for (int r = 0; r < count; r++) memcpy(out + r * ldc, tile + r * CK_PANEL_WIDTH, (size_t)width * sizeof(float));
                 }
             }
-            if (last) apply_epilogue(ops, job->epilogue, job->c, ldc, row0, rows, column, width);
+            if (last) apply_epilogue(job->ops, job->epilogue, job->c, ldc, row0, rows, column, width);
+        }
+    }
+}
+
+/// The int8 product's quantization of one row over all of k (ck_weights): its scale and zero point.
+static void quantize_row(const ck_ops *ops, const float *row, long k, float *scale, int *zero) {
+    float lowest, highest;
+    ops->row_range(row, k, &lowest, &highest);
+    float step = (highest - lowest) / 255;
+    if (!isfinite(step)) {
+        *scale = NAN;  // a non-finite input makes the row's products NaN, as f32 would
+        *zero = 0;
+    } else if (step == 0) {
+        *scale = 0;
+        *zero = 0;
+    } else {
+        long z = lrintf(-lowest / step);
+        *scale = step;
+        *zero = (int)(z < 0 ? 0 : z > 255 ? 255 : z);
+    }
+}
+
+/// Packs tile rows [first, first + count) of the current block (A from `a`, its first row) for the
+/// job's kind of product, every depth block.
+static void pack_tile(const gemm_job *job, const float *a, long tiles, long t, long first, int count) {
+    const ck_ops *ops = job->ops;
+    const long k = job->k, lda = job->lda;
+    if (job->product == PRODUCT_U8I8_DOT) {
+        for (int r = 0; r < count; r++) quantize_row(ops, a + r * lda, k, job->row_scales + first + r, job->row_zeros + first + r);
+    }
+    for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
+        long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
+        float *dst = packed_tile(job->packed_a, tiles, depth0, depth, t);
+        switch (job->product) {
+        case PRODUCT_F32: ops->pack_a(a + depth0, lda, count, depth, dst); break;
+        case PRODUCT_BF16_DOT: ops->pack_a_bf16(a + depth0, lda, count, depth, (unsigned short *)dst); break;
+        case PRODUCT_U8I8_DOT:
+            ops->pack_a_u8(a + depth0, lda, count, depth, job->row_scales + first, job->row_zeros + first, (unsigned char *)dst);
+            break;
         }
     }
 }
@@ -234,18 +322,13 @@ static void gemm_work(void *context, long worker) {
     (void)worker;
     gemm_job *job = context;
     const ck_ops *ops = job->ops;
-    const long m = job->m, k = job->k;
+    const long m = job->m;
     for (long row0 = 0; row0 < m; row0 += GEMM_BLOCK_ROWS) {
         long rows = min_long(GEMM_BLOCK_ROWS, m - row0);
         long tiles = tile_count(rows, ops->tile_rows);
         for (long t; (t = atomic_fetch_add_explicit(&job->next_tile, 1, memory_order_relaxed)) < tiles;) {
             long first = tile_start(rows, tiles, t);
-            int count = (int)(tile_start(rows, tiles, t + 1) - first);
-            for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
-                long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
-                ops->pack_a(job->a + (row0 + first) * job->lda + depth0, job->lda, count, depth,
-                            packed_tile(job->packed_a, tiles, depth0, depth, t));
-            }
+            pack_tile(job, job->a + (row0 + first) * job->lda, tiles, t, first, (int)(tile_start(rows, tiles, t + 1) - first));
             atomic_fetch_add_explicit(&job->packed_tiles, 1, memory_order_release);
         }
         for (long packed; (packed = atomic_load_explicit(&job->packed_tiles, memory_order_acquire)) < tiles;) {
@@ -280,7 +363,8 @@ static void gemm_run(const ck_ops *ops, long workers, ck_weights format, long m,
     gemm_job job = {
         .ops = ops, .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .panel_begin = panel_begin, .panel_end = panel_end,
         .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .format = format, .packed_b = packed_b, .epilogue = epilogue,
-        .c = c, .packed_a = scratch,
+        .c = c, .packed_a = scratch, .product = product_for(ops, format),
+        .row_scales = scratch + tiles_floats(k), .row_zeros = (int *)(scratch + tiles_floats(k) + GEMM_BLOCK_ROWS),
     };
     atomic_init(&job.next_tile, 0);
     atomic_init(&job.packed_tiles, 0);

@@ -24,6 +24,17 @@
 /// depth blocks outermost, then panels, then the block's depths, 16 values each.
 size_t ck_packed_offset(long panels, long k, long panel, long i);
 
+/// Depths interleaved in one line of bf16 panels (pairs) and of int8 panels (quads).
+#define CK_BF16_GROUP 2
+#define CK_I8_GROUP 4
+/// k rounded up to a multiple of `group`: the depth reduced panels are laid out over.
+long ck_grouped_depth(long k, long group);
+/// Depth blocks of a matrix with inner dimension k.
+long ck_depth_blocks(long k);
+/// Where the parts of packed int8 panels (ck_i8_packed_bytes) start.
+const int *ck_i8_sums(const void *packed, long n);
+const signed char *ck_i8_codes(const void *packed, long n, long k);
+
 /// Bytes of one panel's block of 32 depths in packed Q4_0 (ck_q4_pack_rows): 16 f32 scales, then 32
 /// lines of 8 code bytes.
 #define CK_Q4_PANEL_SCALES_BYTES (CK_PANEL_WIDTH * 4)
@@ -76,10 +87,35 @@ struct ck_ops {
     /// panel starting at `src` (a panel block boundary): the f32 panel slice the microkernel reads. dst is
     /// 64-byte aligned.
     void (*expand_q4_panel)(const unsigned char *src, long depth, float *dst);
-    /// The same for `depth` depths of a bf16 panel slice (ck_bf16_pack_rows): each value's bits << 16.
+    /// The same for `depth` depths of a bf16 panel slice (ck_bf16_pack_rows, pairs interleaved): each
+    /// value's bits << 16.
     void (*expand_bf16_panel)(const unsigned short *src, long depth, float *dst);
-    /// The same for an int8 panel slice (ck_i8_pack_rows): code · scales[j] for column j.
+    /// The same for an int8 panel slice (ck_i8_pack_rows, quads interleaved): code · scales[j] for column j.
     void (*expand_i8_panel)(const signed char *src, const float *scales, long depth, float *dst);
+
+    // Products on dot-product instructions (all NULL in a set without them: its reduced panels are
+    // widened to f32 for `microkernel`). A's tile is stored row-major, each row's depth padded to the
+    // weights' group; the microkernels read each row's group of depths as one 32-bit broadcast.
+    /// dst[r · ck_grouped_depth(depth, 2) + i] = bf16(a[r][i]) for rows × depth values (row stride lda);
+    /// the pad 0.
+    void (*pack_a_bf16)(const float *a, long lda, int rows, long depth, unsigned short *dst);
+    /// c[rows × 16] (row stride ldc) = (accumulate ? c : 0) + Σ over `pairs` depth pairs of a's rows
+    /// (row stride a_stride values) times b's pair lines (ck_bf16_pack_rows), in f32 (vdpbf16ps).
+    /// Prefetches as `microkernel` does.
+    void (*microkernel_bf16)(int rows, long pairs, const unsigned short *a, long a_stride, const unsigned short *b, float *c,
+                             long ldc, int accumulate, const void *prefetch, long prefetch_lines);
+    /// *lowest = min(0, x[0..<n]), *highest = max(0, x[0..<n]).
+    void (*row_range)(const float *x, long n, float *lowest, float *highest);
+    /// dst[r · ck_grouped_depth(depth, 4) + i] = clamp(round(a[r][i] · (1 / scales[r])) + zeros[r], 0, 255)
+    /// (1 / 0 taken as 0) for rows × depth values (row stride lda); the pad anything.
+    void (*pack_a_u8)(const float *a, long lda, int rows, long depth, const float *scales, const int *zeros,
+                      unsigned char *dst);
+    /// c[rows × 16] = (accumulate ? c : 0) + (Σ over `quads` of a's u8 codes times b's int8 quad lines,
+    /// in int32 (vpdpbusd), - a_zeros[r] · b_sums[j]) · a_scales[r] · b_scales[j]. Prefetches as
+    /// `microkernel` does.
+    void (*microkernel_u8i8)(int rows, long quads, const unsigned char *a, long a_stride, const float *a_scales,
+                             const int *a_zeros, const signed char *b, const float *b_scales, const int *b_sums, float *c,
+                             long ldc, int accumulate, const void *prefetch, long prefetch_lines);
     void (*layer_norm_row)(float *x, long n, const float *scale, const float *shift, float epsilon);
     /// x = softmax(scale · x), scale > 0.
     void (*softmax_row)(float *x, long n, float scale);
@@ -90,13 +126,23 @@ extern const struct ck_ops ck_baseline_ops;
 #if defined(__x86_64__) || defined(_M_X64)
 extern const struct ck_ops ck_avx2_ops;
 extern const struct ck_ops ck_avx512_ops;
+extern const struct ck_ops ck_avx512_dot_ops;
 /// AVX2's packing, which the AVX-512 variant shares (same layouts; every AVX-512 CPU has AVX2).
 void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst);
 void ck_avx2_pack_a(const float *a, long lda, int rows, long kc, float *dst);
-/// AVX2's bf16 and int8 expansion, which the AVX-512 variant also uses: AVX512_BF16 and VNNI products
-/// would need kernels of their own that no machine here can test.
+/// AVX2's bf16 and int8 expansion, which the AVX-512 variants also use (for products that widen).
 void ck_avx2_expand_bf16_panel(const unsigned short *src, long depth, float *dst);
 void ck_avx2_expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst);
+/// The dot-product kernels of the AVX-512 variant with AVX512_BF16 and VNNI (kernels_avx512_dot.c).
+void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsigned short *dst);
+void ck_avx512_microkernel_bf16(int rows, long pairs, const unsigned short *a, long a_stride, const unsigned short *b,
+                                float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines);
+void ck_avx512_row_range(const float *x, long n, float *lowest, float *highest);
+void ck_avx512_pack_a_u8(const float *a, long lda, int rows, long depth, const float *scales, const int *zeros,
+                         unsigned char *dst);
+void ck_avx512_microkernel_u8i8(int rows, long quads, const unsigned char *a, long a_stride, const float *a_scales,
+                                const int *a_zeros, const signed char *b, const float *b_scales, const int *b_sums,
+                                float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines);
 #endif
 
 #endif

@@ -159,24 +159,38 @@ static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
     }
 }
 
-/// Each line: 16 bf16 values, widened to 32 bits and shifted into an f32's high half.
+/// Each line of a depth pair: 8 columns' pairs as 32-bit words at a time, the even depth in the low
+/// half (shifted into an f32's high half), the odd in the high half (kept, the low half cleared).
 void ck_avx2_expand_bf16_panel(const unsigned short *src, long depth, float *dst) {
-    for (long i = 0; i < depth * CK_PANEL_WIDTH; i += 8) {
-        __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(src + i)));
-        _mm256_store_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16)));
+    const __m256i high_half = _mm256_set1_epi32((int)0xffff0000u);
+    for (long i = 0; i < depth; i += CK_BF16_GROUP, src += CK_BF16_GROUP * CK_PANEL_WIDTH, dst += CK_BF16_GROUP * CK_PANEL_WIDTH) {
+        for (int half = 0; half < CK_PANEL_WIDTH; half += 8) {
+            __m256i pairs = _mm256_loadu_si256((const __m256i *)(src + half * CK_BF16_GROUP));
+            _mm256_store_ps(dst + half, _mm256_castsi256_ps(_mm256_slli_epi32(pairs, 16)));
+            if (i + 1 < depth) _mm256_store_ps(dst + CK_PANEL_WIDTH + half, _mm256_castsi256_ps(_mm256_and_si256(pairs, high_half)));
+        }
     }
 }
 
-/// Each line: 16 codes, sign-extended and converted (exact), times their column's scale (one rounding,
-/// as in the baseline).
+/// Each line of a depth quad: 4 groups of 4 columns × 4 depths, each regrouped by depth (a byte shuffle),
+/// then the groups' words transposed so each depth's 16 codes are together; those are sign-extended,
+/// converted (exact) and times their column's scale (one rounding, as in the baseline).
 void ck_avx2_expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst) {
     const __m256 scale_low = _mm256_loadu_ps(scales), scale_high = _mm256_loadu_ps(scales + 8);
-    for (long i = 0; i < depth; i++, src += CK_PANEL_WIDTH, dst += CK_PANEL_WIDTH) {
-        __m128i codes = _mm_loadu_si128((const __m128i *)src);
-        __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(codes));
-        __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(codes, codes)));
-        _mm256_store_ps(dst, _mm256_mul_ps(low, scale_low));
-        _mm256_store_ps(dst + 8, _mm256_mul_ps(high, scale_high));
+    const __m128i by_depth = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    for (long i = 0; i < depth; i += CK_I8_GROUP, src += CK_I8_GROUP * CK_PANEL_WIDTH) {
+        __m128i g[4];
+        for (int c = 0; c < 4; c++) g[c] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(src + 16 * c)), by_depth);
+        __m128i t0 = _mm_unpacklo_epi32(g[0], g[1]), t1 = _mm_unpackhi_epi32(g[0], g[1]);
+        __m128i t2 = _mm_unpacklo_epi32(g[2], g[3]), t3 = _mm_unpackhi_epi32(g[2], g[3]);
+        __m128i lines[4] = {_mm_unpacklo_epi64(t0, t2), _mm_unpackhi_epi64(t0, t2), _mm_unpacklo_epi64(t1, t3),
+                            _mm_unpackhi_epi64(t1, t3)};
+        for (int d = 0; d < CK_I8_GROUP && i + d < depth; d++) {
+            __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lines[d]));
+            __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_unpackhi_epi64(lines[d], lines[d])));
+            _mm256_store_ps(dst + (i + d) * CK_PANEL_WIDTH, _mm256_mul_ps(low, scale_low));
+            _mm256_store_ps(dst + (i + d) * CK_PANEL_WIDTH + 8, _mm256_mul_ps(high, scale_high));
+        }
     }
 }
 

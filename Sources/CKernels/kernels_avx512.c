@@ -6,8 +6,8 @@
 // The packed layouts are the AVX2 variant's: a 16-column panel line is one ZMM vector, so a tile row
 // needs one accumulator and a tile of 8 rows (CK_MAX_TILE_ROWS, the packed A line) uses 8 of the 32
 // registers. The arithmetic of exp, GELU and Q4_0 expansion is the AVX2 variant's, 16 lanes wide. bf16
-// and int8 panels are expanded by the AVX2 variant's own code: products on AVX512_BF16 (vdpbf16ps) and
-// VNNI (vpdpbusd) would need kernels of their own, which no machine this project tests on can run.
+// and int8 panels are expanded by the AVX2 variant's own code, except in the second table below, for CPUs
+// that also have AVX512_BF16 and VNNI, which multiplies them on those instructions (kernels_avx512_dot.c).
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include "internal.h"
@@ -217,19 +217,21 @@ static void gelu(float *x, long count) {
     }
 }
 
-const struct ck_ops ck_avx512_ops = {
-    .name = "AVX-512",
-    .tile_rows = AVX512_TILE_ROWS,
-    .pack_panel = ck_avx2_pack_panel,
-    .pack_a = ck_avx2_pack_a,
-    .microkernel = microkernel,
-    .epilogue = epilogue,
-    .expand_q4_panel = expand_q4_panel,
-    .expand_bf16_panel = ck_avx2_expand_bf16_panel,
-    .expand_i8_panel = ck_avx2_expand_i8_panel,
-    .layer_norm_row = layer_norm_row,
-    .softmax_row = softmax_row,
-    .gelu = gelu,
+#define AVX512_F32_KERNELS                                                                                  \
+    .tile_rows = AVX512_TILE_ROWS, .pack_panel = ck_avx2_pack_panel, .pack_a = ck_avx2_pack_a, .microkernel = microkernel, \
+    .epilogue = epilogue, .expand_q4_panel = expand_q4_panel, .expand_bf16_panel = ck_avx2_expand_bf16_panel,            \
+    .expand_i8_panel = ck_avx2_expand_i8_panel, .layer_norm_row = layer_norm_row, .softmax_row = softmax_row, .gelu = gelu
+
+const struct ck_ops ck_avx512_ops = {.name = "AVX-512", AVX512_F32_KERNELS};
+
+const struct ck_ops ck_avx512_dot_ops = {
+    .name = "AVX-512+BF16+VNNI",
+    AVX512_F32_KERNELS,
+    .pack_a_bf16 = ck_avx512_pack_a_bf16,
+    .microkernel_bf16 = ck_avx512_microkernel_bf16,
+    .row_range = ck_avx512_row_range,
+    .pack_a_u8 = ck_avx512_pack_a_u8,
+    .microkernel_u8i8 = ck_avx512_microkernel_u8i8,
 };
 
 #if defined(__clang__)

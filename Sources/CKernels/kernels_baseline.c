@@ -69,15 +69,19 @@ static void expand_q4_panel(const unsigned char *src, long depth, float *dst) {
 }
 
 static void expand_bf16_panel(const unsigned short *src, long depth, float *dst) {
-    for (long i = 0; i < depth * CK_PANEL_WIDTH; i++) {
-        uint32_t bits = (uint32_t)src[i] << 16;
-        memcpy(dst + i, &bits, sizeof bits);
+    for (long i = 0; i < depth; i++) {
+        const unsigned short *line = src + (i - i % CK_BF16_GROUP) * CK_PANEL_WIDTH;
+        for (int j = 0; j < CK_PANEL_WIDTH; j++) {
+            uint32_t bits = (uint32_t)line[j * CK_BF16_GROUP + i % CK_BF16_GROUP] << 16;
+            memcpy(dst + i * CK_PANEL_WIDTH + j, &bits, sizeof bits);
+        }
     }
 }
 
 static void expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst) {
     for (long i = 0; i < depth; i++) {
-        for (int j = 0; j < CK_PANEL_WIDTH; j++) dst[i * CK_PANEL_WIDTH + j] = (float)src[i * CK_PANEL_WIDTH + j] * scales[j];
+        const signed char *line = src + (i - i % CK_I8_GROUP) * CK_PANEL_WIDTH;
+        for (int j = 0; j < CK_PANEL_WIDTH; j++) dst[i * CK_PANEL_WIDTH + j] = (float)line[j * CK_I8_GROUP + i % CK_I8_GROUP] * scales[j];
     }
 }
 

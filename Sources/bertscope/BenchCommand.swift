@@ -109,9 +109,10 @@ struct BenchCommand: ParsableCommand {
             writer.key("threads"); writer.int(threads)
             writer.key("attentions"); writer.bool(attentions)
             writer.key("runs"); writer.int(runs)
-            writer.key("median_ms"); writer.raw(String(format: "%.3f", median))
-            writer.key("min_ms"); writer.raw(String(format: "%.3f", times.min()!))
-            writer.key("max_ms"); writer.raw(String(format: "%.3f", times.max()!))
+            // Microsecond steps would round a tiny model's pass (tens of µs) by several percent.
+            writer.key("median_ms"); writer.raw(String(format: "%.5f", median))
+            writer.key("min_ms"); writer.raw(String(format: "%.5f", times.min()!))
+            writer.key("max_ms"); writer.raw(String(format: "%.5f", times.max()!))
             writer.key("tokens_per_s"); writer.raw(String(format: "%.1f", tokensPerSecond))
             writer.key("load_ms"); writer.raw(String(format: "%.1f", loadMilliseconds))
             writer.key("first_forward_ms"); writer.raw(String(format: "%.1f", firstForwardMilliseconds))

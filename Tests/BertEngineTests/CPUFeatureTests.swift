@@ -28,6 +28,8 @@ struct CPUFeatureTests {
         let avx512 = avx2 && ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
         #expect((ck_ops_for(CK_ISA_AVX2) != nil) == avx2)
         #expect((ck_ops_for(CK_ISA_AVX512) != nil) == avx512)
+        let dot = avx512 && ["avx512_bf16", "avx512_vnni"].allSatisfy(flags.contains)
+        #expect((ck_ops_for(CK_ISA_AVX512_DOT) != nil) == dot)
         let cpu = ck_cpu()
         for (name, found) in [("avx512_vnni", cpu.avx512vnni), ("avx512_bf16", cpu.avx512bf16)] {
             #expect(flags.contains(name) == (found != 0 && cpu.os_saves_avx512 != 0), "\(name)")

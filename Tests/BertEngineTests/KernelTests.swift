@@ -108,6 +108,34 @@ private func int8Quantized(_ weights: [Float], rows: Int, columns: Int) -> (code
     return (codes, scales, decoded)
 }
 
+/// A's rows as a product that multiplies `format` natively reads them (CKernels.h, ck_weights), worked out
+/// independently of the C code: bf16 rounds every value; int8 quantizes each row to u8 codes with a scale
+/// and zero point over the row and returns (code - zero) · scale. Rows of `lda` values, `k` of them used.
+private func nativeInputs(_ a: [Float], rows: Int, k: Int, lda: Int, format: ReducedFormat) -> [Float] {
+    switch format {
+    case .q4_0: return a
+    case .bf16: return a.map(bf16Rounded)
+    case .int8:
+        var decoded = a
+        for row in 0..<rows {
+            let values = a[(row * lda)..<(row * lda + k)]
+            let lowest = min(0, values.min() ?? 0), highest = max(0, values.max() ?? 0)
+            let scale = (highest - lowest) / 255
+            guard scale > 0 else {
+                for i in 0..<k { decoded[row * lda + i] = 0 }
+                continue
+            }
+            let zero = min(255, max(0, (-lowest / scale).rounded(.toNearestOrEven)))
+            let inverse = 1 / scale
+            for i in 0..<k {
+                let code = min(255, max(0, (values[row * lda + i] * inverse).rounded(.toNearestOrEven) + zero))
+                decoded[row * lda + i] = (code - zero) * scale
+            }
+        }
+        return decoded
+    }
+}
+
 /// The weight formats a product reads besides f32, for the tests that compare them with f32 panels.
 enum ReducedFormat: String, CaseIterable, CustomTestStringConvertible {
     case q4_0, bf16, int8
@@ -167,7 +195,7 @@ struct KernelTests {
         #expect(BertModel.kernelDescription.hasPrefix("bertscope "))
     }
 
-    @Test("the fastest set the CPU runs is the one chosen: AVX-512 exactly where CPUID has F, BW, DQ and VL and XCR0 the ZMM and opmask state")
+    @Test("the fastest set the CPU runs is the one chosen: AVX-512 exactly where CPUID has F, BW, DQ and VL and XCR0 the ZMM and opmask state, its dot-product set where CPUID also has BF16 and VNNI")
     func dispatchOrder() {
         let cpu = ck_cpu()
         let avx = cpu.avx != 0 && cpu.avx2 != 0 && cpu.fma != 0 && cpu.xcr0 & 0x06 == 0x06
@@ -175,7 +203,16 @@ struct KernelTests {
         #expect((ck_ops_for(CK_ISA_AVX2) != nil) == avx)
         #expect((ck_ops_for(CK_ISA_AVX512) != nil) == avx512)
         #expect((cpu.os_saves_avx512 != 0) == (cpu.xcr0 & 0xe6 == 0xe6))
-        #expect(ck_ops_best() == (ck_ops_for(CK_ISA_AVX512) ?? ck_ops_for(CK_ISA_AVX2) ?? ck_ops_for(CK_ISA_BASELINE)))
+        let dot = avx512 && cpu.avx512bf16 != 0 && cpu.avx512vnni != 0
+        #expect((ck_ops_for(CK_ISA_AVX512_DOT) != nil) == dot)
+        #expect(ck_ops_best() == (ck_ops_for(CK_ISA_AVX512_DOT) ?? ck_ops_for(CK_ISA_AVX512) ?? ck_ops_for(CK_ISA_AVX2)
+            ?? ck_ops_for(CK_ISA_BASELINE)))
+        for set in KernelSet.available {
+            let native = set.ops == ck_ops_for(CK_ISA_AVX512_DOT)
+            #expect((ck_multiplies_natively(set.ops, CK_WEIGHTS_BF16) != 0) == native, "\(set.name) bf16")
+            #expect((ck_multiplies_natively(set.ops, CK_WEIGHTS_INT8) != 0) == native, "\(set.name) int8")
+            #expect(ck_multiplies_natively(set.ops, CK_WEIGHTS_Q4_0) == 0 && ck_multiplies_natively(set.ops, CK_WEIGHTS_F32) == 0)
+        }
         #expect(KernelSet.available.last?.ops == ck_ops_best(), "available lists the fastest last")
     }
 
@@ -189,6 +226,7 @@ struct KernelTests {
         #expect(KernelSet.baseline.shortName == "baseline")
         #expect(ck_ops_for(CK_ISA_AVX2).map { KernelSet(ops: $0).shortName } ?? "avx2" == "avx2")
         #expect(ck_ops_for(CK_ISA_AVX512).map { KernelSet(ops: $0).shortName } ?? "avx512" == "avx512")
+        #expect(ck_ops_for(CK_ISA_AVX512_DOT).map { KernelSet(ops: $0).shortName } ?? "avx512+bf16+vnni" == "avx512+bf16+vnni")
         #expect(!KernelSet.baseline.answers(to: "avx"))
     }
 
@@ -251,7 +289,7 @@ struct KernelTests {
         #expect(Float(bitPattern: UInt32(ck_bf16_from_float(Float(bitPattern: 0x7f80_0001))) << 16).isNaN, "a NaN with low payload stays NaN")
     }
 
-    @Test("int8 packing: per-row scale max |w| / 127, codes rounded to nearest even, stored per panel")
+    @Test("int8 packing: per-row scale max |w| / 127, codes rounded to nearest even, stored per panel in depth quads with each depth block's code sums")
     func int8Packing() {
         let (n, k) = (19, 300)
         let weights = randomValues(n * k, seed: 9)
@@ -265,13 +303,24 @@ struct KernelTests {
         let scales = Array(UnsafeBufferPointer(start: packed.assumingMemoryBound(to: Float.self), count: panels * 16))
         #expect(Array(scales[..<n]) == expected.scales)
         #expect(scales[n...].allSatisfy { $0 == 0 }, "columns past n have scale 0")
-        // Column 17 is panel 1's column 1; depth 260 lies in the second depth block (256 deep in panel 0 and 1).
-        let codes = (packed + panels * 16 * 4).assumingMemoryBound(to: Int8.self)
-        #expect(codes[(256 * 16 * panels) + (k - 256) * 16 + 4 * 16 + 1] == expected.codes[17 * k + 260])
+        // Two depth blocks (256 and 44 deep), so 2 × 16 sums per panel after the scales.
+        let sums = (packed + panels * 16 * 4).assumingMemoryBound(to: Int32.self)
+        for column in [0, 17, n - 1] {
+            let (panel, j) = (column / 16, column % 16)
+            for block in 0..<2 {
+                let blockCodes = expected.codes[(column * k + block * 256)..<(column * k + min(k, block * 256 + 256))]
+                #expect(sums[(panel * 2 + block) * 16 + j] == Int32(blockCodes.reduce(0) { $0 + Int($1) }), "column \(column) block \(block)")
+            }
+        }
+        // Column 17 is panel 1's column 1; depth 262 is the second block's (44 deep, no padding: 300 is a
+        // multiple of 4) depth 6: quad line 1, byte 4 · 1 + 2.
+        let codes = (packed + panels * 16 * 4 + panels * 2 * 16 * 4).assumingMemoryBound(to: Int8.self)
+        #expect(codes[(256 * 16 * panels) + 44 * 16 * 1 + 1 * 64 + 4 * 1 + 2] == expected.codes[17 * k + 262])
+        #expect(codes[1 * 64 + 4 * 3 + 1] == expected.codes[3 * k + 5], "column 3, depth 5: the first block's quad line 1")
         #expect(expected.codes.contains(127) && expected.codes.contains(-127), "each row's largest weight has code ±127")
     }
 
-    @Test("matrix product with Q4_0, bf16 and int8 panels: equals the f32 product of the decoded weights bit for bit",
+    @Test("matrix product with Q4_0, bf16 and int8 panels: equals the f32 product of the decoded weights bit for bit, or where the set multiplies the format natively the product of the reduced inputs",
           arguments: variants.flatMap { variant in ReducedFormat.allCases.map { (variant.0, variant.1, $0) } })
     func gemmReduced(name: String, kernels: KernelSet, format: ReducedFormat) throws {
         for (index, shape) in format.shapes.enumerated() {
@@ -279,7 +328,12 @@ struct KernelTests {
             let scratch = aligned64(ck_gemm_scratch_floats(k))
             defer { scratch.deallocate() }
             let lda = k + 3
-            let a = randomValues(m * lda, seed: UInt64(index))
+            var a = randomValues(m * lda, seed: UInt64(index))
+            // Rows the int8 quantization treats apart: all zeros (scale 0), all positive (zero point 0), all
+            // negative (zero point 255).
+            if m > 3 { for i in 0..<k { a[i] = 0; a[lda + i] = abs(a[lda + i]); a[2 * lda + i] = -abs(a[2 * lda + i]) - 0.01 } }
+            let native = ck_multiplies_natively(kernels.ops, format.weights) != 0
+            let inputs = native ? nativeInputs(a, rows: m, k: k, lda: lda, format: format) : a
             let (packed, weights) = format.seededMatrix(n: n, k: k, seed: UInt64(100 + index))
             defer { packed.deallocate() }
             let bias = randomValues(n, seed: UInt64(200 + index))
@@ -298,8 +352,8 @@ struct KernelTests {
                     ck_gemm(kernels.ops, m, n, k, a, lda, packedF32, 0, ck_panel_count(n), &epilogue, &f32, n, scratch)
                 }
                 let label = "\(name) \(format) \(m)x\(n)x\(k) bias \(withBias) gelu \(gelu) residual \(withResidual)"
-                #expect(reduced == f32, "\(label): \(format) and f32 panels differ")
-                let expected = referenceProduct(m: m, n: n, k: k, a: a, lda: lda, b: weights, bias: withBias ? bias : nil,
+                if !native { #expect(reduced == f32, "\(label): \(format) and f32 panels differ") }
+                let expected = referenceProduct(m: m, n: n, k: k, a: inputs, lda: lda, b: weights, bias: withBias ? bias : nil,
                                                 gelu: gelu, residual: withResidual ? residual : nil)
                 // The f32 product's rounding error, which grows with the weights' magnitude (up to 4 here).
                 let magnitude = max(1, Double(weights.map(abs).max() ?? 0))

@@ -211,8 +211,9 @@ struct EngineCommandsEndToEndTests {
             #expect(object["precision"] as? String == precision)
             return try #require(object["linear_weight_bytes"] as? Int)
         }
-        // Exact halves and quarters but for the int8 scales (one float per output) and panel padding.
-        #expect(bytes[1] * 2 == bytes[0], "\(bytes)")
+        // Halves and quarters but for the int8 scales and code sums, panel padding, and the depth padding of
+        // an odd input width (the FFN output's 37 inputs: one more bf16 depth of 2 panels × 16 × 2 bytes a layer).
+        #expect(bytes[1] == bytes[0] / 2 + 2 * (2 * 16 * 2), "\(bytes)")
         #expect(bytes[2] * 4 > bytes[0] && bytes[2] * 4 < bytes[0] * 2, "\(bytes)")
         let bad = try Bertscope.run(["embed", "--model", model, "--precision", "fp8", "hi"])
         #expect(bad.status != 0 && bad.standardError.contains("f32"), "\(bad.standardError)")
@@ -236,7 +237,7 @@ struct EngineCommandsEndToEndTests {
         let lines = version.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("bertscope ") == true && lines.count == 3, "\(lines)")
         let running = try #require(lines.first { $0.hasPrefix("kernels: ") }).dropFirst("kernels: ".count)
-        #expect(["AVX-512", "AVX2+FMA", "baseline"].contains(String(running)))
+        #expect(["AVX-512+BF16+VNNI", "AVX-512", "AVX2+FMA", "baseline"].contains(String(running)))
         #expect(lines.contains { $0.hasPrefix("cpu: ") && $0.contains("AVX-512 state: ") })
 
         let defaultBench = try bench(model)

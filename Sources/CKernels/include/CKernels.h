@@ -24,6 +24,9 @@ typedef enum {
     CK_ISA_BASELINE = 0,  ///< portable C, compiled for the target's baseline (SSE2 on x86-64, NEON on arm64)
     CK_ISA_AVX2 = 1,      ///< x86-64 with AVX2 and FMA3 (Haswell, Zen and later)
     CK_ISA_AVX512 = 2,    ///< x86-64 with AVX-512 F, BW, DQ and VL (Skylake-SP, Ice Lake, Zen 4 and later), OS-enabled
+    /// CK_ISA_AVX512 plus AVX512_BF16 and AVX512_VNNI (Cooper Lake, Sapphire Rapids, Zen 4, Zen 5): the same
+    /// f32 kernels, and bf16 and int8 weights multiplied on dot-product instructions (see ck_weights)
+    CK_ISA_AVX512_DOT = 3,
 } ck_isa;
 
 /// What CPUID and XCR0 report, for the dispatch and for bug reports (all zero off x86-64).
@@ -83,15 +86,26 @@ typedef struct {
 size_t ck_gemm_scratch_floats(long k);
 
 /// How packed weights (B) store their numbers. Every format keeps the 16-column panels and depth blocks
-/// of the f32 layout; the reduced ones are expanded to f32 one panel slice at a time inside the product
-/// and fed to the same f32 microkernel, so a product over them equals ck_gemm over their decoded values
-/// bit for bit, on every instruction set.
+/// of the f32 layout. By default the reduced ones are expanded to f32 one panel slice at a time inside
+/// the product and fed to the same f32 microkernel, so a product over them equals ck_gemm over their
+/// decoded values bit for bit. Where a set multiplies a format natively (`ck_multiplies_natively`: bf16
+/// and int8 on CK_ISA_AVX512_DOT), A is reduced too, as the instructions need:
+/// - bf16: A's values rounded to bf16 (nearest even), pairs of products summed in f32 (vdpbf16ps);
+/// - int8: each row of A quantized to u8 over the whole row, scale s = (max(0, hi) - min(0, lo)) / 255,
+///   zero point z = round(-min(0, lo) / s), code = clamp(round(x · (1 / s)) + z, 0, 255) (a row of zeros
+///   has s = 0, a row with a non-finite value s = NaN); quads of code products summed exactly in int32
+///   (vpdpbusd), and each depth block's sum, less z times the block's weight-code sum, times s and the
+///   column's weight scale added to C in f32.
 typedef enum {
     CK_WEIGHTS_F32 = 0,   ///< f32 panels (ck_pack_*)
     CK_WEIGHTS_Q4_0 = 1,  ///< Q4_0 panels (ck_q4_pack_rows); k a multiple of 32
     CK_WEIGHTS_BF16 = 2,  ///< bf16 panels (ck_bf16_pack_rows)
     CK_WEIGHTS_INT8 = 3,  ///< int8 panels with a scale per column (ck_i8_pack_rows)
 } ck_weights;
+
+/// Whether `ops` multiplies `format` panels on dot-product instructions (reducing A as ck_weights says)
+/// instead of widening them to f32.
+int ck_multiplies_natively(const ck_ops *ops, ck_weights format);
 
 /// c[m × n] (row stride ldc) = epilogue(A[m × k] (row stride lda) · B), B packed with ck_pack_*,
 /// on the calling thread, computing only panels [panel_begin, panel_end) (columns
@@ -136,19 +150,24 @@ void ck_q4_pack_rows(const void *const *rows, long n, long k, void *dst);
 
 /// f32 to bf16 (the high 16 bits of an f32), rounded to nearest, ties to even; NaNs stay NaNs (quiet).
 unsigned short ck_bf16_from_float(float value);
-/// Bytes a bf16 matrix n × k occupies as panels (the f32 panel layout, 2 bytes a value).
+/// Bytes a bf16 matrix n × k occupies as panels: the f32 panel layout over k rounded up to even, 2 bytes a
+/// value, depth pairs interleaved (vdpbf16ps's operand): line p of a depth block holds its depths 2p and
+/// 2p + 1, 32 values, column j's at 2j and 2j + 1.
 size_t ck_bf16_packed_bytes(long n, long k);
-/// dst = the n rows (rows[j]: k floats) rounded to bf16 in the f32 panel layout; columns past n are 0.
+/// dst = the n rows (rows[j]: k floats) rounded to bf16 in that layout; columns past n and the depth past
+/// an odd k are 0.
 void ck_bf16_pack_rows(const float *const *rows, long n, long k, void *dst);
 
 // MARK: int8 weights
 
-/// Bytes an int8 matrix n × k occupies as panels: 16 f32 scales per panel, then the codes in the f32
-/// panel layout, 1 byte a value.
+/// Bytes an int8 matrix n × k occupies as panels: 16 f32 scales per panel; then per panel and depth
+/// block 16 int32 sums of the block's codes (column j's at j); then the codes in the f32 panel layout
+/// over k rounded up to a multiple of 4, 1 byte a value, depth quads interleaved (vpdpbusd's operand):
+/// line q of a depth block holds its depths 4q ... 4q + 3, 64 codes, column j's at 4j ... 4j + 3.
 size_t ck_i8_packed_bytes(long n, long k);
 /// dst = the n rows (rows[j]: k floats) quantized per row (an output channel), symmetric: scale =
 /// max |w| / 127, code = w / scale rounded to nearest even, in -127...127; weight = code · scale. A row
-/// of zeros has scale 0; columns past n have scale 0 and code 0.
+/// of zeros has scale 0; columns past n, and depths past k, have code 0 (and the columns scale 0).
 void ck_i8_pack_rows(const float *const *rows, long n, long k, void *dst);
 
 // MARK: Attention
