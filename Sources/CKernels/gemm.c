@@ -213,15 +213,13 @@ static void tile_product(const gemm_job *job, int count, long depth, const float
         ops->microkernel(count, depth, tile_a, b, out, ldo, accumulate, prefetch, prefetch_lines);
         return;
     case PRODUCT_BF16_DOT: {
-        long stride = ck_grouped_depth(depth, CK_BF16_GROUP);
-        ops->microkernel_bf16(count, stride / CK_BF16_GROUP, (const unsigned short *)tile_a, stride, b, out, ldo, accumulate,
-                              prefetch, prefetch_lines);
+        ops->microkernel_bf16(count, ck_grouped_depth(depth, CK_BF16_GROUP) / CK_BF16_GROUP, (const unsigned short *)tile_a, b, out,
+                              ldo, accumulate, prefetch, prefetch_lines);
         return;
     }
     case PRODUCT_U8I8_DOT: {
-        long stride = ck_grouped_depth(depth, CK_I8_GROUP);
         const int *sums = ck_i8_sums(job->packed_b, job->n) + (panel * ck_depth_blocks(job->k) + depth0 / CK_DEPTH_BLOCK) * CK_PANEL_WIDTH;
-        ops->microkernel_u8i8(count, stride / CK_I8_GROUP, (const unsigned char *)tile_a, stride, job->row_scales + first,
+        ops->microkernel_u8i8(count, ck_grouped_depth(depth, CK_I8_GROUP) / CK_I8_GROUP, (const unsigned char *)tile_a, job->row_scales + first,
                               job->row_zeros + first, b, (const float *)job->packed_b + panel * CK_PANEL_WIDTH, sums, out, ldo,
                               accumulate, prefetch, prefetch_lines);
         return;
