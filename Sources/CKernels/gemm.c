@@ -201,30 +201,39 @@ static const float *f32_lines(const gemm_job *job, long panel, const void *slice
     return slice;
 }
 
-/// One tile's product with one panel slice over `depth` depths: out[count × 16] (row stride ldo) =
-/// (accumulate ? out : 0) + tile · slice, by the job's kind of product. `b` is the slice as the product
-/// reads it (f32 lines, or the reduced panels' own lines); `first` is the tile's first row in its block.
-static void tile_product(const gemm_job *job, int count, long depth, const float *tile_a, const void *b, long panel,
-                         long depth0, long first, float *out, long ldo, int accumulate, const void *prefetch,
+/// One tile's product with `panels` panel slices (1, or 2 adjacent ones for the dot-product kernels) over
+/// `depth` depths: out[count × 16 panels] (row stride ldo) = (accumulate ? out : 0) + tile · slices, by the
+/// job's kind of product. `b` is the first slice as the product reads it (f32 lines, or the reduced panels'
+/// own lines); `first` is the tile's first row in its block.
+static void tile_product(const gemm_job *job, int count, int panels, long depth, const float *tile_a, const void *b,
+                         long panel, long depth0, long first, float *out, long ldo, int accumulate, const void *prefetch,
                          long prefetch_lines) {
     const ck_ops *ops = job->ops;
     switch (job->product) {
     case PRODUCT_F32:
         ops->microkernel(count, depth, tile_a, b, out, ldo, accumulate, prefetch, prefetch_lines);
         return;
-    case PRODUCT_BF16_DOT: {
-        ops->microkernel_bf16(count, ck_grouped_depth(depth, CK_BF16_GROUP) / CK_BF16_GROUP, (const unsigned short *)tile_a, b, out,
-                              ldo, accumulate, prefetch, prefetch_lines);
+    case PRODUCT_BF16_DOT:
+        ops->microkernel_bf16(count, panels, ck_grouped_depth(depth, CK_BF16_GROUP) / CK_BF16_GROUP, (const unsigned short *)tile_a,
+                              b, out, ldo, accumulate, prefetch, prefetch_lines);
         return;
-    }
     case PRODUCT_U8I8_DOT: {
-        const int *sums = ck_i8_sums(job->packed_b, job->n) + (panel * ck_depth_blocks(job->k) + depth0 / CK_DEPTH_BLOCK) * CK_PANEL_WIDTH;
-        ops->microkernel_u8i8(count, ck_grouped_depth(depth, CK_I8_GROUP) / CK_I8_GROUP, (const unsigned char *)tile_a, job->row_scales + first,
-                              job->row_zeros + first, b, (const float *)job->packed_b + panel * CK_PANEL_WIDTH, sums, out, ldo,
-                              accumulate, prefetch, prefetch_lines);
+        const long all_panels = ck_panel_count(job->n);
+        const int *sums = ck_i8_sums(job->packed_b, job->n) + (depth0 / CK_DEPTH_BLOCK * all_panels + panel) * CK_PANEL_WIDTH;
+        ops->microkernel_u8i8(count, panels, ck_grouped_depth(depth, CK_I8_GROUP) / CK_I8_GROUP, (const unsigned char *)tile_a,
+                              job->row_scales + first, job->row_zeros + first, b,
+                              (const float *)job->packed_b + panel * CK_PANEL_WIDTH, sums, out, ldo, accumulate, prefetch,
+                              prefetch_lines);
         return;
     }
     }
+}
+
+/// Panels one step of a chunk computes from `panel` on: two full ones where a dot-product kernel can take
+/// both (their slices are adjacent in a depth block), else one.
+static int step_panels(const gemm_job *job, long panel, long end_panel) {
+    int pair = job->product != PRODUCT_F32 && panel + 1 < end_panel && (panel + 2) * CK_PANEL_WIDTH <= job->n;
+    return pair ? 2 : 1;
 }
 
 /// C for rows [row0, row0 + rows) and panels [first_panel, end_panel), over all of k.
@@ -237,20 +246,22 @@ static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, lo
         int accumulate = depth0 > 0;
         int last = depth0 + depth >= k;
         long next_depth = last ? 0 : min_long(CK_DEPTH_BLOCK, k - depth0 - depth);
-        for (long panel = first_panel; panel < end_panel; panel++) {
-            // The slice read next: the next panel, or the chunk's first panel in the next depth block. Each
-            // tile prefetches its share of it, so the fetch overlaps with all of this panel's work.
-            int has_next = panel + 1 < end_panel || !last;
-            long next_panel = panel + 1 < end_panel ? panel + 1 : first_panel;
-            long next_depth0 = panel + 1 < end_panel ? depth0 : depth0 + depth;
-            long next_count = panel + 1 < end_panel ? depth : next_depth;
+        for (long panel = first_panel, panels; panel < end_panel; panel += panels) {
+            panels = step_panels(job, panel, end_panel);
+            // The slices read next: the next step's, or the chunk's first step's in the next depth block.
+            // Each tile prefetches its share of them, so the fetch overlaps with all of this step's work.
+            long after = panel + panels;
+            int has_next = after < end_panel || !last;
+            long next_panel = after < end_panel ? after : first_panel;
+            long next_depth0 = after < end_panel ? depth0 : depth0 + depth;
+            long next_count = after < end_panel ? depth : next_depth;
             const void *slice = weight_slice(job, panel, depth0);
             const void *b = job->product == PRODUCT_F32 ? f32_lines(job, panel, slice, depth, expanded) : slice;
             // Lines of 64 bytes, which the microkernel steps through as 16 floats.
             const float *next = has_next ? weight_slice(job, next_panel, next_depth0) : NULL;
-            long next_lines = has_next ? slice_lines(job->format, next_count) : 0;
+            long next_lines = has_next ? slice_lines(job->format, next_count) * step_panels(job, next_panel, end_panel) : 0;
             long column = panel * CK_PANEL_WIDTH;
-            long width = min_long(CK_PANEL_WIDTH, n - column);
+            long width = min_long(CK_PANEL_WIDTH * panels, n - column);
             for (long t = 0; t < tiles; t++) {
                 long first = tile_start(rows, tiles, t);
                 int count = (int)(tile_start(rows, tiles, t + 1) - first);
@@ -259,15 +270,16 @@ static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, lo
                 const float *prefetch = next ? next + prefetch_first * CK_PANEL_WIDTH : NULL;
                 const float *tile_a = packed_tile(job->packed_a, tiles, depth0, depth, t);
                 float *out = job->c + (row0 + first) * ldc + column;
-                if (width == CK_PANEL_WIDTH) {
-                    tile_product(job, count, depth, tile_a, b, panel, depth0, first, out, ldc, accumulate, prefetch, prefetch_lines);
+                if (width == CK_PANEL_WIDTH * panels) {
+                    tile_product(job, count, (int)panels, depth, tile_a, b, panel, depth0, first, out, ldc, accumulate, prefetch,
+                                 prefetch_lines);
                 } else {
-                    // The last, partial panel: compute 16 columns into a tile, keep `width`.
+                    // The last, partial panel (always a step of one): compute 16 columns into a tile, keep `width`.
                     float tile[CK_MAX_TILE_ROWS * CK_PANEL_WIDTH];
                     for (int r = 0; r < count; r++) {
                         for (long j = 0; j < CK_PANEL_WIDTH; j++) tile[r * CK_PANEL_WIDTH + j] = j < width ? out[r * ldc + j] : 0;
                     }
-                    tile_product(job, count, depth, tile_a, b, panel, depth0, first, tile, CK_PANEL_WIDTH, accumulate, prefetch,
+                    tile_product(job, count, 1, depth, tile_a, b, panel, depth0, first, tile, CK_PANEL_WIDTH, accumulate, prefetch,
                                  prefetch_lines);
                     for (int r = 0; r < count; r++) memcpy(out + r * ldc, tile + r * CK_PANEL_WIDTH, (size_t)width * sizeof(float));
                 }

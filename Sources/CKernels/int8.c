@@ -40,7 +40,7 @@ static signed char code(float value, float scale) {
 }
 
 void ck_i8_pack_rows(const float *const *rows, long n, long k, void *dst) {
-    const long panels = ck_panel_count(n), blocks = ck_depth_blocks(k), depth = ck_grouped_depth(k, CK_I8_GROUP);
+    const long panels = ck_panel_count(n), depth = ck_grouped_depth(k, CK_I8_GROUP);
     memset(dst, 0, ck_i8_packed_bytes(n, k));  // the columns past n, the depths past k
     float *scales = dst;
     int *sums = (int *)ck_i8_sums(dst, n);
@@ -49,7 +49,7 @@ void ck_i8_pack_rows(const float *const *rows, long n, long k, void *dst) {
     for (long panel = 0; panel < panels; panel++) {
         for (long i = 0; i < k; i++) {
             signed char *line = codes + ck_packed_offset(panels, depth, panel, i - i % CK_I8_GROUP);
-            int *block_sums = sums + (panel * blocks + i / CK_DEPTH_BLOCK) * CK_PANEL_WIDTH;
+            int *block_sums = sums + (i / CK_DEPTH_BLOCK * panels + panel) * CK_PANEL_WIDTH;
             for (long j = 0; j < CK_PANEL_WIDTH && panel * CK_PANEL_WIDTH + j < n; j++) {
                 long column = panel * CK_PANEL_WIDTH + j;
                 signed char value = code(rows[column][i], scales[column]);

@@ -100,10 +100,12 @@ struct ck_ops {
     /// Group g of row r (dst + (g · CK_MAX_TILE_ROWS + r) · 2) = bf16(a[r][2g]), bf16(a[r][2g + 1]) for
     /// rows × depth values (row stride lda); the pad 0.
     void (*pack_a_bf16)(const float *a, long lda, int rows, long depth, unsigned short *dst);
-    /// c[rows × 16] (row stride ldc) = (accumulate ? c : 0) + Σ over `pairs` depth pairs of a's rows
-    /// times b's pair lines (ck_bf16_pack_rows), in f32 (vdpbf16ps). Prefetches as `microkernel` does.
-    void (*microkernel_bf16)(int rows, long pairs, const unsigned short *a, const unsigned short *b, float *c, long ldc,
-                             int accumulate, const void *prefetch, long prefetch_lines);
+    /// c[rows × 16 panels] (row stride ldc) = (accumulate ? c : 0) + Σ over `pairs` depth pairs of a's
+    /// rows times b's pair lines (ck_bf16_pack_rows), in f32 (vdpbf16ps), for `panels` (1 or 2) adjacent
+    /// panels (the second's slice right after the first's, as in a depth block). Prefetches as
+    /// `microkernel` does.
+    void (*microkernel_bf16)(int rows, int panels, long pairs, const unsigned short *a, const unsigned short *b, float *c,
+                             long ldc, int accumulate, const void *prefetch, long prefetch_lines);
     /// *lowest = min(0, x[0..<n]), *highest = max(0, x[0..<n]).
     void (*row_range)(const float *x, long n, float *lowest, float *highest);
     /// Byte i of row r's group g (dst + (g · CK_MAX_TILE_ROWS + r) · 4 + i) = clamp(round(a[r][4g + i] ·
@@ -111,10 +113,11 @@ struct ck_ops {
     /// the pad anything.
     void (*pack_a_u8)(const float *a, long lda, int rows, long depth, const float *scales, const int *zeros,
                       unsigned char *dst);
-    /// c[rows × 16] = (accumulate ? c : 0) + (Σ over `quads` of a's u8 codes times b's int8 quad lines,
-    /// in int32 (vpdpbusd), - a_zeros[r] · b_sums[j]) · a_scales[r] · b_scales[j]. Prefetches as
+    /// c[rows × 16 panels] = (accumulate ? c : 0) + (Σ over `quads` of a's u8 codes times b's int8 quad
+    /// lines, in int32 (vpdpbusd), - a_zeros[r] · b_sums[j]) · a_scales[r] · b_scales[j], for `panels`
+    /// (1 or 2) adjacent panels (slices, scales and sums each right after the first's). Prefetches as
     /// `microkernel` does.
-    void (*microkernel_u8i8)(int rows, long quads, const unsigned char *a, const float *a_scales,
+    void (*microkernel_u8i8)(int rows, int panels, long quads, const unsigned char *a, const float *a_scales,
                              const int *a_zeros, const signed char *b, const float *b_scales, const int *b_sums, float *c,
                              long ldc, int accumulate, const void *prefetch, long prefetch_lines);
     void (*layer_norm_row)(float *x, long n, const float *scale, const float *shift, float epsilon);
@@ -136,12 +139,12 @@ void ck_avx2_expand_bf16_panel(const unsigned short *src, long depth, float *dst
 void ck_avx2_expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst);
 /// The dot-product kernels of the AVX-512 variant with AVX512_BF16 and VNNI (kernels_avx512_dot.c).
 void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsigned short *dst);
-void ck_avx512_microkernel_bf16(int rows, long pairs, const unsigned short *a, const unsigned short *b, float *c, long ldc,
+void ck_avx512_microkernel_bf16(int rows, int panels, long pairs, const unsigned short *a, const unsigned short *b, float *c, long ldc,
                                 int accumulate, const void *prefetch, long prefetch_lines);
 void ck_avx512_row_range(const float *x, long n, float *lowest, float *highest);
 void ck_avx512_pack_a_u8(const float *a, long lda, int rows, long depth, const float *scales, const int *zeros,
                          unsigned char *dst);
-void ck_avx512_microkernel_u8i8(int rows, long quads, const unsigned char *a, const float *a_scales,
+void ck_avx512_microkernel_u8i8(int rows, int panels, long quads, const unsigned char *a, const float *a_scales,
                                 const int *a_zeros, const signed char *b, const float *b_scales, const int *b_sums,
                                 float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines);
 #endif

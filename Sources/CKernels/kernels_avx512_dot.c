@@ -8,9 +8,11 @@
 // The weight panels keep the f32 layout's 16 columns, with depth pairs (bf16) or quads (int8) interleaved,
 // so one 64-byte line is one instruction's weight operand. A's tile is stored as lines of 8 rows' pairs or
 // quads, and each row's is broadcast from memory into the instruction (at a constant offset in the line:
-// no address arithmetic in the loop, which measured 17% faster for int8 than row-major tiles). The tile is the f32 kernel's 8 rows × 16 columns,
-// with two or more partial sums per row over alternating depth groups, so at least 12 sums are in flight
-// to cover the instructions' latency on two pipes.
+// no address arithmetic in the loop, which measured 17% faster for int8 than row-major tiles). A tile is up
+// to 8 rows by one or two panels: the driver passes two adjacent full panels where it can, so one broadcast
+// feeds two instructions and a step loads 10 values for 16 products instead of 9 for 8. Each row and panel
+// keeps one or more partial sums over alternating depth groups (CHAINS_FOR), so enough are in flight to
+// cover the instructions' latency on two pipes.
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include "internal.h"
@@ -55,8 +57,50 @@ INLINE void prefetch_step(prefetcher *p) {
     }
 }
 
-/// Partial sums per row for a tile of `rows`: 12 or more in all where rows allow.
-#define CHAINS_FOR(rows) ((rows) >= 5 ? 2 : (rows) == 4 ? 3 : 4)
+/// Partial sums per row and panel for a tile of `rows` × `panels` panels: 12 or more in all where rows
+/// allow, at most 16 (with the two weight lines and a broadcast, 19 of the 32 registers).
+#define CHAINS_FOR(rows, panels) ((panels) == 2 ? ((rows) >= 5 ? 1 : (rows) >= 3 ? 2 : 4) : (rows) >= 5 ? 2 : (rows) == 4 ? 3 : 4)
+
+/// Calls TILE(rows, panels, chains) with constants, so the sums stay in registers.
+#define DISPATCH_TILE(TILE, rows, panels)                                                             \
+    do {                                                                                              \
+        if ((panels) == 2) {                                                                          \
+            switch (rows) {                                                                           \
+            case 8: TILE(8, 2, CHAINS_FOR(8, 2)); break;                                              \
+            case 7: TILE(7, 2, CHAINS_FOR(7, 2)); break;                                              \
+            case 6: TILE(6, 2, CHAINS_FOR(6, 2)); break;                                              \
+            case 5: TILE(5, 2, CHAINS_FOR(5, 2)); break;                                              \
+            case 4: TILE(4, 2, CHAINS_FOR(4, 2)); break;                                              \
+            case 3: TILE(3, 2, CHAINS_FOR(3, 2)); break;                                              \
+            case 2: TILE(2, 2, CHAINS_FOR(2, 2)); break;                                              \
+            default: TILE(1, 2, CHAINS_FOR(1, 2)); break;                                             \
+            }                                                                                         \
+        } else {                                                                                      \
+            switch (rows) {                                                                           \
+            case 8: TILE(8, 1, CHAINS_FOR(8, 1)); break;                                              \
+            case 7: TILE(7, 1, CHAINS_FOR(7, 1)); break;                                              \
+            case 6: TILE(6, 1, CHAINS_FOR(6, 1)); break;                                              \
+            case 5: TILE(5, 1, CHAINS_FOR(5, 1)); break;                                              \
+            case 4: TILE(4, 1, CHAINS_FOR(4, 1)); break;                                              \
+            case 3: TILE(3, 1, CHAINS_FOR(3, 1)); break;                                              \
+            case 2: TILE(2, 1, CHAINS_FOR(2, 1)); break;                                              \
+            default: TILE(1, 1, CHAINS_FOR(1, 1)); break;                                             \
+            }                                                                                         \
+        }                                                                                             \
+    } while (0)
+
+/// Sum number s of row r and panel w.
+#define SUM(r, w, s) sums[((r) * panels + (w)) * chains + (s)]
+
+/// Prefetches C's lines of the tile (often not in cache), so reading them overlaps with the loop.
+INLINE void prefetch_c(const float *c, long ldc, int rows, int panels) {
+    for (int r = 0; r < rows; r++) {
+        for (int w = 0; w < panels; w++) {
+            _mm_prefetch((const char *)(c + r * ldc + w * CK_PANEL_WIDTH), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + r * ldc + w * CK_PANEL_WIDTH + 15), _MM_HINT_T0);
+        }
+    }
+}
 
 // MARK: bf16
 
@@ -77,20 +121,21 @@ void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsig
     }
 }
 
-INLINE void bf16_tile(const int rows, const int chains, long pairs, const unsigned short *a, const unsigned short *b,
-                      float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
+/// The bf16 microkernel for constant rows, panels and chains; the second panel's slice follows the first's.
+INLINE void bf16_tile(const int rows, const int panels, const int chains, long pairs, const unsigned short *a,
+                      const unsigned short *b, float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
     __m512 sums[CK_MAX_TILE_ROWS * MOST_CHAINS];
-    for (int r = 0; r < rows; r++) {
-        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0);
-        for (int s = 0; s < chains; s++) sums[r * chains + s] = _mm512_setzero_ps();
-    }
+    prefetch_c(c, ldc, rows, panels);
+    for (int i = 0; i < rows * panels * chains; i++) sums[i] = _mm512_setzero_ps();
+    const unsigned short *b1 = b + pairs * CK_BF16_GROUP * CK_PANEL_WIDTH;
 #define STEP(p, chain)                                                                                           \
     do {                                                                                                         \
-        __m512bh line = (__m512bh)_mm512_loadu_si512(b + (p) * CK_BF16_GROUP * CK_PANEL_WIDTH);                   \
+        __m512bh line0 = (__m512bh)_mm512_loadu_si512(b + (p) * CK_BF16_GROUP * CK_PANEL_WIDTH);                  \
+        __m512bh line1 = panels == 2 ? (__m512bh)_mm512_loadu_si512(b1 + (p) * CK_BF16_GROUP * CK_PANEL_WIDTH) : line0; \
         for (int r = 0; r < rows; r++) {                                                                         \
             __m512bh group = (__m512bh)broadcast_group(a + ((p) * CK_MAX_TILE_ROWS + r) * CK_BF16_GROUP);       \
-            sums[r * chains + (chain)] = _mm512_dpbf16_ps(sums[r * chains + (chain)], group, line);              \
+            SUM(r, 0, chain) = _mm512_dpbf16_ps(SUM(r, 0, chain), group, line0);                                 \
+            if (panels == 2) SUM(r, 1, chain) = _mm512_dpbf16_ps(SUM(r, 1, chain), group, line1);                \
         }                                                                                                        \
     } while (0)
     prefetcher next = {prefetch, prefetch_lines, pairs / MOST_CHAINS, 0};
@@ -105,22 +150,21 @@ INLINE void bf16_tile(const int rows, const int chains, long pairs, const unsign
     for (; p < pairs; p++) STEP(p, 0);
 #undef STEP
     for (int r = 0; r < rows; r++) {
-        __m512 sum = sums[r * chains];
-        for (int s = 1; s < chains; s++) sum = _mm512_add_ps(sum, sums[r * chains + s]);
-        if (accumulate) sum = _mm512_add_ps(sum, _mm512_loadu_ps(c + r * ldc));
-        _mm512_storeu_ps(c + r * ldc, sum);
+        for (int w = 0; w < panels; w++) {
+            float *out = c + r * ldc + w * CK_PANEL_WIDTH;
+            __m512 sum = SUM(r, w, 0);
+            for (int s = 1; s < chains; s++) sum = _mm512_add_ps(sum, SUM(r, w, s));
+            if (accumulate) sum = _mm512_add_ps(sum, _mm512_loadu_ps(out));
+            _mm512_storeu_ps(out, sum);
+        }
     }
 }
 
-void ck_avx512_microkernel_bf16(int rows, long pairs, const unsigned short *a, const unsigned short *b, float *c, long ldc,
-                                int accumulate, const void *prefetch, long prefetch_lines) {
-    // A constant row and chain count per call keeps the sums in registers.
-    switch (rows) {
-#define CASE(n) case n: bf16_tile(n, CHAINS_FOR(n), pairs, a, b, c, ldc, accumulate, prefetch, prefetch_lines); break
-    CASE(8); CASE(7); CASE(6); CASE(5); CASE(4); CASE(3); CASE(2);
-    default: bf16_tile(1, CHAINS_FOR(1), pairs, a, b, c, ldc, accumulate, prefetch, prefetch_lines); break;
-#undef CASE
-    }
+void ck_avx512_microkernel_bf16(int rows, int panels, long pairs, const unsigned short *a, const unsigned short *b, float *c,
+                                long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
+#define TILE(n, w, chains) bf16_tile(n, w, chains, pairs, a, b, c, ldc, accumulate, prefetch, prefetch_lines)
+    DISPATCH_TILE(TILE, rows, panels);
+#undef TILE
 }
 
 // MARK: int8
@@ -163,21 +207,23 @@ void ck_avx512_pack_a_u8(const float *a, long lda, int rows, long depth, const f
     }
 }
 
-INLINE void u8i8_tile(const int rows, const int chains, long quads, const unsigned char *a, const float *a_scales,
-                      const int *a_zeros, const signed char *b, const float *b_scales,
+/// The int8 microkernel for constant rows, panels and chains; the second panel's slice follows the
+/// first's, its scales and code sums the first's.
+INLINE void u8i8_tile(const int rows, const int panels, const int chains, long quads, const unsigned char *a,
+                      const float *a_scales, const int *a_zeros, const signed char *b, const float *b_scales,
                       const int *b_sums, float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
     __m512i sums[CK_MAX_TILE_ROWS * MOST_CHAINS];
-    for (int r = 0; r < rows; r++) {
-        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0);
-        for (int s = 0; s < chains; s++) sums[r * chains + s] = _mm512_setzero_si512();
-    }
+    prefetch_c(c, ldc, rows, panels);
+    for (int i = 0; i < rows * panels * chains; i++) sums[i] = _mm512_setzero_si512();
+    const signed char *b1 = b + quads * CK_I8_GROUP * CK_PANEL_WIDTH;
 #define STEP(q, chain)                                                                                             \
     do {                                                                                                           \
-        __m512i line = _mm512_loadu_si512(b + (q) * CK_I8_GROUP * CK_PANEL_WIDTH);                                  \
+        __m512i line0 = _mm512_loadu_si512(b + (q) * CK_I8_GROUP * CK_PANEL_WIDTH);                                 \
+        __m512i line1 = panels == 2 ? _mm512_loadu_si512(b1 + (q) * CK_I8_GROUP * CK_PANEL_WIDTH) : line0;          \
         for (int r = 0; r < rows; r++) {                                                                           \
             __m512i group = broadcast_group(a + ((q) * CK_MAX_TILE_ROWS + r) * CK_I8_GROUP);                      \
-            sums[r * chains + (chain)] = _mm512_dpbusd_epi32(sums[r * chains + (chain)], group, line);             \
+            SUM(r, 0, chain) = _mm512_dpbusd_epi32(SUM(r, 0, chain), group, line0);                                \
+            if (panels == 2) SUM(r, 1, chain) = _mm512_dpbusd_epi32(SUM(r, 1, chain), group, line1);               \
         }                                                                                                          \
     } while (0)
     prefetcher next = {prefetch, prefetch_lines, quads / MOST_CHAINS, 0};
@@ -191,37 +237,33 @@ INLINE void u8i8_tile(const int rows, const int chains, long quads, const unsign
     }
     for (; q < quads; q++) STEP(q, 0);
 #undef STEP
-    const __m512i code_sums = _mm512_loadu_si512(b_sums);
-    const __m512 weight_scales = _mm512_loadu_ps(b_scales);
-    for (int r = 0; r < rows; r++) {
-        __m512i sum = sums[r * chains];
-        for (int s = 1; s < chains; s++) sum = _mm512_add_epi32(sum, sums[r * chains + s]);
-        // Σ (code - zero) · w = Σ code · w - zero · Σ w, exact in int32 (|each| < 2^24 over a depth block).
-        sum = _mm512_sub_epi32(sum, _mm512_mullo_epi32(_mm512_set1_epi32(a_zeros[r]), code_sums));
-        __m512 scale = _mm512_mul_ps(weight_scales, _mm512_set1_ps(a_scales[r]));
-        __m512 value = _mm512_cvtepi32_ps(sum);
-        value = accumulate ? _mm512_fmadd_ps(value, scale, _mm512_loadu_ps(c + r * ldc)) : _mm512_mul_ps(value, scale);
-        _mm512_storeu_ps(c + r * ldc, value);
+    for (int w = 0; w < panels; w++) {
+        const __m512i code_sums = _mm512_loadu_si512(b_sums + w * CK_PANEL_WIDTH);
+        const __m512 weight_scales = _mm512_loadu_ps(b_scales + w * CK_PANEL_WIDTH);
+        for (int r = 0; r < rows; r++) {
+            float *out = c + r * ldc + w * CK_PANEL_WIDTH;
+            __m512i sum = SUM(r, w, 0);
+            for (int s = 1; s < chains; s++) sum = _mm512_add_epi32(sum, SUM(r, w, s));
+            // Σ (code - zero) · w = Σ code · w - zero · Σ w, exact in int32 (|each| < 2^24 over a depth block).
+            sum = _mm512_sub_epi32(sum, _mm512_mullo_epi32(_mm512_set1_epi32(a_zeros[r]), code_sums));
+            __m512 scale = _mm512_mul_ps(weight_scales, _mm512_set1_ps(a_scales[r]));
+            __m512 value = _mm512_cvtepi32_ps(sum);
+            value = accumulate ? _mm512_fmadd_ps(value, scale, _mm512_loadu_ps(out)) : _mm512_mul_ps(value, scale);
+            _mm512_storeu_ps(out, value);
+        }
     }
 }
 
-void ck_avx512_microkernel_u8i8(int rows, long quads, const unsigned char *a, const float *a_scales,
+void ck_avx512_microkernel_u8i8(int rows, int panels, long quads, const unsigned char *a, const float *a_scales,
                                 const int *a_zeros, const signed char *b, const float *b_scales, const int *b_sums,
                                 float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
-    switch (rows) {
-#define CASE(n)                                                                                                        \
-    case n:                                                                                                            \
-        u8i8_tile(n, CHAINS_FOR(n), quads, a, a_scales, a_zeros, b, b_scales, b_sums, c, ldc, accumulate,   \
-                  prefetch, prefetch_lines);                                                                          \
-        break
-    CASE(8); CASE(7); CASE(6); CASE(5); CASE(4); CASE(3); CASE(2);
-    default:
-        u8i8_tile(1, CHAINS_FOR(1), quads, a, a_scales, a_zeros, b, b_scales, b_sums, c, ldc, accumulate, prefetch,
-                  prefetch_lines);
-        break;
-#undef CASE
-    }
+#define TILE(n, w, chains) \
+    u8i8_tile(n, w, chains, quads, a, a_scales, a_zeros, b, b_scales, b_sums, c, ldc, accumulate, prefetch, prefetch_lines)
+    DISPATCH_TILE(TILE, rows, panels);
+#undef TILE
 }
+
+#undef SUM
 
 #if defined(__clang__)
 #pragma clang attribute pop

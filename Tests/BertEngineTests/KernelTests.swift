@@ -303,13 +303,13 @@ struct KernelTests {
         let scales = Array(UnsafeBufferPointer(start: packed.assumingMemoryBound(to: Float.self), count: panels * 16))
         #expect(Array(scales[..<n]) == expected.scales)
         #expect(scales[n...].allSatisfy { $0 == 0 }, "columns past n have scale 0")
-        // Two depth blocks (256 and 44 deep), so 2 × 16 sums per panel after the scales.
+        // Two depth blocks (256 and 44 deep), so 2 × 16 sums per panel after the scales, block by block.
         let sums = (packed + panels * 16 * 4).assumingMemoryBound(to: Int32.self)
         for column in [0, 17, n - 1] {
             let (panel, j) = (column / 16, column % 16)
             for block in 0..<2 {
                 let blockCodes = expected.codes[(column * k + block * 256)..<(column * k + min(k, block * 256 + 256))]
-                #expect(sums[(panel * 2 + block) * 16 + j] == Int32(blockCodes.reduce(0) { $0 + Int($1) }), "column \(column) block \(block)")
+                #expect(sums[(block * panels + panel) * 16 + j] == Int32(blockCodes.reduce(0) { $0 + Int($1) }), "column \(column) block \(block)")
             }
         }
         // Column 17 is panel 1's column 1; depth 262 is the second block's (44 deep, no padding: 300 is a

@@ -160,8 +160,8 @@ void ck_bf16_pack_rows(const float *const *rows, long n, long k, void *dst);
 
 // MARK: int8 weights
 
-/// Bytes an int8 matrix n × k occupies as panels: 16 f32 scales per panel; then per panel and depth
-/// block 16 int32 sums of the block's codes (column j's at j); then the codes in the f32 panel layout
+/// Bytes an int8 matrix n × k occupies as panels: 16 f32 scales per panel; then per depth block and panel
+/// (block-major) 16 int32 sums of the block's codes (column j's at j); then the codes in the f32 panel layout
 /// over k rounded up to a multiple of 4, 1 byte a value, depth quads interleaved (vpdpbusd's operand):
 /// line q of a depth block holds its depths 4q ... 4q + 3, 64 codes, column j's at 4j ... 4j + 3.
 size_t ck_i8_packed_bytes(long n, long k);
