@@ -9,8 +9,9 @@ passes, and the median of --runs timed passes. Prints one JSON object per line, 
 batch, seq, threads, runs.
 
 --int8 times instead ONNX Runtime's dynamic quantization of the same fused graph
-(onnxruntime.quantization.quantize_dynamic, weight_type=QuantType.QInt8, its defaults otherwise:
-int8 weights, activations quantized at run time), cached next to it as model.fused.int8.onnx and
+(onnxruntime.quantization.quantize_dynamic, weight_type=QuantType.QInt8, its defaults otherwise but for
+extra_options DefaultTensorType=FLOAT, which the fused operators need: int8 weights, activations
+quantized at run time), cached next to it as model.fused.int8.onnx and
 rebuilt whenever the fused model is; its lines say "precision": "int8" (else "f32").
 
 Usage (the bench venv, scripts/bench-venv.sh, has torch, transformers, onnx and onnxruntime):
@@ -86,7 +87,12 @@ def quantize(fused: Path) -> Path:
 
     # Written under another name and renamed, so a run stopped half-way leaves no int8 model that looks newer.
     partial = int8.with_name(int8.name + ".partial")
-    quantize_dynamic(str(fused), str(partial), weight_type=QuantType.QInt8)
+    # DefaultTensorType: ONNX's shape inference does not know ONNX Runtime's fused operators (com.microsoft
+    # Attention, SkipLayerNormalization, ...), so the quantizer finds no type for the outputs of the MatMuls after
+    # them and stops ("Unable to find data type for weight_name=..."); this option, the one its error names,
+    # gives them float, which they are. Everything else is quantize_dynamic's default.
+    quantize_dynamic(str(fused), str(partial), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     partial.replace(int8)
     ops = collections.Counter(node.op_type for node in onnx.load(str(int8), load_external_data=False).graph.node)
     print(f"ort_bench: int8 model operators {dict(sorted(ops.items()))}", file=sys.stderr)
