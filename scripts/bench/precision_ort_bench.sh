@@ -82,6 +82,6 @@ ours = next(r for r in rows if not r["implementation"].startswith("onnxruntime")
 theirs = next(r for r in rows if r["implementation"].startswith("onnxruntime"))
 rounds = len([r for r in rows if engine(r) == "f32" and (r["threads"], r["batch"], r["seq"]) == cells[0]])
 print(f"kernels: {ours['kernels']}; CPU features: {ours['cpu_features']}; weights: {ours['weights']}; "
-      f"{theirs['implementation']} (int8: quantize_dynamic, QInt8 weights); {rounds} rounds of {ours['runs']} runs")
+      f"{theirs['implementation']} (int8: quantize_dynamic, QInt8 weights); ROUNDS={rounds}, RUNS={ours['runs']}")
 PY
 echo "precision_ort_bench: $(uptime)" >&2
