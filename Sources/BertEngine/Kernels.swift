@@ -63,7 +63,8 @@ func parallelFor(_ items: Int, workers: Int, _ body: (_ item: Int, _ worker: Int
 
 /// How a weight matrix's numbers are stored: the one choice a reduced format plugs into. Each case has
 /// its own layout and packing; the reduced ones are expanded to f32 panel by panel inside the product,
-/// which then runs the f32 microkernel, so products equal f32 products over the decoded weights.
+/// which then runs the f32 microkernel, so products equal f32 products over the decoded weights, except
+/// where the kernel set multiplies bf16 or int8 natively (`ck_multiplies_natively`), reducing the inputs.
 enum WeightStorage: Sendable, Equatable {
     /// f32, packed into 16-column panels (`ck_pack_rows`).
     case f32Panels

@@ -8,9 +8,12 @@
 #include <string.h>
 
 // Rows of A per block: a block's packed tiles for one depth block (at most 192 × 256 floats, with the
-// tiles' padding to 8 floats per column 256 KB) stay in L2 while weight panels stream past them.
+// tiles' padding to 8 floats per column 256 KB) stay in L2 while weight panels stream past them. Every block
+// streams all the weights once, so the dot-product kernels, whose tiles take 2 (bf16) or 1 (u8) bytes a
+// value, take twice the rows in no more bytes (8x32 then streams them once, not twice).
 #define GEMM_BLOCK_ROWS 192
-/// Most tiles in a block (every variant's tiles have at least 4 rows).
+#define GEMM_DOT_BLOCK_ROWS 384
+/// Most tiles in a block: every variant's tiles have at least 4 rows, and the dot-product sets' 8.
 #define GEMM_BLOCK_TILES (GEMM_BLOCK_ROWS / 4)
 /// Panels per chunk of work that workers take in turn, at most.
 #define GEMM_CHUNK_PANELS 8
@@ -89,7 +92,7 @@ static void apply_epilogue(const ck_ops *ops, const ck_epilogue *e, float *c, lo
 /// Floats of the scratch's packed tiles; the row quantization of a block (int8 products) follows them.
 static size_t tiles_floats(long k) { return (size_t)GEMM_BLOCK_TILES * CK_MAX_TILE_ROWS * (size_t)(k > 0 ? k : 1); }
 
-size_t ck_gemm_scratch_floats(long k) { return tiles_floats(k) + 2 * GEMM_BLOCK_ROWS; }
+size_t ck_gemm_scratch_floats(long k) { return tiles_floats(k) + 2 * GEMM_DOT_BLOCK_ROWS; }
 
 /// How a product multiplies: f32 lines (f32 panels, or reduced ones widened) or a dot-product kernel.
 typedef enum { PRODUCT_F32, PRODUCT_BF16_DOT, PRODUCT_U8I8_DOT } product_kind;
@@ -333,8 +336,9 @@ static void gemm_work(void *context, long worker) {
     gemm_job *job = context;
     const ck_ops *ops = job->ops;
     const long m = job->m;
-    for (long row0 = 0; row0 < m; row0 += GEMM_BLOCK_ROWS) {
-        long rows = min_long(GEMM_BLOCK_ROWS, m - row0);
+    const long block_rows = job->product == PRODUCT_F32 ? GEMM_BLOCK_ROWS : GEMM_DOT_BLOCK_ROWS;
+    for (long row0 = 0; row0 < m; row0 += block_rows) {
+        long rows = min_long(block_rows, m - row0);
         long tiles = tile_count(rows, ops->tile_rows);
         for (long t; (t = atomic_fetch_add_explicit(&job->next_tile, 1, memory_order_relaxed)) < tiles;) {
             long first = tile_start(rows, tiles, t);
@@ -374,7 +378,7 @@ static void gemm_run(const ck_ops *ops, long workers, ck_weights format, long m,
         .ops = ops, .m = m, .n = n, .k = k, .lda = lda, .ldc = ldc, .panel_begin = panel_begin, .panel_end = panel_end,
         .chunk_panels = chunk > 0 ? chunk : 1, .workers = workers, .a = a, .format = format, .packed_b = packed_b, .epilogue = epilogue,
         .c = c, .packed_a = scratch, .product = product_for(ops, format),
-        .row_scales = scratch + tiles_floats(k), .row_zeros = (int *)(scratch + tiles_floats(k) + GEMM_BLOCK_ROWS),
+        .row_scales = scratch + tiles_floats(k), .row_zeros = (int *)(scratch + tiles_floats(k) + GEMM_DOT_BLOCK_ROWS),
     };
     atomic_init(&job.next_tile, 0);
     atomic_init(&job.packed_tiles, 0);

@@ -175,12 +175,14 @@ enum ReducedFormat: String, CaseIterable, CustomTestStringConvertible {
         }
     }
 
-    /// Odd shapes for the product: every tile and panel remainder, one and several depth blocks (Q4_0
-    /// needs whole blocks of 32 inputs).
+    /// Odd shapes for the product: every tile and panel remainder, one and several depth blocks, one and
+    /// two blocks of rows (192 for f32 lines, 384 for the dot-product kernels; Q4_0 needs whole blocks of
+    /// 32 inputs).
     var shapes: [(m: Int, n: Int, k: Int)] {
         self == .q4_0
             ? [(1, 1, 32), (1, 16, 64), (5, 37, 96), (6, 16, 288), (7, 48, 256), (13, 33, 544), (97, 20, 64), (200, 48, 320)]
-            : [(1, 1, 1), (1, 16, 7), (3, 17, 77), (5, 37, 13), (6, 16, 300), (7, 48, 256), (13, 33, 520), (97, 20, 40), (200, 48, 257)]
+            : [(1, 1, 1), (1, 16, 7), (3, 17, 77), (5, 37, 13), (6, 16, 300), (7, 48, 256), (13, 33, 520), (97, 20, 40), (200, 48, 257),
+               (397, 37, 40)]
     }
 }
 
