@@ -13,7 +13,7 @@
 // value, take twice the rows in no more bytes (8x32 then streams them once, not twice).
 #define GEMM_BLOCK_ROWS 192
 #define GEMM_DOT_BLOCK_ROWS 384
-/// Most tiles in a block: every variant's tiles have at least 4 rows, and the dot-product sets' 8.
+/// Most tiles in a block (every variant's tiles have at least 4 rows).
 #define GEMM_BLOCK_TILES (GEMM_BLOCK_ROWS / 4)
 /// Panels per chunk of work that workers take in turn, at most.
 #define GEMM_CHUNK_PANELS 8
@@ -336,7 +336,8 @@ static void gemm_work(void *context, long worker) {
     gemm_job *job = context;
     const ck_ops *ops = job->ops;
     const long m = job->m;
-    const long block_rows = job->product == PRODUCT_F32 ? GEMM_BLOCK_ROWS : GEMM_DOT_BLOCK_ROWS;
+    // No more tiles than the scratch holds (the dot-product sets' tiles have 8 rows: 384).
+    const long block_rows = job->product == PRODUCT_F32 ? GEMM_BLOCK_ROWS : min_long(GEMM_DOT_BLOCK_ROWS, GEMM_BLOCK_TILES * ops->tile_rows);
     for (long row0 = 0; row0 < m; row0 += block_rows) {
         long rows = min_long(block_rows, m - row0);
         long tiles = tile_count(rows, ops->tile_rows);
