@@ -1,8 +1,9 @@
 // The machine's fp32 ceiling for the encoder goals of docs/BENCHMARKS.md: how many GFLOP/s one core gives
 // with nothing but FMAs in registers (no memory traffic, no dependency stalls), alone and while the other
-// core does the same, with AVX2 (8 lanes) and, where the CPU and OS have it, AVX-512 (16 lanes). A forward
-// pass can never beat FLOPs / this rate. (Zen 4 executes a 512-bit FMA as two 256-bit halves, so both
-// ceilings are the same there; Zen 5 and Intel's server cores double it.)
+// core does the same, with AVX2 (8 lanes) and, where the CPU and OS have it, AVX-512 (16 lanes), and the
+// bf16 and int8 dot products of AVX512_BF16 and VNNI. A forward pass can never beat FLOPs / this rate.
+// (Zen 4 executes a 512-bit FMA as two 256-bit halves, so both ceilings are the same there; Zen 5 and
+// Intel's server cores double it.)
 //
 //   cc -O3 -pthread scripts/bench/fma_peak.c -o /tmp/fma_peak && /tmp/fma_peak [RUNS]
 //
@@ -56,6 +57,47 @@ __attribute__((target("avx512f"))) static void *avx512_run(void *result) {
     return NULL;
 }
 
+// The dot products of the reduced precisions: vdpbf16ps (16 lanes, 2 bf16 products each: 64 FLOP an
+// instruction) and vpdpbusd (16 lanes, 4 u8 × s8 products each: 128 integer operations). Their latency is
+// longer than the FMA's: 12 chains.
+enum { DOT_CHAINS = 12 };
+
+__attribute__((target("avx512f,avx512bf16"))) static void *bf16_run(void *result) {
+    __m512 acc[DOT_CHAINS];
+    for (int c = 0; c < DOT_CHAINS; c++) acc[c] = _mm512_set1_ps((float)c * 1e-3f);
+    const __m512bh a = (__m512bh)_mm512_set1_epi32(0x3f803f80), b = (__m512bh)_mm512_set1_epi32(0x33d633d6);  // 1, 1e-7
+    double start = now_seconds();
+    for (long i = 0; i < ITERATIONS; i++) {
+        for (int c = 0; c < DOT_CHAINS; c++) acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
+    }
+    double seconds = now_seconds() - start;
+    float sink = 0;
+    for (int c = 0; c < DOT_CHAINS; c++) sink += _mm512_cvtss_f32(acc[c]);
+    *(double *)result = 64.0 * DOT_CHAINS * (double)ITERATIONS / seconds / 1e9 + (double)(sink * 0.0f);
+    return NULL;
+}
+
+__attribute__((target("avx512f,avx512vnni"))) static void *vnni_run(void *result) {
+    // In assembly: integer sums are exact, so a compiler may compute the dot product once per iteration and
+    // add it to every chain instead. Chains in zmm0-zmm11, the operands (all bytes 1) in zmm30 and zmm31.
+    const __m512i ones = _mm512_set1_epi8(1);
+    __asm__ volatile("vmovdqa64 %0, %%zmm30\n\tvmovdqa64 %0, %%zmm31" : : "m"(ones) : "zmm30", "zmm31");
+    double start = now_seconds();
+    for (long i = 0; i < ITERATIONS; i++) {
+        __asm__ volatile(
+            "vpdpbusd %%zmm31, %%zmm30, %%zmm0\n\tvpdpbusd %%zmm31, %%zmm30, %%zmm1\n\t"
+            "vpdpbusd %%zmm31, %%zmm30, %%zmm2\n\tvpdpbusd %%zmm31, %%zmm30, %%zmm3\n\t"
+            "vpdpbusd %%zmm31, %%zmm30, %%zmm4\n\tvpdpbusd %%zmm31, %%zmm30, %%zmm5\n\t"
+            "vpdpbusd %%zmm31, %%zmm30, %%zmm6\n\tvpdpbusd %%zmm31, %%zmm30, %%zmm7\n\t"
+            "vpdpbusd %%zmm31, %%zmm30, %%zmm8\n\tvpdpbusd %%zmm31, %%zmm30, %%zmm9\n\t"
+            "vpdpbusd %%zmm31, %%zmm30, %%zmm10\n\tvpdpbusd %%zmm31, %%zmm30, %%zmm11"
+            : : : "zmm0", "zmm1", "zmm2", "zmm3", "zmm4", "zmm5", "zmm6", "zmm7", "zmm8", "zmm9", "zmm10", "zmm11");
+    }
+    double seconds = now_seconds() - start;
+    *(double *)result = 128.0 * DOT_CHAINS * (double)ITERATIONS / seconds / 1e9;
+    return NULL;
+}
+
 static int compare(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -84,6 +126,8 @@ int main(int argc, char **argv) {
     __builtin_cpu_init();  // also checks that the OS saves the registers (XCR0)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) measure("AVX2   ", avx2_run, runs, rates);
     if (__builtin_cpu_supports("avx512f")) measure("AVX-512", avx512_run, runs, rates);
+    if (__builtin_cpu_supports("avx512bf16")) measure("AVX-512 vdpbf16ps", bf16_run, runs, rates);
+    if (__builtin_cpu_supports("avx512vnni")) measure("AVX-512 vpdpbusd (int8 operations as FLOP)", vnni_run, runs, rates);
     free(rates);
     return 0;
 }
