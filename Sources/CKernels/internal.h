@@ -56,6 +56,38 @@ static const float ck_exp_taylor[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f
 #define CK_ERFC_P 0.3275911f
 static const float ck_erfc_polynomial[5] = {1.061405429f, -1.453152027f, 1.421413741f, -0.284496736f, 0.254829592f};
 
+/// Spreads the prefetch of `lines` 64-byte lines from `next` evenly over `groups` steps of a microkernel
+/// (Bresenham: `due` counts lines owed times groups): bursts would fill the miss buffers and stall, and
+/// the memory would idle between them.
+typedef struct {
+    const char *next;
+    long lines, groups, due;
+} ck_prefetcher;
+
+static inline void ck_prefetch_step(ck_prefetcher *p) {
+    for (p->due += p->lines; p->due >= p->groups && p->groups > 0; p->due -= p->groups, p->next += 64) {
+        __builtin_prefetch(p->next, 0, 3);
+    }
+}
+
+/// Depth steps per unrolled group of the microkernels' loops: also the most partial sums per row.
+#define CK_GROUP_STEPS 4
+
+/// STEP(i, chain) for i in 0..<count: groups of CK_GROUP_STEPS over alternating partial sums (step i of a
+/// group on chain i % chains), one prefetch step per group, the steps past the last group on chain 0.
+#define CK_GROUPED_STEPS(count, chains, prefetcher, STEP)                                       \
+    do {                                                                                        \
+        long step_ = 0;                                                                         \
+        for (; step_ + CK_GROUP_STEPS <= (count); step_ += CK_GROUP_STEPS) {                    \
+            ck_prefetch_step(prefetcher);                                                       \
+            STEP(step_, 0);                                                                     \
+            STEP(step_ + 1, 1 % (chains));                                                      \
+            STEP(step_ + 2, 2 % (chains));                                                      \
+            STEP(step_ + 3, 3 % (chains));                                                      \
+        }                                                                                       \
+        for (; step_ < (count); step_++) STEP(step_, 0);                                        \
+    } while (0)
+
 /// Work for each of `count` threads: `worker` is 0..<count.
 typedef void (*ck_task)(void *context, long worker);
 

@@ -23,8 +23,6 @@
 #endif
 
 #define AVX512_TILE_ROWS CK_MAX_TILE_ROWS
-/// Depth steps per unrolled group: also the most partial sums per row (see `chains`).
-#define GROUP_STEPS 4
 #define INLINE static inline __attribute__((always_inline))
 
 // MARK: Matrix product
@@ -37,7 +35,7 @@ INLINE void tile(const int rows, const int chains, long depth, const float *a, c
                  int accumulate, const float *prefetch, long prefetch_lines) {
     // The sums start from zero and C is added at the end, so reading C (often not in cache) overlaps
     // with the whole loop instead of stalling before it.
-    __m512 sums[AVX512_TILE_ROWS * GROUP_STEPS];
+    __m512 sums[AVX512_TILE_ROWS * CK_GROUP_STEPS];
     for (int r = 0; r < rows; r++) {
         _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0);
@@ -51,22 +49,8 @@ INLINE void tile(const int rows, const int chains, long depth, const float *a, c
                 _mm512_fmadd_ps(_mm512_set1_ps(a[(i) * CK_MAX_TILE_ROWS + r]), line, sums[r * chains + (chain)]); \
         }                                                                                               \
     } while (0)
-    // Prefetches spread evenly over the groups (Bresenham: `due` counts lines owed times groups): bursts
-    // would fill the miss buffers and stall, and the memory would idle between them.
-    const long groups = depth / GROUP_STEPS;
-    const float *next = prefetch;
-    long due = 0;
-    long i = 0;
-    for (long g = 0; g < groups; g++, i += GROUP_STEPS) {
-        for (due += prefetch_lines; due >= groups && groups > 0; due -= groups, next += CK_PANEL_WIDTH) {
-            _mm_prefetch((const char *)next, _MM_HINT_T0);
-        }
-        STEP(i, 0);
-        STEP(i + 1, 1 % chains);
-        STEP(i + 2, 2 % chains);
-        STEP(i + 3, 3 % chains);
-    }
-    for (; i < depth; i++) STEP(i, 0);
+    ck_prefetcher next = {(const char *)prefetch, prefetch_lines, depth / CK_GROUP_STEPS, 0};
+    CK_GROUPED_STEPS(depth, chains, &next, STEP);
 #undef STEP
     for (int r = 0; r < rows; r++) {
         __m512 sum = sums[r * chains];

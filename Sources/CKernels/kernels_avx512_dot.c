@@ -30,8 +30,6 @@
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
-/// Most partial sums per row, and depth groups per unrolled step.
-#define MOST_CHAINS 4
 
 /// Lanes [0, count) of a 16-lane vector and of a 32-lane one (count within the width).
 INLINE __mmask16 lanes16(long count) { return (__mmask16)((1u << count) - 1); }
@@ -42,19 +40,6 @@ INLINE __m512i broadcast_group(const void *p) {
     int bits;
     memcpy(&bits, p, sizeof bits);
     return _mm512_set1_epi32(bits);
-}
-
-/// Spreads the prefetch of `lines` 64-byte lines from `next` evenly over `groups` steps (Bresenham, as the
-/// f32 microkernel does): call once per step.
-typedef struct {
-    const char *next;
-    long lines, groups, due;
-} prefetcher;
-
-INLINE void prefetch_step(prefetcher *p) {
-    for (p->due += p->lines; p->due >= p->groups && p->groups > 0; p->due -= p->groups, p->next += 64) {
-        _mm_prefetch(p->next, _MM_HINT_T0);
-    }
 }
 
 /// Partial sums per row and panel for a tile of `rows` × `panels` panels: 12 or more in all where rows
@@ -124,7 +109,7 @@ void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsig
 /// The bf16 microkernel for constant rows, panels and chains; the second panel's slice follows the first's.
 INLINE void bf16_tile(const int rows, const int panels, const int chains, long pairs, const unsigned short *a,
                       const unsigned short *b, float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
-    __m512 sums[CK_MAX_TILE_ROWS * MOST_CHAINS];
+    __m512 sums[CK_MAX_TILE_ROWS * CK_GROUP_STEPS];
     prefetch_c(c, ldc, rows, panels);
     for (int i = 0; i < rows * panels * chains; i++) sums[i] = _mm512_setzero_ps();
     const unsigned short *b1 = b + pairs * CK_BF16_GROUP * CK_PANEL_WIDTH;
@@ -138,16 +123,8 @@ INLINE void bf16_tile(const int rows, const int panels, const int chains, long p
             if (panels == 2) SUM(r, 1, chain) = _mm512_dpbf16_ps(SUM(r, 1, chain), group, line1);                \
         }                                                                                                        \
     } while (0)
-    prefetcher next = {prefetch, prefetch_lines, pairs / MOST_CHAINS, 0};
-    long p = 0;
-    for (; p + MOST_CHAINS <= pairs; p += MOST_CHAINS) {
-        prefetch_step(&next);
-        STEP(p, 0);
-        STEP(p + 1, 1 % chains);
-        STEP(p + 2, 2 % chains);
-        STEP(p + 3, 3 % chains);
-    }
-    for (; p < pairs; p++) STEP(p, 0);
+    ck_prefetcher next = {prefetch, prefetch_lines, pairs / CK_GROUP_STEPS, 0};
+    CK_GROUPED_STEPS(pairs, chains, &next, STEP);
 #undef STEP
     for (int r = 0; r < rows; r++) {
         for (int w = 0; w < panels; w++) {
@@ -212,7 +189,7 @@ void ck_avx512_pack_a_u8(const float *a, long lda, int rows, long depth, const f
 INLINE void u8i8_tile(const int rows, const int panels, const int chains, long quads, const unsigned char *a,
                       const float *a_scales, const int *a_zeros, const signed char *b, const float *b_scales,
                       const int *b_sums, float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
-    __m512i sums[CK_MAX_TILE_ROWS * MOST_CHAINS];
+    __m512i sums[CK_MAX_TILE_ROWS * CK_GROUP_STEPS];
     prefetch_c(c, ldc, rows, panels);
     for (int i = 0; i < rows * panels * chains; i++) sums[i] = _mm512_setzero_si512();
     const signed char *b1 = b + quads * CK_I8_GROUP * CK_PANEL_WIDTH;
@@ -226,16 +203,8 @@ INLINE void u8i8_tile(const int rows, const int panels, const int chains, long q
             if (panels == 2) SUM(r, 1, chain) = _mm512_dpbusd_epi32(SUM(r, 1, chain), group, line1);               \
         }                                                                                                          \
     } while (0)
-    prefetcher next = {prefetch, prefetch_lines, quads / MOST_CHAINS, 0};
-    long q = 0;
-    for (; q + MOST_CHAINS <= quads; q += MOST_CHAINS) {
-        prefetch_step(&next);
-        STEP(q, 0);
-        STEP(q + 1, 1 % chains);
-        STEP(q + 2, 2 % chains);
-        STEP(q + 3, 3 % chains);
-    }
-    for (; q < quads; q++) STEP(q, 0);
+    ck_prefetcher next = {prefetch, prefetch_lines, quads / CK_GROUP_STEPS, 0};
+    CK_GROUPED_STEPS(quads, chains, &next, STEP);
 #undef STEP
     for (int w = 0; w < panels; w++) {
         const __m512i code_sums = _mm512_loadu_si512(b_sums + w * CK_PANEL_WIDTH);
