@@ -365,6 +365,29 @@ struct KernelTests {
         }
     }
 
+    @Test("a NaN or an infinity in a row of A makes that row's products NaN or infinite, never finite, and leaves the other rows finite",
+          arguments: variants.flatMap { variant in ReducedFormat.allCases.map { (variant.0, variant.1, $0) } })
+    func nonFiniteInputs(name: String, kernels: KernelSet, format: ReducedFormat) {
+        let (m, n, k) = (9, 20, 64)
+        let scratch = aligned64(ck_gemm_scratch_floats(k))
+        defer { scratch.deallocate() }
+        var a = randomValues(m * k, seed: 5)
+        a[2 * k + 7] = .nan
+        a[5 * k + 40] = .infinity
+        let (packed, _) = format.seededMatrix(n: n, k: k, seed: 6)
+        defer { packed.deallocate() }
+        var c = [Float](repeating: 0, count: m * n)
+        var epilogue = ck_epilogue(bias: nil, gelu: 0, residual: nil, residual_ld: n)
+        ck_gemm_weights(kernels.ops, format.weights, m, n, k, a, k, packed, 0, ck_panel_count(n), &epilogue, &c, n, scratch)
+        for row in 0..<m {
+            let values = Array(c[(row * n)..<((row + 1) * n)])
+            let finite = values.filter(\.isFinite).count
+            // A zero weight times an infinity is NaN; any other, ±infinity (f32 lines) or NaN (the row's scale).
+            let expected = row == 2 || row == 5 ? 0 : n
+            #expect(finite == expected, "\(name) \(format) row \(row): \(values)")
+        }
+    }
+
     @Test("the parallel product over reduced panels equals the one-thread product", arguments: ReducedFormat.allCases)
     func gemmReducedParallel(format: ReducedFormat) {
         let (m, n, k) = (37, 200, 320)
