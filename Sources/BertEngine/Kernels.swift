@@ -24,13 +24,13 @@ struct KernelSet: @unchecked Sendable {
 
     /// Every set this CPU can run, baseline first, fastest last (for tests).
     static var available: [KernelSet] {
-        [CK_ISA_BASELINE, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_AVX512_DOT].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
+        [CK_ISA_BASELINE, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_AVX512_VNNI, CK_ISA_AVX512_DOT].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
     }
 
     var name: String { String(cString: ck_ops_name(ops)) }
 
     /// The value of `BERTSCOPE_KERNELS` that asks for this set: its name in lower case without "+FMA"
-    /// and "-" ("baseline", "avx2", "avx512", "avx512+bf16+vnni").
+    /// and "-" ("baseline", "avx2", "avx512", "avx512+vnni", "avx512+bf16+vnni").
     var shortName: String {
         name.lowercased().replacingOccurrences(of: "+fma", with: "").replacingOccurrences(of: "-", with: "")
     }

@@ -55,6 +55,7 @@ static int runs_avx512(const ck_cpu_features *f) {
 /// AVX-512 with the dot-product instructions of kernels_avx512_dot.c (they use EVEX encodings only, whose
 /// state the AVX-512 check already covers).
 static int runs_avx512_dot(const ck_cpu_features *f) { return runs_avx512(f) && f->avx512bf16 && f->avx512vnni; }
+static int runs_avx512_vnni(const ck_cpu_features *f) { return runs_avx512(f) && f->avx512vnni; }
 
 const ck_ops *ck_ops_for(ck_isa isa) {
 #if defined(__x86_64__) || defined(_M_X64)
@@ -78,12 +79,17 @@ const ck_ops *ck_ops_for(ck_isa isa) {
         if (runs_avx512_dot(&features)) return &ck_avx512_dot_ops;
 #endif
         return NULL;
+    case CK_ISA_AVX512_VNNI:
+#if defined(__x86_64__) || defined(_M_X64)
+        if (runs_avx512_vnni(&features)) return &ck_avx512_vnni_ops;
+#endif
+        return NULL;
     }
     return NULL;
 }
 
 const ck_ops *ck_ops_best(void) {
-    static const ck_isa fastest_first[] = {CK_ISA_AVX512_DOT, CK_ISA_AVX512, CK_ISA_AVX2};
+    static const ck_isa fastest_first[] = {CK_ISA_AVX512_DOT, CK_ISA_AVX512_VNNI, CK_ISA_AVX512, CK_ISA_AVX2};
     for (size_t i = 0; i < sizeof fastest_first / sizeof fastest_first[0]; i++) {
         const ck_ops *ops = ck_ops_for(fastest_first[i]);
         if (ops) return ops;

@@ -163,6 +163,7 @@ extern const struct ck_ops ck_baseline_ops;
 extern const struct ck_ops ck_avx2_ops;
 extern const struct ck_ops ck_avx512_ops;
 extern const struct ck_ops ck_avx512_dot_ops;
+extern const struct ck_ops ck_avx512_vnni_ops;
 /// AVX2's packing, which the AVX-512 variant shares (same layouts; every AVX-512 CPU has AVX2).
 void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst);
 void ck_avx2_pack_a(const float *a, long lda, int rows, long kc, float *dst);

@@ -6,8 +6,9 @@
 // The packed layouts are the AVX2 variant's: a 16-column panel line is one ZMM vector, so a tile row
 // needs one accumulator and a tile of 8 rows (CK_MAX_TILE_ROWS, the packed A line) uses 8 of the 32
 // registers. The arithmetic of exp, GELU and Q4_0 expansion is the AVX2 variant's, 16 lanes wide. bf16
-// and int8 panels are expanded by the AVX2 variant's own code, except in the second table below, for CPUs
-// that also have AVX512_BF16 and VNNI, which multiplies them on those instructions (kernels_avx512_dot.c).
+// and int8 panels are expanded by the AVX2 variant's own code, except in the tables below for CPUs that
+// also have AVX512_BF16 and VNNI, or VNNI alone, which multiply them on those instructions
+// (kernels_avx512_dot.c).
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include "internal.h"
@@ -208,15 +209,18 @@ static void gelu(float *x, long count) {
 
 const struct ck_ops ck_avx512_ops = {.name = "AVX-512", AVX512_F32_KERNELS};
 
+#define AVX512_INT8_KERNELS \
+    .row_range = ck_avx512_row_range, .pack_a_u8 = ck_avx512_pack_a_u8, .microkernel_u8i8 = ck_avx512_microkernel_u8i8
+
 const struct ck_ops ck_avx512_dot_ops = {
     .name = "AVX-512+BF16+VNNI",
     AVX512_F32_KERNELS,
+    AVX512_INT8_KERNELS,
     .pack_a_bf16 = ck_avx512_pack_a_bf16,
     .microkernel_bf16 = ck_avx512_microkernel_bf16,
-    .row_range = ck_avx512_row_range,
-    .pack_a_u8 = ck_avx512_pack_a_u8,
-    .microkernel_u8i8 = ck_avx512_microkernel_u8i8,
 };
+
+const struct ck_ops ck_avx512_vnni_ops = {.name = "AVX-512+VNNI", AVX512_F32_KERNELS, AVX512_INT8_KERNELS};
 
 #if defined(__clang__)
 #pragma clang attribute pop

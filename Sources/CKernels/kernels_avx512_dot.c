@@ -2,8 +2,9 @@
 // multiplies pairs of bf16 values and adds both products to an f32 lane; vpdpbusd (AVX512_VNNI) multiplies
 // quads of u8 by s8 and adds the four products to an int32 lane. One instruction does the work of two
 // (bf16) or four (int8) f32 FMAs, and the weights are read at half or a quarter of f32's bytes.
-// ck_ops_for checks CPUID and XCR0 before this code runs (CK_ISA_AVX512_DOT); compiled with those features
-// for these functions alone, so the rest of the binary stays baseline.
+// ck_ops_for checks CPUID and XCR0 before this code runs (CK_ISA_AVX512_DOT; CK_ISA_AVX512_VNNI for the int8
+// part alone); compiled with those features for these functions alone, so the rest of the binary stays
+// baseline.
 //
 // The weight panels keep the f32 layout's 16 columns, with depth pairs (bf16) or quads (int8) interleaved,
 // so one 64-byte line is one instruction's weight operand. A's tile is stored as lines of 8 rows' pairs or
@@ -21,12 +22,13 @@
 #include <math.h>
 #include <string.h>
 
+// Three regions: the helpers with AVX-512's base features (so both others can inline them), the bf16
+// kernels with AVX512_BF16, the int8 kernels with VNNI (which run on CPUs without BF16 too).
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx512vnni,avx2,fma"))), \
-                             apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512bf16,avx512vnni,avx2,fma")
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")
 #endif
 
 #define INLINE static inline __attribute__((always_inline))
@@ -87,6 +89,19 @@ INLINE void prefetch_c(const float *c, long ldc, int rows, int panels) {
     }
 }
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,avx512bf16"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,avx512bf16")
+#endif
+
 // MARK: bf16
 
 void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsigned short *dst) {
@@ -143,6 +158,19 @@ void ck_avx512_microkernel_bf16(int rows, int panels, long pairs, const unsigned
     DISPATCH_TILE(TILE, rows, panels);
 #undef TILE
 }
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,avx512vnni"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,avx512vnni")
+#endif
 
 // MARK: int8
 

@@ -27,6 +27,9 @@ typedef enum {
     /// CK_ISA_AVX512 plus AVX512_BF16 and AVX512_VNNI (Cooper Lake, Sapphire Rapids, Zen 4, Zen 5): the same
     /// f32 kernels, and bf16 and int8 weights multiplied on dot-product instructions (see ck_weights)
     CK_ISA_AVX512_DOT = 3,
+    /// CK_ISA_AVX512 plus AVX512_VNNI without AVX512_BF16 (Ice Lake, Tiger Lake, Rocket Lake): int8 weights
+    /// multiplied on vpdpbusd as on CK_ISA_AVX512_DOT, bf16 ones widened to f32
+    CK_ISA_AVX512_VNNI = 4,
 } ck_isa;
 
 /// What CPUID and XCR0 report, for the dispatch and for bug reports (all zero off x86-64).
@@ -89,7 +92,7 @@ size_t ck_gemm_scratch_floats(long k);
 /// of the f32 layout. By default the reduced ones are expanded to f32 one panel slice at a time inside
 /// the product and fed to the same f32 microkernel, so a product over them equals ck_gemm over their
 /// decoded values bit for bit. Where a set multiplies a format natively (`ck_multiplies_natively`: bf16
-/// and int8 on CK_ISA_AVX512_DOT), A is reduced too, as the instructions need:
+/// and int8 on CK_ISA_AVX512_DOT, int8 on CK_ISA_AVX512_VNNI), A is reduced too, as the instructions need:
 /// - bf16: A's values rounded to bf16 (nearest even), pairs of products summed in f32 (vdpbf16ps);
 /// - int8: each row of A quantized to u8 over the whole row, scale s = (max(0, hi) - min(0, lo)) / 255,
 ///   zero point z = round(-min(0, lo) / s), code = clamp(round(x · (1 / s)) + z, 0, 255) (a row of zeros
