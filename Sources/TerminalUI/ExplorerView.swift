@@ -216,8 +216,8 @@ public enum ExplorerView {
         // The essentials first; the rest only as far as they fit whole (F1/? lists them all).
         let (mode, hints) = state.mode == .typing
             ? (" TYPE  ", ["Enter/Esc browse", "F1 help", "Ctrl-C quit", "Tab pane", "↑↓ history"])
-            : (" BROWSE  ", ["↑↓ select", "m pin", "+ line", "e export", "? help", "q quit", "[ ] layer", "p pooling", "w words",
-                           "c centre", "Tab pane", "L language", "i type"])
+            : (" BROWSE  ", ["↑↓ select", "m pin", "+ line", "e export", "? help", "q quit"] + (state.models.count > 1 ? ["M model"] : [])
+                + ["[ ] layer", "p pooling", "w words", "c centre", "Tab pane", "L language", "i type"])
         var text = mode
         for (index, hint) in hints.enumerated() {
             let next = text + (index == 0 ? "" : " · ") + hint
