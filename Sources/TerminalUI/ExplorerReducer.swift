@@ -462,7 +462,7 @@ public enum ExplorerReducer {
             effects.append(requestActiveVectors(&state, line: index))
         }
         let number = "\(state.activeModel + 1)/\(state.models.count)"
-        state.message = "model \(number): \(state.model.name) · the vector panes show its vectors; M switches again"
+        state.message = "model \(number): \(state.model.name) (the vector panes show its vectors)"
         return effects + baselineIfNeeded(state)
     }
 

@@ -152,14 +152,15 @@ public enum ExplorerView {
     /// themselves, those of the selected piece's or word's characters highlighted.
     private static func modelCuts(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
         guard layout.modelRows > 0 else { return }
-        let nameWidth = min(state.models.map { DisplayWidth.of($0.name) }.max() ?? 0, state.columns >= 100 ? 24 : 14)
+        let nameWidth = min(state.models.map { DisplayWidth.of($0.name) }.max() ?? 0, state.columns >= 100 ? 24 : 16)
         let span = state.selectedSpan
         for (index, facts) in state.models.enumerated() {
             let row = layout.sourceRow + 1 + index
             let cut = state.focused.models[index]
             let active = index == state.activeModel
             var column = screen.write(active ? "▸ " : "  ", row: row, column: 0, style: Palette.accent)
-            column = screen.write(DisplayWidth.padded(facts.name, to: nameWidth), row: row, column: column, style: active ? Palette.accent : Palette.dim)
+            // A long name keeps its end, where model names differ (bert-base-multilingual-cased, multilingual-e5-small).
+            column = screen.write(DisplayWidth.padded(facts.name, to: nameWidth, keepingEnd: true), row: row, column: column, style: active ? Palette.accent : Palette.dim)
             column = screen.write(" " + countsLabel(cut.counts) + " │", row: row, column: column, style: Palette.dim)
             let encoding = cut.encoding
             let pieces = encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }
