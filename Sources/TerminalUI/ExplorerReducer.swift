@@ -434,7 +434,8 @@ public enum ExplorerReducer {
             state.message = "one model loaded: give --model twice (bertscope explore --model A --model B) to switch with M"
             return []
         }
-        let span = state.showWords ? nil : state.selectedSpan
+        let span = state.selectedSpan
+        let onLastRow = state.selection == rowCount(state) - 1
         let lastLayer = state.model.layerCount
         for index in state.lines.indices {
             // Only the model on screen keeps attention: the one left drops it.
@@ -449,12 +450,16 @@ public enum ExplorerReducer {
         default: break
         }
         state.attention.layer = min(state.attention.layer, layers)
-        // In pieces mode the cursor stays on the same characters: the first piece of this model that covers them.
-        if let span {
+        // The cursor stays on the same characters: the first piece (or word) of this model over them; on a special
+        // token, on the same one ([SEP] is </s>).
+        func overlaps(_ other: TextSpan, _ span: TextSpan) -> Bool { other.end > span.start && other.start < max(span.end, span.start + 1) }
+        if let span, state.showWords {
+            state.selection = state.focused.words.words.firstIndex { overlaps($0.span, span) } ?? state.selection
+        } else if let span {
             let encoding = state.focused.encoding
-            state.selection = encoding.offsets.indices.first {
-                encoding.sequenceIds[$0] != nil && encoding.offsets[$0].end > span.start && encoding.offsets[$0].start < max(span.end, span.start + 1)
-            } ?? state.selection
+            state.selection = encoding.offsets.indices.first { encoding.sequenceIds[$0] != nil && overlaps(encoding.offsets[$0], span) } ?? state.selection
+        } else if onLastRow {
+            state.selection = rowCount(state) - 1
         }
         clampSelection(&state)
         var effects = [ExplorerEffect]()

@@ -131,6 +131,22 @@ struct TwoModelsTests {
         #expect(rows.contains { $0.hasPrefix("▸ tiny") })
     }
 
+    @Test("M keeps the selection on the same characters: a word of the tokenizer's words, and the closing special token")
+    func selectionFollowsTheCharacters() throws {
+        let driver = try Self.driver(text: "bank. the dog")
+        driver.press(.escape, .character("W"), .character("w"), .down, .down)
+        // BERT's tokenizer words: bank / . / the / dog; XLM-R's: bank. / the / dog.
+        #expect(driver.state.focused.words.words.map(\.text) == ["bank", ".", "the", "dog"])
+        #expect(driver.state.focused.words.words[driver.state.selection].text == "the")
+        driver.press(.character("M"))
+        #expect(driver.state.focused.words.words.map(\.text) == ["bank.", "the", "dog"])
+        #expect(driver.state.focused.words.words[driver.state.selection].text == "the")
+        driver.press(.character("w"), .character("G"))
+        #expect(driver.state.focused.encoding.tokens[driver.state.selection] == "</s>")
+        driver.press(.character("M"))
+        #expect(driver.state.focused.encoding.tokens[driver.state.selection] == "[SEP]")
+    }
+
     @Test("with one model, M says how to load two and changes nothing")
     func oneModel() {
         let driver = ExplorerDriver(text: "the dog")
