@@ -314,7 +314,7 @@ public enum ExplorerReducer {
         case .character("m"):
             return pinSelection(&state)
         case .character("M"):
-            return switchModel(&state, context)
+            return switchModel(&state)
         case .character("e"):
             var dialog = ExportDialog()
             dialog.path = LineEditor(text: "bertscope-export.json")
@@ -429,7 +429,7 @@ public enum ExplorerReducer {
     /// M: the next model (of those `--model` gave). The lines, the selected piece or word and the pins stay; the
     /// layer stays, except that the last layer stays the last and a layer the model lacks becomes its last. A line
     /// whose vectors of that model are not for its text (typed while another model was shown) is embedded again.
-    private static func switchModel(_ state: inout ExplorerState, _ context: ExplorerContext) -> [ExplorerEffect] {
+    private static func switchModel(_ state: inout ExplorerState) -> [ExplorerEffect] {
         guard state.models.count > 1 else {
             state.message = "one model loaded: give --model twice (bertscope explore --model A --model B) to switch with M"
             return []
