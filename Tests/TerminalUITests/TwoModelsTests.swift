@@ -51,6 +51,12 @@ struct TwoModelsTests {
         #expect(driver.state.activeModel == 0 && driver.state.layer == .layer(2))
         #expect(driver.state.focused.encoding.tokens[driver.state.selection] == "dog")
         #expect(driver.text.contains("32 dims") && Self.header(driver).contains("model 1/2 tiny"))
+
+        // The Why pane traces the word with the model shown: WordPiece's look-ups, then SentencePiece's scored pieces.
+        driver.press(.character("5"))
+        #expect(driver.state.wordTrace?.attempts.isEmpty == false && driver.state.wordTrace?.scoredPieces.isEmpty == true)
+        driver.press(.character("M"))
+        #expect(driver.state.wordTrace?.scoredPieces.map(\.piece) == ["▁dog"], "\(String(describing: driver.state.wordTrace))")
     }
 
     @Test("typing embeds only the model on screen; the other's vectors are asked for when M shows it; a layer it lacks becomes its last")
