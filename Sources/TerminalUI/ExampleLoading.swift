@@ -9,7 +9,7 @@ extension ExplorerReducer {
         let rows = set.rows(languages: languages)
         let shown = rows.prefix(maxLines)
         state.lines = shown.map { row in
-            var line = InputLine(encoding: context.tokenize(row.text, state.dialect), words: state.wordSource)
+            var line = InputLine(encodings: context.encodings(row.text, state.dialect), words: state.wordSource, activeModel: state.activeModel)
             line.editor.setText(row.text)
             line.language = row.language
             return line

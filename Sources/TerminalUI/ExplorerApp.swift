@@ -8,14 +8,16 @@ import Tokenization
 /// slow work done on a worker thread.
 public struct ExplorerServices: Sendable {
     public var context: ExplorerContext
-    /// Vectors for a text at a precision (with its f32 output beside them when that is not f32); with every
-    /// layer's attention when asked (only the Attention pane asks).
-    public var embed: @Sendable (String, Dialect, AttentionRequest, Precision) throws -> EmbeddedText
+    /// Vectors for a text at a precision (with its f32 output beside them when that is not f32) by one of the
+    /// models (the last argument: its index in `ExplorerState.models`); with every layer's attention when asked
+    /// (only the Attention pane asks).
+    public var embed: @Sendable (String, Dialect, AttentionRequest, Precision, Int) throws -> EmbeddedText
+    /// The baseline of `BaselineKey.model`.
     public var baseline: @Sendable (BaselineKey) throws -> Baseline
     /// Writes the rows; returns a message for the status bar.
     public var export: @Sendable (ExportRequest) throws -> String
 
-    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect, AttentionRequest, Precision) throws -> EmbeddedText,
+    public init(context: ExplorerContext, embed: @escaping @Sendable (String, Dialect, AttentionRequest, Precision, Int) throws -> EmbeddedText,
                 baseline: @escaping @Sendable (BaselineKey) throws -> Baseline,
                 export: @escaping @Sendable (ExportRequest) throws -> String) {
         self.context = context
@@ -100,7 +102,7 @@ private func returnFreedMemory() {
 extension ExplorerState {
     /// Whether attention probabilities, or what the Attention pane derives from them, are held.
     var holdsAttention: Bool {
-        derived.attention != nil || lines.contains { $0.embedded?.output.attentions.isEmpty == false }
+        derived.attention != nil || lines.contains { $0.models.contains { $0.embedded?.output.attentions.isEmpty == false } }
     }
 }
 
@@ -110,7 +112,8 @@ extension ExplorerState {
 final class BackgroundWorker: @unchecked Sendable {
     private let services: ExplorerServices
     private let condition = NSCondition()
-    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool, precision: Precision)] = [:]
+    /// By line: a line's newest request is the one kept, whichever model it is for (M asks again for what it dropped).
+    private var embeds: [Int: (generation: Int, text: String, dialect: Dialect, attentions: Bool, precision: Precision, model: Int)] = [:]
     private var summary: (generation: Int, embedded: EmbeddedText, words: [Word]?, rollout: Bool)?
     private var baselines: [BaselineKey] = []
     private var exports: [ExportRequest] = []
@@ -127,7 +130,8 @@ final class BackgroundWorker: @unchecked Sendable {
         condition.lock()
         for effect in effects {
             switch effect {
-            case let .embed(line, generation, text, dialect, attentions, precision): embeds[line] = (generation, text, dialect, attentions, precision)
+            case let .embed(line, generation, text, dialect, attentions, precision, model):
+                embeds[line] = (generation, text, dialect, attentions, precision, model)
             case let .summarizeAttention(generation, embedded, words, rollout): summary = (generation, embedded, words, rollout)
             case .computeBaseline(let key): if !baselines.contains(key) { baselines.append(key) }
             case .export: if let export { exports.append(export) }
@@ -168,7 +172,8 @@ final class BackgroundWorker: @unchecked Sendable {
             } else if let embed {
                 let start = DispatchTime.now().uptimeNanoseconds
                 do {
-                    let embedded = try services.embed(embed.value.text, embed.value.dialect, embed.value.attentions ? .all : .none, embed.value.precision)
+                    let embedded = try services.embed(embed.value.text, embed.value.dialect, embed.value.attentions ? .all : .none, embed.value.precision,
+                                                      embed.value.model)
                     let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                     result = .vectorsReady(line: embed.key, generation: embed.value.generation, embedded, milliseconds: milliseconds)
                 } catch {

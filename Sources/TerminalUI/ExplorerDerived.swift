@@ -9,6 +9,7 @@ public struct DerivedData: Sendable {
     /// Everything the similarity and comparison depend on: when it is unchanged, nothing is recomputed.
     struct Inputs: Equatable {
         var needs: Set<PaneNeed>
+        var model: Int
         var focusedLine: Int
         var focusedVectors: Int?
         var nextLine: Int
@@ -24,6 +25,7 @@ public struct DerivedData: Sendable {
     /// Everything the attention summary depends on (nil while no open pane needs it): the layer and pooling
     /// do not change it.
     struct AttentionInputs: Equatable {
+        var model: Int
         var focusedLine: Int
         var focusedVectors: Int?
         var showWords: Bool
@@ -55,7 +57,7 @@ public struct DerivedData: Sendable {
         let next = (state.focusedLine + 1) % state.lines.count
         let needs = ExplorerPanes.description(of: state.pane).needs
         let inputs = Inputs(
-            needs: needs, focusedLine: state.focusedLine,
+            needs: needs, model: state.activeModel, focusedLine: state.focusedLine,
             focusedVectors: state.focused.vectorsGeneration, nextLine: next, nextVectors: state.lines[next].vectorsGeneration,
             layer: state.layer, pooling: state.pooling, centroid: state.centre ? state.baseline?.centroid : nil, showWords: state.showWords,
             wordSource: state.wordSource, alignmentMethod: state.alignmentMethod)
@@ -90,7 +92,7 @@ public struct DerivedData: Sendable {
     /// Drops the summary when its inputs change and asks the worker for the new one, under a new generation;
     /// until it arrives the pane says it is computing.
     private static func refreshAttention(_ state: inout ExplorerState, needed: Bool) -> [ExplorerEffect] {
-        let inputs = needed ? AttentionInputs(focusedLine: state.focusedLine, focusedVectors: state.focused.vectorsGeneration,
+        let inputs = needed ? AttentionInputs(model: state.activeModel, focusedLine: state.focusedLine, focusedVectors: state.focused.vectorsGeneration,
                                               showWords: state.showWords, wordSource: state.wordSource, rollout: state.attention.rollout) : nil
         guard inputs != state.derived.attentionInputs else { return [] }
         state.derived.attentionInputs = inputs

@@ -30,6 +30,7 @@ extension ExplorerView {
         "  d  dialect hf/google/spark (WordPiece)   b  precision f32/bf16/int8",
         "  +  add a line (up to \(ExplorerReducer.maxLines))  -  remove it  o  next line  L  language",
         "  m  pin the word (words) or the piece (pieces)   x/Delete  unpin (Pins)",
+        "  M  next model (--model given twice): the vector panes follow it",
         "  e  export: json jsonl csv npy projector spark   i / Enter  type",
         "  X  next example set: the same sentences in many languages, one per line",
         "  ?  help (again: what the panes show)   q  quit (asks if pins or lines)",
@@ -50,7 +51,8 @@ extension ExplorerView {
         let title = page == 0 ? "keys · ? or Tab: what the panes show · any other key closes"
             : "what the panes show · ? or Tab: keys · any other key closes"
         box(&screen, top: top, left: left, height: height + 1, width: width, title: title)
-        screen.write("model \(state.model.name): \(state.model.reason)", row: top + height - 1, column: left + 2,
+        let models = state.models.count > 1 ? "model \(state.activeModel + 1) of \(state.models.count), " : "model "
+        screen.write(models + "\(state.model.name): \(state.model.reason)", row: top + height - 1, column: left + 2,
                      style: Style(foreground: .gray, background: Color(235)), width: width - 4)
         for (index, line) in lines.prefix(height - 3).enumerated() {
             let style = line.hasPrefix(" ") ? Style(background: Color(235)) : Style(foreground: .cyan, background: Color(235), bold: true)

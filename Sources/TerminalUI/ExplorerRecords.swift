@@ -14,7 +14,7 @@ public enum ExplorerExport {
                     tokenIndex: pin.tokenIndex, wordIndex: pin.wordIndex, language: pin.language,
                     layer: pin.layer.exportLabel, pooling: pin.unit == .piece ? "none" : pin.pooling.rawValue, vector: vector,
                     span: pin.span, isWordStart: pin.unit == .word || !pin.word.hasPrefix("##"),
-                    provenance: provenance(state, centred: centred))
+                    provenance: provenance(state, model: pin.model, centred: centred))
             }
         }
         guard let embedded = state.focused.embedded, let words = state.focused.vectorWords else { return [] }
@@ -23,12 +23,14 @@ public enum ExplorerExport {
                                   language: state.focused.language).map { record in
             var record = record
             if let centroid, centroid.count == record.vector.count { record.vector = VectorMath.subtract(record.vector, centroid) }
-            record.provenance = provenance(state, centred: centroid?.count == record.vector.count)
+            record.provenance = provenance(state, model: state.activeModel, centred: centroid?.count == record.vector.count)
             return record
         }
     }
 
-    private static func provenance(_ state: ExplorerState, centred: Bool) -> VectorRecord.Provenance {
-        VectorRecord.Provenance(model: state.model.name, tokenizer: ExplorerView.tokenizerLabel(state), centring: centred ? "centred" : "raw")
+    /// `model`: the index of the model the vectors came from (a pin's own).
+    private static func provenance(_ state: ExplorerState, model: Int, centred: Bool) -> VectorRecord.Provenance {
+        VectorRecord.Provenance(model: state.models[model].name, tokenizer: ExplorerView.tokenizerLabel(state, model: model),
+                                centring: centred ? "centred" : "raw")
     }
 }

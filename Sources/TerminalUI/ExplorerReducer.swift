@@ -18,9 +18,9 @@ public enum ExplorerAction: Sendable {
 
 /// Work the reducer asks the runtime to do.
 public enum ExplorerEffect: Sendable, Equatable {
-    /// Run the encoder on a line's text, keeping every layer's attention when `attentions` (the Attention pane
-    /// is open on this line); the newest generation wins.
-    case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool, precision: Precision)
+    /// Run the encoder (`model`: its index in `ExplorerState.models`) on a line's text, keeping every layer's
+    /// attention when `attentions` (the Attention pane is open on this line); the newest generation wins.
+    case embed(line: Int, generation: Int, text: String, dialect: Dialect, attentions: Bool, precision: Precision, model: Int)
     case computeBaseline(BaselineKey)
     case export(path: String, format: String, overwrite: Bool)
     /// Summarize the focused line's attention (`LineAttention`: at the list's grain, rollout when asked); the
@@ -29,8 +29,8 @@ public enum ExplorerEffect: Sendable, Equatable {
 
     public static func == (a: ExplorerEffect, b: ExplorerEffect) -> Bool {
         switch (a, b) {
-        case let (.embed(l1, g1, t1, d1, a1, p1), .embed(l2, g2, t2, d2, a2, p2)):
-            return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2 && p1 == p2
+        case let (.embed(l1, g1, t1, d1, a1, p1, m1), .embed(l2, g2, t2, d2, a2, p2, m2)):
+            return l1 == l2 && g1 == g2 && t1 == t2 && d1 == d2 && a1 == a2 && p1 == p2 && m1 == m2
         // A generation names one summary of one text.
         case let (.summarizeAttention(g1, _, w1, r1), .summarizeAttention(g2, _, w2, r2)): return g1 == g2 && w1 == w2 && r1 == r2
         case let (.computeBaseline(k1), .computeBaseline(k2)): return k1 == k2
@@ -40,16 +40,40 @@ public enum ExplorerEffect: Sendable, Equatable {
     }
 }
 
-/// What the reducer needs from outside: tokenizing is instant, so it happens here on every keystroke.
+/// What the reducer needs from outside: tokenizing is instant, so it happens here on every keystroke, for every model.
 public struct ExplorerContext: Sendable {
-    public var tokenize: @Sendable (String, Dialect) -> Encoding
-    public var trace: @Sendable (String, Dialect) -> TokenizationTrace
+    /// One model's tokenizer.
+    public struct Model: Sendable {
+        public var tokenize: @Sendable (String, Dialect) -> Encoding
+        public var trace: @Sendable (String, Dialect) -> TokenizationTrace
 
+        public init(tokenize: @escaping @Sendable (String, Dialect) -> Encoding,
+                    trace: @escaping @Sendable (String, Dialect) -> TokenizationTrace) {
+            self.tokenize = tokenize
+            self.trace = trace
+        }
+    }
+
+    /// In the order of `ExplorerState.models`.
+    public var models: [Model]
+
+    public init(models: [Model]) {
+        precondition(!models.isEmpty, "the explorer needs a model")
+        self.models = models
+    }
+
+    /// One model.
     public init(tokenize: @escaping @Sendable (String, Dialect) -> Encoding,
                 trace: @escaping @Sendable (String, Dialect) -> TokenizationTrace) {
-        self.tokenize = tokenize
-        self.trace = trace
+        self.init(models: [Model(tokenize: tokenize, trace: trace)])
     }
+
+    public func tokenize(_ text: String, _ dialect: Dialect, model: Int = 0) -> Encoding { models[model].tokenize(text, dialect) }
+
+    public func trace(_ text: String, _ dialect: Dialect, model: Int = 0) -> TokenizationTrace { models[model].trace(text, dialect) }
+
+    /// Every model's encoding of `text`.
+    public func encodings(_ text: String, _ dialect: Dialect) -> [Encoding] { models.map { $0.tokenize(text, dialect) } }
 }
 
 /// The explorer's logic: (state, action) -> new state and effects. No terminal, no threads.
@@ -70,18 +94,21 @@ public enum ExplorerReducer {
             }
             return effects + summaries
         case let .vectorsReady(line, generation, embedded, milliseconds):
-            guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
-            state.lines[line].embedded = embedded
-            state.lines[line].vectorWords = words(of: embedded.encoding, state.wordSource)
-            state.lines[line].vectorsGeneration = generation
-            state.lines[line].attentionRequested = false
-            // The pane that asked for attention may have closed while it was computed.
-            if !needsAttention(state) || line != state.focusedLine { state.lines[line].embedded?.output.attentions = [:] }
-            state.lastLatency = milliseconds
+            // Generations are unique across lines and models: the one that asked for this one is the one it is for.
+            guard line < state.lines.count, let model = state.lines[line].models.firstIndex(where: { $0.generation == generation }) else { return [] }
+            state.lines[line].models[model].embedded = embedded
+            state.lines[line].models[model].vectorWords = words(of: embedded.encoding, state.wordSource)
+            state.lines[line].models[model].vectorsGeneration = generation
+            state.lines[line].models[model].attentionRequested = false
+            // The pane that asked for attention may have closed (or the model been switched) while it was computed.
+            if !needsAttention(state) || line != state.focusedLine || model != state.activeModel {
+                state.lines[line].models[model].embedded?.output.attentions = [:]
+            }
+            if model == state.activeModel { state.lastLatency = milliseconds }
             return DerivedData.refresh(&state)
         case let .vectorsFailed(line, generation, message):
-            guard line < state.lines.count, generation == state.lines[line].generation else { return [] }
-            state.lines[line].attentionRequested = false
+            guard line < state.lines.count, let model = state.lines[line].models.firstIndex(where: { $0.generation == generation }) else { return [] }
+            state.lines[line].models[model].attentionRequested = false
             state.message = "encoder: \(message)"
             return []
         case let .baselineReady(key, baseline):
@@ -237,8 +264,11 @@ public enum ExplorerReducer {
         case .character("W"):
             state.wordSource = state.wordSource == .linguistic ? .tokenizer : .linguistic
             for index in state.lines.indices {
-                state.lines[index].words = words(of: state.lines[index].encoding, state.wordSource)
-                state.lines[index].vectorWords = state.lines[index].embedded.map { words(of: $0.encoding, state.wordSource) }
+                for model in state.lines[index].models.indices {
+                    let cut = state.lines[index].models[model]
+                    state.lines[index].models[model].words = words(of: cut.encoding, state.wordSource)
+                    state.lines[index].models[model].vectorWords = cut.embedded.map { words(of: $0.encoding, state.wordSource) }
+                }
             }
             clampSelection(&state)
             state.message = state.wordSource == .linguistic
@@ -266,7 +296,7 @@ public enum ExplorerReducer {
                 state.message = "at most \(maxLines) lines: still typing in line \(state.focusedLine + 1) (- removes a line)"
                 return []
             }
-            state.lines.append(InputLine(encoding: context.tokenize("", state.dialect), words: state.wordSource))
+            state.lines.append(InputLine(encodings: context.encodings("", state.dialect), words: state.wordSource, activeModel: state.activeModel))
             focus(state.lines.count - 1, &state)
             // Even empty, the new line gets its vectors ([CLS] [SEP]), or it would show "computing" until typed in.
             return textChanged(&state, line: state.focusedLine, context)
@@ -283,6 +313,8 @@ public enum ExplorerReducer {
             state.languageEditor = LineEditor(text: state.focused.language ?? "")
         case .character("m"):
             return pinSelection(&state)
+        case .character("M"):
+            return switchModel(&state)
         case .character("e"):
             var dialog = ExportDialog()
             dialog.path = LineEditor(text: "bertscope-export.json")
@@ -302,33 +334,42 @@ public enum ExplorerReducer {
             return
         }
         let text = state.focused.editor.text
-        if state.tracedText?.text != text || state.tracedText?.dialect != state.dialect {
-            state.tracedText = (text, state.dialect, context.trace(text, state.dialect).words)
+        if state.tracedText?.text != text || state.tracedText?.dialect != state.dialect || state.tracedText?.model != state.activeModel {
+            state.tracedText = (text, state.dialect, state.activeModel, context.trace(text, state.dialect, model: state.activeModel).words)
         }
         state.wordTrace = state.tracedText?.words.first { $0.span.start <= span.start && span.end <= $0.span.end }
     }
 
-    /// Re-tokenizes a line at once and asks for its vectors.
+    /// Re-tokenizes a line at once, with every model, and asks for its vectors.
     static func textChanged(_ state: inout ExplorerState, line: Int, _ context: ExplorerContext) -> [ExplorerEffect] {
         let text = state.lines[line].editor.text
-        let encoding = context.tokenize(text, state.dialect)
-        state.lines[line].encoding = encoding
-        state.lines[line].words = words(of: encoding, state.wordSource)
-        // The end of the last piece the model reads: the text after it has no pieces and no vectors.
-        state.lines[line].unreadFrom = encoding.truncation.isTruncated
-            ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
+        for model in state.lines[line].models.indices {
+            state.lines[line].models[model].retokenize(context.tokenize(text, state.dialect, model: model), words: state.wordSource)
+        }
         if line == state.focusedLine { clampSelection(&state) }
-        return [requestVectors(&state, line: line)]
+        return requestVectors(&state, line: line)
     }
 
     /// A new generation of vectors for a line's text, with attention when the pane on screen reads it from this line.
-    private static func requestVectors(_ state: inout ExplorerState, line: Int) -> ExplorerEffect {
+    /// Only the active model is asked; the others' vectors are marked out of date (a new generation no result has),
+    /// and asked for when M shows one of them.
+    private static func requestVectors(_ state: inout ExplorerState, line: Int) -> [ExplorerEffect] {
+        for model in state.lines[line].models.indices where model != state.activeModel {
+            state.generationCounter += 1
+            state.lines[line].models[model].generation = state.generationCounter
+            state.lines[line].models[model].attentionRequested = false
+        }
+        return [requestActiveVectors(&state, line: line)]
+    }
+
+    /// A new generation of the active model's vectors for a line.
+    private static func requestActiveVectors(_ state: inout ExplorerState, line: Int) -> ExplorerEffect {
         state.generationCounter += 1
         state.lines[line].generation = state.generationCounter
         let attentions = needsAttention(state) && line == state.focusedLine
         state.lines[line].attentionRequested = attentions
         return .embed(line: line, generation: state.lines[line].generation, text: state.lines[line].editor.text, dialect: state.dialect,
-                      attentions: attentions, precision: state.precision)
+                      attentions: attentions, precision: state.precision, model: state.activeModel)
     }
 
     static func needsAttention(_ state: ExplorerState) -> Bool {
@@ -339,15 +380,17 @@ public enum ExplorerReducer {
     /// every line's is dropped (its memory freed) once no pane needs it.
     private static func keepAttentionInStep(_ state: inout ExplorerState) -> [ExplorerEffect] {
         guard needsAttention(state) else {
-            for index in state.lines.indices where state.lines[index].embedded?.output.attentions.isEmpty == false {
-                state.lines[index].embedded?.output.attentions = [:]
+            for index in state.lines.indices {
+                for model in state.lines[index].models.indices where state.lines[index].models[model].embedded?.output.attentions.isEmpty == false {
+                    state.lines[index].models[model].embedded?.output.attentions = [:]
+                }
             }
             return []
         }
         let line = state.focusedLine
         let hasAttention = state.lines[line].embedded.map { !$0.output.attentions.isEmpty } ?? false
         guard !hasAttention, !state.lines[line].attentionRequested else { return [] }
-        return [requestVectors(&state, line: line)]
+        return [requestActiveVectors(&state, line: line)]
     }
 
     private static func changeLayer(_ step: Int, _ state: inout ExplorerState) -> [ExplorerEffect] {
@@ -380,6 +423,51 @@ public enum ExplorerReducer {
         state.message = state.precision == .f32
             ? "precision f32: the weights as the checkpoint has them"
             : "precision \(state.precision.rawValue): linear weights at \(state.precision.rawValue); the Vector pane compares with f32"
+        return effects + baselineIfNeeded(state)
+    }
+
+    /// M: the next model (of those `--model` gave). The lines, the selected piece or word and the pins stay; the
+    /// layer stays, except that the last layer stays the last and a layer the model lacks becomes its last. A line
+    /// whose vectors of that model are not for its text (typed while another model was shown) is embedded again.
+    private static func switchModel(_ state: inout ExplorerState) -> [ExplorerEffect] {
+        guard state.models.count > 1 else {
+            state.message = "one model loaded: give --model twice (bertscope explore --model A --model B) to switch with M"
+            return []
+        }
+        let span = state.selectedSpan
+        let onLastRow = state.selection == rowCount(state) - 1
+        let lastLayer = state.model.layerCount
+        for index in state.lines.indices {
+            // Only the model on screen keeps attention: the one left drops it.
+            state.lines[index].embedded?.output.attentions = [:]
+            state.lines[index].attentionRequested = false
+        }
+        state.activeModel = (state.activeModel + 1) % state.models.count
+        let layers = state.model.layerCount
+        switch state.layer {
+        case .layer(let index) where index == lastLayer || index > layers: state.layer = .layer(layers)
+        case .sum(let range) where range.upperBound > layers: state.layer = .sumOfLastFour
+        default: break
+        }
+        state.attention.layer = min(state.attention.layer, layers)
+        // The cursor stays on the same characters: the first piece (or word) of this model over them; on a special
+        // token, on the same one ([SEP] is </s>).
+        func overlaps(_ other: TextSpan, _ span: TextSpan) -> Bool { other.end > span.start && other.start < max(span.end, span.start + 1) }
+        if let span, state.showWords {
+            state.selection = state.focused.words.words.firstIndex { overlaps($0.span, span) } ?? state.selection
+        } else if let span {
+            let encoding = state.focused.encoding
+            state.selection = encoding.offsets.indices.first { encoding.sequenceIds[$0] != nil && overlaps(encoding.offsets[$0], span) } ?? state.selection
+        } else if onLastRow {
+            state.selection = rowCount(state) - 1
+        }
+        clampSelection(&state)
+        var effects = [ExplorerEffect]()
+        for index in state.lines.indices where state.lines[index].vectorsGeneration != state.lines[index].generation {
+            effects.append(requestActiveVectors(&state, line: index))
+        }
+        let number = "\(state.activeModel + 1)/\(state.models.count)"
+        state.message = "model \(number): \(state.model.name) (the vector panes show its vectors)"
         return effects + baselineIfNeeded(state)
     }
 
@@ -453,7 +541,8 @@ public enum ExplorerReducer {
             let word = words[state.selection]
             pin = Pin(unit: .word, word: word.text, containingWord: word.text, line: state.focusedLine, language: state.focused.language,
                       wordIndex: word.index, span: word.span, sentence: encoding.texts[0], layer: state.layer, pooling: state.pooling,
-                      precision: state.precision, vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
+                      precision: state.precision, model: state.activeModel,
+                      vector: embedded.wordVector(word, layer: state.layer, pooling: state.pooling))
         } else {
             guard let owner = vectorWords.pieceWords[safe: state.selection] ?? nil, let word = words.first(where: { $0.index == owner }) else {
                 state.message = state.selection < encoding.count && !encoding.specialTokensMask[state.selection]
@@ -464,7 +553,7 @@ public enum ExplorerReducer {
             pin = Pin(unit: .piece, word: encoding.tokens[state.selection], containingWord: word.text, line: state.focusedLine,
                       language: state.focused.language, wordIndex: word.index, tokenIndex: state.selection,
                       span: encoding.offsets[state.selection], sentence: encoding.texts[0], layer: state.layer, pooling: .first,
-                      precision: state.precision, vector: embedded.pieceVector(state.selection, layer: state.layer))
+                      precision: state.precision, model: state.activeModel, vector: embedded.pieceVector(state.selection, layer: state.layer))
         }
         if state.pins.contains(pin) {
             state.message = "\"\(pin.word)\" at \(pin.span.start)..<\(pin.span.end) of line \(pin.line + 1) is already pinned at \(pin.layer)"

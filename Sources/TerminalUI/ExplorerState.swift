@@ -16,40 +16,113 @@ public enum InputMode: Sendable {
     case typing, browsing
 }
 
-/// One input line and what is known about its text.
-public struct InputLine: Sendable {
-    public var editor = LineEditor()
+/// What one model makes of a line's text: its pieces, its words and its vectors. A line holds one per model
+/// loaded (`ExplorerState.models`, in the order of `--model`).
+public struct LineModelState: Sendable {
     /// The tokenization of the current text: recomputed on every keystroke.
     public var encoding: Encoding
     /// The words of `encoding` (the words list's rows), from the explorer's word source: made with the
     /// encoding, not on every frame.
     public var words: WordPieces
+    /// The pieces, unknown pieces and linguistic words of the text, made with the encoding (the models row).
+    public var counts: PieceCounts
     /// The words of `embedded`'s encoding (the words the vectors are pooled into), made when the vectors arrive.
     public var vectorWords: WordPieces?
     /// Vectors of the most recent text the encoder finished; may be for an older text (stale).
     public var embedded: EmbeddedText?
-    /// Increases with each text sent to the encoder; results for older generations are dropped.
+    /// Increases with each text sent to the encoder (for a model not on screen: each text it would have been
+    /// sent); results for older generations are dropped.
     public var generation = 0
-
     /// Where the model stops reading the text (a Unicode scalar offset) when it is longer than the model's
     /// positions; nil when the model reads it all. Set with the encoding.
     public var unreadFrom: Int?
-    /// A language label the person gave the line ("de"), carried into exports.
-    public var language: String?
-    /// The list selection this line had when another line took the focus, given back when it returns.
-    public var savedSelection: Int?
-
     /// Set while vectors with attention are being computed for this line.
     public var attentionRequested = false
     /// The generation `embedded` was computed for: what derived data is kept in step with.
     public var vectorsGeneration: Int?
 
-    /// True when the vectors shown are not for the text on screen.
-    public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
-
     public init(encoding: Encoding, words source: WordSource) {
         self.encoding = encoding
         words = ExplorerReducer.words(of: encoding, source)
+        counts = PieceCounts(encoding, linguisticWords: source == .linguistic ? words : nil)
+        // The end of the last piece the model reads: the text after it has no pieces and no vectors.
+        unreadFrom = encoding.truncation.isTruncated
+            ? encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }.map { encoding.offsets[$0].end }.max() ?? 0 : nil
+    }
+
+    /// A new encoding of the line's text, and what is made with it; the vectors stay until new ones arrive.
+    mutating func retokenize(_ encoding: Encoding, words source: WordSource) {
+        let fresh = LineModelState(encoding: encoding, words: source)
+        self.encoding = fresh.encoding
+        words = fresh.words
+        counts = fresh.counts
+        unreadFrom = fresh.unreadFrom
+    }
+}
+
+/// One input line and what is known about its text: the text, and what each model makes of it.
+public struct InputLine: Sendable {
+    public var editor = LineEditor()
+    /// One per model, in the order of `ExplorerState.models`.
+    public var models: [LineModelState]
+    /// The model the panes show (`ExplorerState.activeModel`, which sets it on every line).
+    public internal(set) var activeModel = 0
+
+    /// A language label the person gave the line ("de"), carried into exports.
+    public var language: String?
+    /// The list selection this line had when another line took the focus, given back when it returns.
+    public var savedSelection: Int?
+
+    /// The active model's part of the line.
+    public var active: LineModelState {
+        get { models[activeModel] }
+        set { models[activeModel] = newValue }
+    }
+    public var encoding: Encoding {
+        get { active.encoding }
+        set { active.encoding = newValue }
+    }
+    public var words: WordPieces {
+        get { active.words }
+        set { active.words = newValue }
+    }
+    public var vectorWords: WordPieces? {
+        get { active.vectorWords }
+        set { active.vectorWords = newValue }
+    }
+    public var embedded: EmbeddedText? {
+        get { active.embedded }
+        set { active.embedded = newValue }
+    }
+    public var generation: Int {
+        get { active.generation }
+        set { active.generation = newValue }
+    }
+    public var unreadFrom: Int? {
+        get { active.unreadFrom }
+        set { active.unreadFrom = newValue }
+    }
+    public var attentionRequested: Bool {
+        get { active.attentionRequested }
+        set { active.attentionRequested = newValue }
+    }
+    public var vectorsGeneration: Int? {
+        get { active.vectorsGeneration }
+        set { active.vectorsGeneration = newValue }
+    }
+
+    /// True when the vectors shown are not for the text on screen.
+    public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
+
+    /// A line of one model.
+    public init(encoding: Encoding, words source: WordSource) {
+        self.init(encodings: [encoding], words: source, activeModel: 0)
+    }
+
+    /// A line with each model's encoding of its text.
+    public init(encodings: [Encoding], words source: WordSource, activeModel: Int) {
+        models = encodings.map { LineModelState(encoding: $0, words: source) }
+        self.activeModel = activeModel
     }
 }
 
@@ -80,18 +153,21 @@ public struct Pin: Sendable, Equatable {
     public var pooling: Pooling
     /// The precision the vector was computed at.
     public var precision: Precision = .f32
+    /// The model the vector was computed with (its index in `ExplorerState.models`): pins of two models have no
+    /// cosine between them.
+    public var model = 0
     public var vector: [Float]
 
     public var label: String {
         "\(word) · \(layer) · \(unit == .piece ? "piece" : pooling.rawValue)" + (precision == .f32 ? "" : " · \(precision.rawValue)")
     }
-    /// The baseline (and centroid) that belongs to this pin's layer, pooling and precision.
-    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling, precision: precision) }
+    /// The baseline (and centroid) that belongs to this pin's model, layer, pooling and precision.
+    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling, precision: precision, model: model) }
 
-    /// The same place of the same text, at the same layer and pooling.
+    /// The same place of the same text, at the same layer and pooling, of the same model.
     public static func == (a: Pin, b: Pin) -> Bool {
         a.line == b.line && a.sentence == b.sentence && a.span == b.span && a.unit == b.unit && a.layer == b.layer
-            && a.pooling == b.pooling && a.precision == b.precision
+            && a.pooling == b.pooling && a.precision == b.precision && a.model == b.model
     }
 }
 
@@ -125,6 +201,8 @@ public struct ModelFacts: Sendable {
     public var hasPooler: Bool
     /// WordPiece has dialects to switch between; SentencePiece has one behaviour.
     public var tokenizerFamily: TokenizerFamily
+    /// A sentence-transformers folder's own pooling (modules.json): Compare gives the model's own sentence cosine too.
+    public var sentenceModules: SentenceModules?
 
     public init(name: String, reason: String, origin: String = "", layerCount: Int, hiddenSize: Int, hasPooler: Bool,
                 tokenizerFamily: TokenizerFamily = .wordPiece) {
@@ -140,7 +218,17 @@ public struct ModelFacts: Sendable {
 
 /// Everything the explorer shows, as one value: `render(state)` draws it, `ExplorerReducer` changes it.
 public struct ExplorerState: Sendable {
-    public var model: ModelFacts
+    /// The models loaded (`--model` once or more), each with its facts; every line holds each one's pieces.
+    public var models: [ModelFacts]
+    /// The model the vector panes show (M switches); the header names it.
+    public var activeModel = 0 {
+        didSet { for index in lines.indices { lines[index].activeModel = activeModel } }
+    }
+    /// The active model's facts.
+    public var model: ModelFacts {
+        get { models[activeModel] }
+        set { models[activeModel] = newValue }
+    }
     public var dialect: Dialect = .hf
     /// What the encoder's linear weights compute in (b switches); at bf16 or int8 every line's f32 vectors come
     /// too, so the Vector pane can say how far the precision moved them.
@@ -175,8 +263,11 @@ public struct ExplorerState: Sendable {
     public var confirmingQuit = false
     /// The example sets X goes through (Resources/examples), and the one loaded last.
     public var examples: [ExampleSet] = []
-    /// A sentence-transformers folder's own pooling (modules.json): Compare gives the model's own sentence cosine too.
-    public var sentenceModules: SentenceModules?
+    /// The active model's own pooling (a sentence-transformers folder's modules.json).
+    public var sentenceModules: SentenceModules? {
+        get { model.sentenceModules }
+        set { model.sentenceModules = newValue }
+    }
     public var loadedExample: Int?
     /// Set by an X that would replace lines of the person's own text: the next X replaces them, any other key cancels.
     public var confirmingExample = false
@@ -191,7 +282,7 @@ public struct ExplorerState: Sendable {
     public var wordTrace: TracedWord?
     /// The trace of the focused text's words, kept until the text or the dialect changes: tracing a long
     /// text on every key would slow moving through its words.
-    var tracedText: (text: String, dialect: Dialect, words: [TracedWord])?
+    var tracedText: (text: String, dialect: Dialect, model: Int, words: [TracedWord])?
     public var exportDialog: ExportDialog?
     /// A one-line message for the status bar (results, errors).
     public var message: String?
@@ -207,18 +298,24 @@ public struct ExplorerState: Sendable {
     public var generationCounter = 0
 
     public init(model: ModelFacts, rows: Int, columns: Int, emptyEncoding: Encoding) {
-        self.model = model
+        self.init(models: [model], rows: rows, columns: columns, emptyEncodings: [emptyEncoding])
+    }
+
+    /// The explorer on several models, the first one active; `emptyEncodings` is each model's encoding of "".
+    public init(models: [ModelFacts], rows: Int, columns: Int, emptyEncodings: [Encoding]) {
+        precondition(!models.isEmpty && models.count == emptyEncodings.count, "one empty encoding per model")
+        self.models = models
         self.rows = rows
         self.columns = columns
-        layer = .layer(model.layerCount)
-        lines = [InputLine(encoding: emptyEncoding, words: .linguistic)]
+        layer = .layer(models[0].layerCount)
+        lines = [InputLine(encodings: emptyEncodings, words: .linguistic, activeModel: 0)]
     }
 
     public var focused: InputLine { lines[focusedLine] }
 
     public var baseline: Baseline? { baselines[baselineKey] }
-    /// The baseline the current layer, pooling and precision compare with.
-    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling, precision: precision) }
+    /// The baseline the current model, layer, pooling and precision compare with.
+    public var baselineKey: BaselineKey { BaselineKey(layer: layer, pooling: pooling, precision: precision, model: activeModel) }
 
     /// The span of the selected row in the focused text.
     public var selectedSpan: TextSpan? {
@@ -237,6 +334,8 @@ public struct BaselineKey: Sendable, Hashable {
     public var pooling: Pooling
     /// The baseline's sentences run at the precision the vectors they are compared with ran at.
     public var precision: Precision = .f32
+    /// And through the same model (its index in `ExplorerState.models`).
+    public var model = 0
 }
 
 /// How many colours the terminal shows.

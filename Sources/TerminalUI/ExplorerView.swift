@@ -20,6 +20,7 @@ public enum ExplorerView {
         header(&screen, state)
         inputs(&screen, state, layout)
         source(&screen, state, layout)
+        modelCuts(&screen, state, layout)
         tabs(&screen, state, layout)
         tokenList(&screen, state, layout)
         ExplorerPanes.description(of: state.pane).render(&screen, state, layout)
@@ -50,14 +51,16 @@ public enum ExplorerView {
         return lines
     }
 
-    /// The WordPiece dialect in use, or "sentencepiece" (which has no dialects).
-    static func tokenizerLabel(_ state: ExplorerState) -> String {
-        state.model.tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
+    /// The WordPiece dialect in use, or "sentencepiece" (which has no dialects), for the active model or `model`.
+    static func tokenizerLabel(_ state: ExplorerState, model: Int? = nil) -> String {
+        state.models[model ?? state.activeModel].tokenizerFamily == .wordPiece ? "dialect \(state.dialect.rawValue)" : "sentencepiece"
     }
 
     private static func header(_ screen: inout Screen, _ state: ExplorerState) {
         screen.fill(row: 0, column: 0, height: 1, width: state.columns, style: Palette.header)
-        let model = state.model.origin.isEmpty ? state.model.name : "\(state.model.name) (\(state.model.origin))"
+        var model = state.model.origin.isEmpty ? state.model.name : "\(state.model.name) (\(state.model.origin))"
+        // With several models, which one the panes show: "model 2/2 multilingual-e5-small".
+        if state.models.count > 1 { model = "model \(state.activeModel + 1)/\(state.models.count) " + model }
         var parts = ["bertscope", model, state.precision.rawValue, "\(state.layer)", "pooling \(state.pooling.rawValue)", tokenizerLabel(state)]
         if state.centre { parts.append("centred") }
         if let latency = state.lastLatency { parts.append(String(format: "%.0f ms", latency)) }
@@ -144,6 +147,50 @@ public enum ExplorerView {
         if index < characters.count { screen.write("…", row: layout.sourceRow, column: state.columns - 1, style: Palette.dim) }
     }
 
+    /// With several models, a row each under the text: the model (▸ the one the panes show), how many pieces it
+    /// cuts the focused line into, how many are unknown, pieces per linguistic word (fertility), and the pieces
+    /// themselves, those of the selected piece's or word's characters highlighted.
+    private static func modelCuts(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
+        guard layout.modelRows > 0 else { return }
+        let nameWidth = min(state.models.map { DisplayWidth.of($0.name) }.max() ?? 0, state.columns >= 100 ? 24 : 16)
+        let span = state.selectedSpan
+        for (index, facts) in state.models.enumerated() {
+            let row = layout.sourceRow + 1 + index
+            let cut = state.focused.models[index]
+            let active = index == state.activeModel
+            var column = screen.write(active ? "▸ " : "  ", row: row, column: 0, style: Palette.accent)
+            // A long name keeps its end, where model names differ (bert-base-multilingual-cased, multilingual-e5-small).
+            column = screen.write(DisplayWidth.padded(facts.name, to: nameWidth, keepingEnd: true), row: row, column: column, style: active ? Palette.accent : Palette.dim)
+            column = screen.write(" " + countsLabel(cut.counts) + " │", row: row, column: column, style: Palette.dim)
+            let encoding = cut.encoding
+            let pieces = encoding.offsets.indices.filter { encoding.sequenceIds[$0] != nil }
+            let selected = pieces.filter { index in
+                span.map { encoding.offsets[index].start < max($0.end, $0.start + 1) && encoding.offsets[index].end > $0.start } ?? false
+            }
+            // Pieces that do not all fit start a little before the selected ones, so they stay in view.
+            let width = state.columns - column - 1
+            var first = 0
+            if let firstSelected = selected.first.flatMap({ pieces.firstIndex(of: $0) }) {
+                let used = pieces[...firstSelected].reduce(0) { $0 + DisplayWidth.of(encoding.tokens[$1]) + 1 }
+                if used > width * 2 / 3 { first = max(0, firstSelected - 2) }
+            }
+            if first > 0 { column = screen.write(" …", row: row, column: column, style: Palette.dim) }
+            for piece in pieces.dropFirst(first) {
+                guard column < state.columns - 1 else { break }
+                var style: Style = encoding.isUnknown[piece] ? Palette.unknown : .plain
+                if selected.contains(piece) { style = Palette.highlight }
+                column = screen.write(" ", row: row, column: column, width: state.columns - column)
+                column = screen.write(encoding.tokens[piece], row: row, column: column, style: style, width: state.columns - column)
+            }
+        }
+    }
+
+    /// "9 pieces · 1 unk · 1.50/word": a model's cut of a text in a few cells.
+    static func countsLabel(_ counts: PieceCounts) -> String {
+        let fertility = counts.piecesPerWord.map { String(format: "%.2f", $0) } ?? "–"
+        return "\(pad(String(counts.pieces), 3)) pieces · \(counts.unknowns) unk · \(fertility)/word"
+    }
+
     private static func tabs(_ screen: inout Screen, _ state: ExplorerState, _ layout: Layout) {
         let listTitle = state.showWords ? " Words " : " Pieces "
         var column = screen.write(listTitle, row: layout.tabsRow, column: 0, style: Palette.accent)
@@ -170,8 +217,8 @@ public enum ExplorerView {
         // The essentials first; the rest only as far as they fit whole (F1/? lists them all).
         let (mode, hints) = state.mode == .typing
             ? (" TYPE  ", ["Enter/Esc browse", "F1 help", "Ctrl-C quit", "Tab pane", "↑↓ history"])
-            : (" BROWSE  ", ["↑↓ select", "m pin", "+ line", "e export", "? help", "q quit", "[ ] layer", "p pooling", "w words",
-                           "c centre", "Tab pane", "L language", "i type"])
+            : (" BROWSE  ", ["↑↓ select", "m pin", "+ line", "e export", "? help", "q quit"] + (state.models.count > 1 ? ["M model"] : [])
+                + ["[ ] layer", "p pooling", "w words", "c centre", "Tab pane", "L language", "i type"])
         var text = mode
         for (index, hint) in hints.enumerated() {
             let next = text + (index == 0 ? "" : " · ") + hint

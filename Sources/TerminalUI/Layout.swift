@@ -12,6 +12,8 @@ struct Layout {
     /// The first input line shown.
     let inputScroll: Int
     let sourceRow: Int
+    /// With several models, one row each under the text: how each cuts the focused line (none with one model).
+    let modelRows: Int
     let tabsRow: Int
     let bodyTop: Int
     let footerRow: Int
@@ -23,10 +25,11 @@ struct Layout {
         rows = state.rows
         columns = state.columns
         // Up to 12 lines: on a small terminal the body keeps at least 16 rows and the lines scroll.
-        inputRows = min(state.lines.count, max(4, rows - 20))
+        modelRows = state.models.count > 1 ? state.models.count : 0
+        inputRows = min(state.lines.count, max(4, rows - 20 - modelRows))
         inputScroll = max(0, min(state.focusedLine - inputRows / 2, state.lines.count - inputRows))
         sourceRow = inputTop + inputRows
-        tabsRow = sourceRow + 1
+        tabsRow = sourceRow + 1 + modelRows
         bodyTop = tabsRow + 1
         footerRow = rows - 1
         listWidth = columns >= 100 ? 38 : 31

@@ -12,9 +12,15 @@ enum PinComparison {
         return (VectorMath.subtract(pin.vector, centroid), true)
     }
 
-    /// Recomputes the pin x pin cosines: after pinning, unpinning, switching centring or a new baseline.
+    /// Recomputes the pin x pin cosines: after pinning, unpinning, switching centring or a new baseline. Two pins of
+    /// different models have none (NaN): their vectors are in unrelated spaces, even when of one width.
     static func refresh(_ state: inout ExplorerState) {
         let vectors = state.pins.map { comparedVector($0, state).vector }
-        state.pinCosines = vectors.map { a in vectors.map { b in a.count == b.count ? VectorMath.cosine(a, b) : .nan } }
+        state.pinCosines = zip(state.pins, vectors).map { a in
+            zip(state.pins, vectors).map { b in comparable(a.0, b.0) && a.1.count == b.1.count ? VectorMath.cosine(a.1, b.1) : .nan }
+        }
     }
+
+    /// Whether a cosine between the two pins means anything: they are of the same model.
+    static func comparable(_ a: Pin, _ b: Pin) -> Bool { a.model == b.model }
 }

@@ -47,7 +47,9 @@ enum PinsPane {
         for (offset, pin) in state.pins.dropFirst(scroll).prefix(listHeight).enumerated() {
             let index = scroll + offset
             let language = pin.language.map { " \($0)" } ?? ""
-            screen.write(ExplorerView.pad(String(index + 1), 2) + " " + pin.label + "  line \(pin.line + 1)\(language) «" + pin.sentence + "»",
+            // With several models, each pin says whose vector it is.
+            let model = state.models.count > 1 ? " · " + state.models[pin.model].name : ""
+            screen.write(ExplorerView.pad(String(index + 1), 2) + " " + pin.label + model + "  line \(pin.line + 1)\(language) «" + pin.sentence + "»",
                          row: row, column: left, style: index == selected ? Palette.selected : .plain, width: width)
             row += 1
         }
@@ -71,7 +73,11 @@ enum PinsPane {
             let differs = other.layer != pinned.layer || other.pooling != pinned.pooling || other.unit != pinned.unit
             return String(format: "%@ %.3f", other.word, cosine) + (differs ? " (\(other.layer), \(other.unit == .piece ? "piece" : other.pooling.rawValue))" : "")
         }.joined(separator: " · ")
-        screen.write("nearest to \(pinned.word): " + (text.isEmpty ? "pin more words" : text), row: row, column: left, style: Palette.accent, width: width)
+        // Pins of another model have no cosine with this one: their vectors are of unrelated spaces.
+        let otherModels = state.pins.filter { !PinComparison.comparable($0, pinned) }.count
+        let others = otherModels == 0 ? "" : " · \(otherModels) of another model: no cosine"
+        screen.write("nearest to \(pinned.word): " + (text.isEmpty ? "pin more words" : text) + others,
+                     row: row, column: left, style: Palette.accent, width: width)
         row += 1
         if state.pins.count >= 2 && cosines.count == state.pins.count {
             row = pinMatrix(&screen, state, cosines: cosines, selected: selected, top: row, left: left, width: width,
@@ -100,7 +106,10 @@ enum PinsPane {
             for column in firstColumn..<(firstColumn + visibleColumns) {
                 let value = cosines[index][column]
                 let style = index == selected || column == selected ? Style(bold: true) : .plain
-                screen.write(ExplorerView.pad(value.isFinite ? String(format: "%.3f", value) : "–", cellWidth), row: row,
+                // Two models' pins: not a number, but why there is none.
+                let cell = !PinComparison.comparable(state.pins[index], state.pins[column]) ? "≠model"
+                    : value.isFinite ? String(format: "%.3f", value) : "–"
+                screen.write(ExplorerView.pad(cell, cellWidth), row: row,
                              column: left + labelWidth + (column - firstColumn) * cellWidth, style: style)
             }
             row += 1
@@ -111,12 +120,16 @@ enum PinsPane {
     /// The pins' first two principal components as a labelled scatter plot.
     static func scatter(_ screen: inout Screen, _ state: ExplorerState, top: Int, left: Int, width: Int, height: Int) {
         guard height >= 4, state.pins.count >= 2 else { return }
-        let dimension = state.pins[0].vector.count
-        let usable = state.pins.enumerated().filter { $0.element.vector.count == dimension }
+        // One model's vectors: those of the selected pin's model (another model's are in an unrelated space).
+        let selected = state.pins[min(state.selectedPin, state.pins.count - 1)]
+        let dimension = selected.vector.count
+        let usable = state.pins.enumerated().filter { $0.element.vector.count == dimension && PinComparison.comparable($0.element, selected) }
+        guard usable.count >= 2 else { return }
         let points = VectorMath.projectTo2D(usable.map(\.element.vector))
         let xs = points.map(\.x), ys = points.map(\.y)
         let (minX, maxX, minY, maxY) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
-        screen.write("PCA of the pins (x: PC1, y: PC2)", row: top, column: left, style: Palette.dim)
+        let whose = usable.count < state.pins.count && state.models.count > 1 ? " of \(state.models[selected.model].name)" : ""
+        screen.write("PCA of the pins\(whose) (x: PC1, y: PC2)", row: top, column: left, style: Palette.dim)
         let plotTop = top + 1, plotHeight = height - 1
         for r in plotTop..<(plotTop + plotHeight) { screen.write("│", row: r, column: left, style: Palette.dim) }
         for (point, (index, pin)) in zip(points, usable) {

@@ -57,7 +57,7 @@ struct BenchExplorerCommand: ParsableCommand {
                     effects = ExplorerReducer.reduce(&state, .key(.character(character)), context: context)
                     _ = ExplorerView.render(state)
                 } * 1000)
-                for case let .embed(line, generation, typed, _, _, _) in effects {
+                for case let .embed(line, generation, typed, _, _, _, _) in effects {
                     vectorTimes.append(try measure {
                         let embedded = try EmbeddedText(typed, tokenizer: tokenizer, model: encoder, threads: options.threads, f32Model: f32Model)
                         _ = ExplorerReducer.reduce(&state, .vectorsReady(line: line, generation: generation, embedded, milliseconds: 0), context: context)

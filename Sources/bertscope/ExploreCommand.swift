@@ -14,7 +14,8 @@ struct ExploreCommand: ParsableCommand {
         discussion: "Keys: press F1 or ? in the explorer; docs/USAGE.md lists them all."
     )
 
-    @OptionGroup var options: EncoderOptions
+    @OptionGroup var models: ModelsOption
+    @OptionGroup var options: RunOptions
 
     @Option(name: .long, help: "What a word is in words mode, Compare, pins and exports: linguistic (ICU's word boundaries, spaces and punctuation are not words) or tokenizer (the tokenizer's own words, what the model saw). W switches in the explorer.")
     var words: ExplorerWords = .linguistic
@@ -46,37 +47,43 @@ struct ExploreCommand: ParsableCommand {
         if let chosen, let unknown = wanted.first(where: { !chosen.languages.contains($0) }) {
             throw UserError("--languages: example \"\(chosen.name)\" has no \(unknown); it has \(chosen.languages.joined(separator: ","))")
         }
-        let loaded = try loadModel(options.model, precision: options.precision)
-        let tokenizers = TokenizerSet(folder: loaded.folder, hf: loaded.tokenizer)
-        let encoder = loaded.model
-        let models = PrecisionModels(loaded.model)
+        // Every model stays in memory: M switches which one the vector panes show, and each line has every one's pieces.
+        let loaded = try models.specs.map { try loadModel($0, precision: options.precision) }
+        let tokenizers = loaded.map { TokenizerSet(folder: $0.folder, hf: $0.tokenizer) }
+        let encoders = loaded.map { PrecisionModels($0.model) }
         let threads = options.threads
-        let context = ExplorerContext(
-            tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, pair: nil, maxLength: encoder.config.maxPositions) },
-            trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })
+        let context = ExplorerContext(models: zip(loaded, tokenizers).map { loaded, tokenizers in
+            let positions = loaded.model.config.maxPositions
+            return ExplorerContext.Model(
+                tokenize: { text, dialect in tokenizers.tokenizer(dialect).encode(text, pair: nil, maxLength: positions) },
+                trace: { text, dialect in tokenizers.tokenizer(dialect).trace(text) })
+        })
         let services = ExplorerServices(
             context: context,
-            embed: { text, dialect, attentions, precision in
-                try EmbeddedText(text, tokenizer: tokenizers.tokenizer(dialect), model: models.at(precision), attentions: attentions,
-                                 threads: threads, f32Model: models.at(.f32))
+            embed: { text, dialect, attentions, precision, model in
+                try EmbeddedText(text, tokenizer: tokenizers[model].tokenizer(dialect), model: encoders[model].at(precision), attentions: attentions,
+                                 threads: threads, f32Model: encoders[model].at(.f32))
             },
             baseline: { key in
-                try Baseline(sentences: sentences, tokenizer: tokenizers.tokenizer(.hf), model: models.at(key.precision), layer: key.layer,
-                             pooling: key.pooling, threads: threads)
+                try Baseline(sentences: sentences, tokenizer: tokenizers[key.model].tokenizer(.hf), model: encoders[key.model].at(key.precision),
+                             layer: key.layer, pooling: key.pooling, threads: threads)
             },
             export: { request in try exportFromExplorer(request) })
-        let facts = ModelFacts(
-            name: loaded.resolved.name, reason: loaded.resolved.reason.description, origin: loaded.resolved.reason.headline,
-            layerCount: encoder.config.layerCount, hiddenSize: encoder.config.hiddenSize, hasPooler: encoder.hasPooler,
-            tokenizerFamily: loaded.tokenizer.family)
-        var state = ExplorerState(model: facts, rows: 30, columns: 100, emptyEncoding: context.tokenize("", .hf))
-        state.precision = encoder.precision
+        let facts = loaded.map { loaded in
+            var facts = ModelFacts(
+                name: loaded.resolved.name, reason: loaded.resolved.reason.description, origin: loaded.resolved.reason.headline,
+                layerCount: loaded.model.config.layerCount, hiddenSize: loaded.model.config.hiddenSize, hasPooler: loaded.model.hasPooler,
+                tokenizerFamily: loaded.tokenizer.family)
+            facts.sentenceModules = loaded.sentenceModules
+            return facts
+        }
+        var state = ExplorerState(models: facts, rows: 30, columns: 100, emptyEncodings: context.encodings("", .hf))
+        state.precision = options.precision
         state.wordSource = words.source
         state.examples = examples
-        state.sentenceModules = loaded.sentenceModules
         if let text {
+            // The reducer's start tokenizes it with every model.
             state.lines[0].editor.setText(text)
-            state.lines[0].encoding = context.tokenize(text, .hf)
         } else if let chosen {
             ExplorerReducer.load(chosen, languages: wanted, &state, context)
         }

@@ -39,21 +39,43 @@ let precisionHelp = ArgumentHelp(
         + "(per-output-channel weights; activations, attention and sums stay f32).",
     valueName: "f32|bf16|int8")
 
-/// `--model`, `--threads` and `--precision`: the options of every command that runs the encoder.
-struct EncoderOptions: ParsableArguments {
-    @OptionGroup var source: ModelOption
+/// `--model` given once or more (`explore`, `tokenize`): the models side by side, in the order given.
+struct ModelsOption: ParsableArguments {
+    /// More would not leave the explorer's panes room under one row per model.
+    static let maximum = 4
 
+    @Option(name: .customLong("model"), help: ArgumentHelp(modelOptionHelp + " Give it twice (or up to \(maximum) times) to compare the models' tokenizations side by side."))
+    var models: [String] = []
+
+    /// The models to load: the default one when none was named.
+    var specs: [String?] { models.isEmpty ? [nil] : models }
+
+    func validate() throws {
+        if models.count > Self.maximum { throw ValidationError("--model: at most \(Self.maximum) models at once") }
+    }
+}
+
+/// `--threads` and `--precision`: how the encoder runs.
+struct RunOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for the encoder (matrix products and attention).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, help: precisionHelp)
     var precision: Precision = .f32
 
-    var model: String? { source.model }
-
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
+}
+
+/// `--model`, `--threads` and `--precision`: the options of every command that runs the encoder.
+struct EncoderOptions: ParsableArguments {
+    @OptionGroup var source: ModelOption
+    @OptionGroup var run: RunOptions
+
+    var model: String? { source.model }
+    var threads: Int { run.threads }
+    var precision: Precision { run.precision }
 }
 
 /// Commands run on one thread; the note about the offline default is worth saying once per run.

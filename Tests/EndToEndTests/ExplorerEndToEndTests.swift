@@ -221,6 +221,42 @@ struct ExplorerEndToEndTests {
         try session.waitFor("exit=0")
     }
 
+    @Test("--model twice in 80x24: a row per model gives its pieces and counts as each tokenizer cuts the text; M switches the header and the vectors")
+    func twoModels() throws {
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent()
+        let folder = try makeTemporaryFolder("e2e-two")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try startExplorer(in: folder, arguments: "--model '\(e5.path)'", columns: 80, rows: 24)
+        let text = "The dog barks 犬"
+        try session.type(text)
+        var screen = try session.waitFor("32 dims")
+        #expect(screen.contains("model 1/2 mbert-vocab-tiny-v1"), "\(screen)")
+        // Each model's row: its counts and pieces, from `tokenize --model A --model B --json` (the same numbers).
+        let result = try Bertscope.run(["tokenize", "--model", Self.model.path, "--model", e5.path, "--json", text])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let models = try #require(object["models"] as? [[String: Any]])
+        for (index, model) in models.enumerated() {
+            let counts = try #require(model["counts"] as? [String: Any])
+            let tokens = try #require(model["tokens"] as? [String]), sequences = try #require(model["sequence_ids"] as? [Any])
+            let pieces = tokens.indices.filter { sequences[$0] is Int }.map { tokens[$0] }
+            let label = String(format: "%3d pieces · %d unk · %.2f/word │ ", counts["pieces"] as! Int, counts["unknown"] as! Int,
+                               counts["pieces_per_word"] as! Double) + pieces.joined(separator: " ")
+            let row = try #require(screen.split(separator: "\n").first { $0.contains(label) }, "\(label)\n\(screen)")
+            // The active model is marked; a name too long for 80 columns keeps its end (where model names differ).
+            #expect(row.hasPrefix(index == 0 ? "▸ " : "  ") && row.contains(index == 0 ? "tiny-v1 " : "e5-small "), "\(row)")
+        }
+        try session.press("Escape", "M")
+        screen = try session.waitFor("384 dims")
+        #expect(screen.contains("model 2/2 multilingual-e5-small"), "\(screen)")
+        #expect(screen.split(separator: "\n").contains { $0.hasPrefix("▸ ") && $0.contains("e5-small ") }, "\(screen)")
+        #expect(screen.contains("» " + text), "the line stays")
+        try session.press("M")
+        screen = try session.waitFor("32 dims")
+        #expect(screen.contains("model 1/2 mbert-vocab-tiny-v1"), "\(screen)")
+        try session.press("q")
+        try session.waitFor("exit=0")
+    }
+
     @Test("--words tokenizer starts with the tokenizer's words (the full stop is a word of BERT's), W switches to ICU's (it is none)")
     func wordSource() throws {
         let folder = try makeTemporaryFolder("e2e-words")

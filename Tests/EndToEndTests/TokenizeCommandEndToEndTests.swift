@@ -36,6 +36,48 @@ struct TokenizeCommandEndToEndTests {
         #expect(object["crosses_word_boundary"] as? [Int] == [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])
     }
 
+    @Test("--model twice: one object per input with each model's fields as --model alone writes them, and its counts; the text output too")
+    func twoModels() throws {
+        let tiny = try TestModels.multilingualTiny().path
+        let e5 = try TestPaths.require(TestPaths.e5Model, madeBy: "scripts/fetch_test_assets.sh").deletingLastPathComponent().path
+        let text = "The dog barks 🦜 犬が吠える"
+        let result = try Bertscope.run(["tokenize", "--model", tiny, "--model", e5, "--json", text])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try jsonObjects(result.standardOutput).first)
+        #expect(object["text"] as? String == text && object["id"] as? Int == 0)
+        let models = try #require(object["models"] as? [[String: Any]])
+        #expect(models.map { $0["model"] as? String } == ["mbert-vocab-tiny-v1", "multilingual-e5-small"])
+        var fertilities = [Double]()
+        // The unknown token's id in each vocabulary: mBERT's [UNK], XLM-R's <unk> (whose token keeps the text it stands for).
+        for (path, model, unknownId) in zip(zip([tiny, e5], models), [100, 3]).map({ ($0.0, $0.1, $1) }) {
+            let alone = try Bertscope.run(["tokenize", "--model", path, "--json", text])
+            var single = try #require(try jsonObjects(alone.standardOutput).first)
+            single["id"] = nil
+            single["text"] = nil
+            var fields = model
+            fields["model"] = nil
+            let counts = try #require(fields.removeValue(forKey: "counts") as? [String: Any])
+            #expect(NSDictionary(dictionary: fields).isEqual(to: single), "\(fields.keys.sorted()) vs \(single.keys.sorted())")
+            // The counts, from the model's own output: its text pieces, the unknown ones, and ICU's words that have pieces.
+            let ids = try #require(single["input_ids"] as? [Int]), sequences = try #require(single["sequence_ids"] as? [Any])
+            let pieces = ids.indices.filter { sequences[$0] is Int }
+            let words = Set(try #require(single["linguistic_word_ids"] as? [Any]).compactMap { $0 as? Int }).count
+            #expect(counts["pieces"] as? Int == pieces.count)
+            #expect(counts["unknown"] as? Int == pieces.filter { ids[$0] == unknownId }.count)
+            #expect(counts["words"] as? Int == words)
+            let fertility = try #require(counts["pieces_per_word"] as? Double)
+            #expect(abs(fertility - Double(pieces.count) / Double(words)) < 1e-12)
+            fertilities.append(fertility)
+        }
+        #expect((models[0]["counts"] as? [String: Any])?["unknown"] as? Int == 1, "mBERT has no 🦜")
+        let table = try Bertscope.run(["tokenize", "--model", tiny, "--model", e5, text])
+        #expect(table.status == 0)
+        for (name, fertility) in zip(["mbert-vocab-tiny-v1", "multilingual-e5-small"], fertilities) {
+            #expect(table.standardOutput.contains("model \(name): ") && table.standardOutput.contains(String(format: "%.2f pieces per word", fertility)),
+                    "\(table.standardOutput)")
+        }
+    }
+
     @Test("--max-length must leave room for the tokenizer's own special tokens: 3 for a BERT pair, 4 for XLM-R's")
     func maxLengthLeavesRoomForSpecials() throws {
         let bert = try Bertscope.run(["tokenize", "--model", model, "--max-length", "3", "--pair", "y", "x"])

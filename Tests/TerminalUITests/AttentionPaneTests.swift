@@ -35,14 +35,14 @@ struct AttentionPaneTests {
         let driver = ExplorerDriver(text: "the dog")
         var state = driver.state
         let typed = ExplorerReducer.reduce(&state, .key(.character("s")), context: driver.context)
-        #expect(typed.allSatisfy { if case let .embed(_, _, _, _, attentions, _) = $0 { !attentions } else { true } }, "\(typed)")
+        #expect(typed.allSatisfy { if case let .embed(_, _, _, _, attentions, _, _) = $0 { !attentions } else { true } }, "\(typed)")
         #expect(driver.state.focused.embedded?.output.attentions.isEmpty == true)
         driver.press(.escape)
         var opening = driver.state
         let effects = ExplorerReducer.reduce(&opening, .key(.function(ExplorerPanes.firstFunctionKey + ExplorerPanes.position(of: .attention))),
                                              context: driver.context)
         #expect(opening.pane == .attention)
-        guard case let .embed(line, _, text, _, attentions, _)? = effects.first else {
+        guard case let .embed(line, _, text, _, attentions, _, _)? = effects.first else {
             Issue.record("opening the pane must ask for the focused line's attention: \(effects)")
             return
         }

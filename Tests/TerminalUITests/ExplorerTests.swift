@@ -28,17 +28,29 @@ final class ExplorerDriver {
     var computesSummaries = true
     var pendingSummaries: [ExplorerEffect] = []
 
-    init(rows: Int = 30, columns: Int = 100, text: String? = nil, encoder: (tokenizer: any TextTokenizer, model: BertModel)? = nil) {
+    /// A second model loaded beside the first (`explore --model A --model B`), named "second".
+    let second: (tokenizer: any TextTokenizer, model: BertModel)?
+
+    init(rows: Int = 30, columns: Int = 100, text: String? = nil, encoder: (tokenizer: any TextTokenizer, model: BertModel)? = nil,
+         second: (tokenizer: any TextTokenizer, model: BertModel)? = nil) {
         self.encoder = encoder
+        self.second = second
         let tokenizer = { @Sendable (dialect: Dialect) in Self.tokenizer(encoder, dialect) }
-        context = ExplorerContext(tokenize: { text, dialect in tokenizer(dialect).encode(text) },
-                                  trace: { text, dialect in tokenizer(dialect).trace(text) })
+        var models = [ExplorerContext.Model(tokenize: { text, dialect in tokenizer(dialect).encode(text) },
+                                            trace: { text, dialect in tokenizer(dialect).trace(text) })]
         let model = encoder?.model ?? Self.model
-        state = ExplorerState(
-            model: ModelFacts(name: encoder == nil ? "tiny" : "e5", reason: "test", layerCount: model.config.layerCount,
-                              hiddenSize: model.config.hiddenSize, hasPooler: model.hasPooler,
-                              tokenizerFamily: encoder?.tokenizer.family ?? .wordPiece),
-            rows: rows, columns: columns, emptyEncoding: tokenizer(.hf).encode(""))
+        var facts = [ModelFacts(name: encoder == nil ? "tiny" : "e5", reason: "test", layerCount: model.config.layerCount,
+                                hiddenSize: model.config.hiddenSize, hasPooler: model.hasPooler,
+                                tokenizerFamily: encoder?.tokenizer.family ?? .wordPiece)]
+        if let second {
+            let tokenizer = second.tokenizer
+            models.append(ExplorerContext.Model(tokenize: { text, _ in tokenizer.encode(text) }, trace: { text, _ in tokenizer.trace(text) }))
+            facts.append(ModelFacts(name: "second", reason: "test", layerCount: second.model.config.layerCount,
+                                    hiddenSize: second.model.config.hiddenSize, hasPooler: second.model.hasPooler,
+                                    tokenizerFamily: tokenizer.family))
+        }
+        context = ExplorerContext(models: models)
+        state = ExplorerState(models: facts, rows: rows, columns: columns, emptyEncodings: context.encodings("", .hf))
         if let text {
             state.lines[0].editor.setText(text)
         }
@@ -49,23 +61,28 @@ final class ExplorerDriver {
         encoder?.tokenizer ?? (try! BertTokenizer(modelFolder: folder, dialect: dialect))
     }
 
-    func tokenizer(_ dialect: Dialect) -> any TextTokenizer { Self.tokenizer(encoder, dialect) }
+    func tokenizer(_ dialect: Dialect, model index: Int = 0) -> any TextTokenizer {
+        index == 1 ? second!.tokenizer : Self.tokenizer(encoder, dialect)
+    }
+
+    func encoderModel(_ index: Int) -> BertModel { index == 1 ? second!.model : model }
 
     var model: BertModel { encoder?.model ?? Self.model }
 
     func run(_ effects: [ExplorerEffect]) {
         for effect in effects {
             switch effect {
-            case let .embed(line, generation, text, dialect, attentions, precision):
+            case let .embed(line, generation, text, dialect, attentions, precision, index):
                 if !computesVectors {
                     pendingEmbeds.append(effect)
                     continue
                 }
-                let embedded = try! EmbeddedText(text, tokenizer: tokenizer(dialect), model: model.converted(to: precision),
-                                                 attentions: attentions ? .all : .none, f32Model: model)
+                let embedded = try! EmbeddedText(text, tokenizer: tokenizer(dialect, model: index), model: encoderModel(index).converted(to: precision),
+                                                 attentions: attentions ? .all : .none, f32Model: encoderModel(index))
                 send(.vectorsReady(line: line, generation: generation, embedded, milliseconds: 1))
             case .computeBaseline(let key):
-                let baseline = try! Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer(.hf), model: model.converted(to: key.precision),
+                let baseline = try! Baseline(sentences: TestPaths.baselineSentences, tokenizer: tokenizer(.hf, model: key.model),
+                                             model: encoderModel(key.model).converted(to: key.precision),
                                              layer: key.layer, pooling: key.pooling)
                 send(.baselineReady(key, baseline))
             case let .export(path, format, overwrite):
@@ -119,7 +136,7 @@ struct ExplorerTests {
         #expect(driver.text.contains("computing"))
         // Deliver the vectors of the first text only: they must not be taken for the current text.
         let first = driver.pendingEmbeds.first!
-        guard case let .embed(line, generation, text, _, _, _) = first else { return }
+        guard case let .embed(line, generation, text, _, _, _, _) = first else { return }
         let stale = try! EmbeddedText(text, tokenizer: ExplorerDriver.tokenizer, model: ExplorerDriver.model)
         driver.send(.vectorsReady(line: line, generation: generation, stale, milliseconds: 1))
         #expect(driver.state.focused.embedded?.encoding.texts.first != "the")

@@ -22,7 +22,7 @@ struct PrecisionKeyTests {
         for _ in Precision.allCases {
             let effects = ExplorerReducer.reduce(&driver.state, .key(.character("b")), context: driver.context)
             let embedded = effects.compactMap { effect -> Precision? in
-                if case let .embed(_, _, _, _, _, precision) = effect { return precision } else { return nil }
+                if case let .embed(_, _, _, _, _, precision, _) = effect { return precision } else { return nil }
             }
             #expect(embedded == [driver.state.precision], "one embed per line, at the new precision: \(effects)")
             driver.run(effects)
