@@ -36,7 +36,8 @@ extension Precision: ExpressibleByArgument {}
 /// Help for every encoder command's `--precision`.
 let precisionHelp = ArgumentHelp(
     "What the encoder's linear weights are kept and computed in: f32 (the checkpoint's numbers, exact), bf16 or int8 "
-        + "(per-output-channel weights; activations, attention and sums stay f32).",
+        + "(per-output-channel weights; where the CPU has AVX512_BF16 / VNNI the layers' inputs are rounded or quantized "
+        + "too; attention, LayerNorm and sums stay f32).",
     valueName: "f32|bf16|int8")
 
 /// `--model` given once or more (`explore`, `tokenize`): the models side by side, in the order given.
