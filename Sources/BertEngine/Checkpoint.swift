@@ -285,27 +285,3 @@ extension Checkpoint {
         return bad
     }
 }
-
-extension Checkpoint {
-    /// The weights of a Hugging Face model folder, `model.safetensors` or the index of its shards
-    /// (`model.safetensors.index.json`), with `naming` mapping the names. PyTorch pickles
-    /// (`pytorch_model.bin`) are refused, not read: unpickling runs whatever code the file names.
-    public static func weights(inFolder folder: URL, naming: TensorNaming) throws -> Checkpoint {
-        let manager = FileManager.default
-        let single = folder.appendingPathComponent("model.safetensors").path
-        if manager.fileExists(atPath: single) { return try Checkpoint(safetensorsAt: single, naming: naming) }
-        let index = folder.appendingPathComponent("model.safetensors.index.json").path
-        if manager.fileExists(atPath: index) { return try Checkpoint(safetensorsIndexAt: index, naming: naming) }
-        if let pickle = ["pytorch_model.bin", "pytorch_model.bin.index.json"].first(where: {
-            manager.fileExists(atPath: folder.appendingPathComponent($0).path)
-        }) {
-            throw EngineError.invalidWeights(
-                folder.appendingPathComponent(pickle).path,
-                "the weights are a PyTorch pickle, which bertscope does not read: loading a pickle can run any code it contains. "
-                    + "Convert them to safetensors (model.safetensors), e.g. in Python: "
-                    + "transformers' AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True), "
-                    + "or use the repository's safetensors files if it has them")
-        }
-        throw EngineError.invalidWeights(single, "no such file; the model folder needs its weights as model.safetensors (or model.safetensors.index.json and its shards)")
-    }
-}

@@ -67,8 +67,35 @@ extension ModelFolder {
             return try BertModel(e5s1: e5s1 ?? E5S1File(path: path.path), precision: precision, quantized: quantized)
         }
         let config = try BertConfig.load(format.folder.appendingPathComponent("config.json"))
-        return try BertModel(config: config, checkpoint: Checkpoint.weights(inFolder: format.folder, naming: config.architecture.naming),
-                             precision: precision, quantized: quantized)
+        return try BertModel(config: config, checkpoint: checkpoint(format, naming: config.architecture.naming), precision: precision,
+                             quantized: quantized)
+    }
+
+    /// The safetensors weights of `format`'s folder, `model.safetensors` or the index of its shards, with
+    /// `naming` mapping the names. PyTorch pickles (`pytorch_model.bin`) are refused, not read: unpickling runs
+    /// whatever code the file names.
+    private static func checkpoint(_ format: ModelFolderFormat, naming: TensorNaming) throws -> Checkpoint {
+        let folder = format.folder
+        let single = folder.appendingPathComponent("model.safetensors").path
+        switch format.weights {
+        case .safetensors(sharded: false):
+            return try Checkpoint(safetensorsAt: single, naming: naming)
+        case .safetensors(sharded: true):
+            return try Checkpoint(safetensorsIndexAt: folder.appendingPathComponent("model.safetensors.index.json").path, naming: naming)
+        case .e5s1, .none:
+            break
+        }
+        if let pickle = ["pytorch_model.bin", "pytorch_model.bin.index.json"].first(where: {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }) {
+            throw EngineError.invalidWeights(
+                folder.appendingPathComponent(pickle).path,
+                "the weights are a PyTorch pickle, which bertscope does not read: loading a pickle can run any code it contains. "
+                    + "Convert them to safetensors (model.safetensors), e.g. in Python: "
+                    + "transformers' AutoModel.from_pretrained(folder).save_pretrained(folder, safe_serialization=True), "
+                    + "or use the repository's safetensors files if it has them")
+        }
+        throw EngineError.invalidWeights(single, "no such file; the model folder needs its weights as model.safetensors (or model.safetensors.index.json and its shards)")
     }
 
     /// The tokenizer and the encoder of `folder` (an E5S1 file is read once for both), its linear weights
