@@ -13,8 +13,9 @@ SimAlign's configuration (piece level, layer 8, no centring) equal SimAlign's, l
 differing line by its smallest gap between a row's or column's best and second-best similarity (a tie at
 float32 resolution may be broken either way). With --precision (repeatable: f32, bf16, int8) every bertscope run,
 the check's included, is made at each precision given (`align --precision P`), and its rows are labelled with it;
-without it bertscope's default (f32) runs, unlabelled. Prints the table (language, method, P, R, F1, AER) and the
-means over languages, then one JSON line with everything.
+without it bertscope's default (f32) runs, unlabelled. (The check's gaps are SimAlign's f32 similarities: at bf16
+or int8 a line differs mostly because the vectors moved, not at a tie, so there they explain little.) Prints the
+table (language, method, P, R, F1, AER) and the means over languages, then one JSON line with everything.
 """
 import argparse
 import json
