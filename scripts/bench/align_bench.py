@@ -9,8 +9,9 @@ multilingual-e5-small at layer 8, no centring (SimAlign's configuration). Run wi
         --model ~/.cache/bertscope/test-assets/multilingual-e5-small --hf-model /tmp/bertscope-fixtures/e5-hf \\
         --data ~/.cache/bertscope/xl-wa/f5c9ea26daa4e53e5f3fa133a45e1bede1db816d
 
-The two sides alternate run by run. Prints JSON: wall and CPU seconds for each side (medians of --runs), pairs
-per second, the speed-ups, and how many output lines are identical.
+`--precision P` (f32, bf16, int8) runs bertscope's side at that precision (`align --precision P`; SimAlign stays
+f32); without it bertscope's default, f32. The two sides alternate run by run. Prints JSON: wall and CPU seconds
+for each side (medians of --runs), pairs per second, the speed-ups, and how many output lines are identical.
 """
 import argparse
 import json
@@ -54,7 +55,10 @@ def main():
     parser.add_argument("--pairs", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--precision", choices=["f32", "bf16", "int8"],
+                        help="bertscope's --precision (default bertscope's own, f32)")
     args = parser.parse_args()
+    precision = f" --precision {args.precision}" if args.precision else ""
     work = tempfile.mkdtemp(prefix="align-bench-")
     pairs_path = os.path.join(work, "pairs.txt")
     pairs = [pair for language in LANGUAGES for pair in read_xlwa(os.path.join(args.data, language, "test.tsv"), 0)][:args.pairs]
@@ -64,7 +68,7 @@ def main():
         out.writelines(f"{' '.join(source)} ||| {' '.join(target)}\n" for source, target, _ in pairs)
     bertscope_out = os.path.join(work, "bertscope.txt")
     simalign_out = os.path.join(work, "simalign.txt")
-    bertscope_command = ["sh", "-c", f'"$0" align --model "$1" --threads {args.threads} --layer 8 --no-centre --pretokenized --input "$2" > "$3"',
+    bertscope_command = ["sh", "-c", f'"$0" align --model "$1" --threads {args.threads}{precision} --layer 8 --no-centre --pretokenized --input "$2" > "$3"',
                          args.bertscope, args.model, pairs_path, bertscope_out]
     simalign_command = [sys.executable, "-c", SIMALIGN_RUN, args.hf_model, pairs_path, simalign_out]
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # torch's threads, as bertscope's --threads
@@ -80,6 +84,7 @@ def main():
     simalign_cpu = statistics.median(cpu for _, cpu in simalign_times)
     print(json.dumps({
         "pairs": args.pairs, "data": "XL-WA test sets, first pairs of " + ",".join(LANGUAGES), "threads": args.threads, "runs": args.runs,
+        "precision": args.precision or "f32",
         "bertscope_seconds": round(bertscope_seconds, 3), "simalign_seconds": round(simalign_seconds, 3),
         "bertscope_cpu_seconds": round(bertscope_cpu, 3), "simalign_cpu_seconds": round(simalign_cpu, 3),
         "cpu_speedup": round(simalign_cpu / bertscope_cpu, 2),

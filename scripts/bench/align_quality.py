@@ -4,15 +4,18 @@
 scripts/bench/align_quality.sh with the simalign venv's Python (it prepares the data and the weights):
 
     $PY scripts/bench/align_quality.py --bertscope BIN --model FOLDER --hf-model HF_FOLDER --data XLWA_DIR \\
-        --work DIR [--languages bg,da] [--pairs N] [--config METHOD:LAYER[:centre] ...]
+        --work DIR [--languages bg,da] [--pairs N] [--config METHOD:LAYER[:centre] ...] [--precision P ...]
 
 For each language it writes DIR/LANG.pairs ("src ||| tgt", the tokens as XL-WA gives them) and DIR/LANG.gold
 (the sure links), runs SimAlign (piece level, layer 8, argmax/itermax/match) and, for every configuration,
 `bertscope align --input --pretokenized --gold --json`. Before the table it checks that bertscope's links at
 SimAlign's configuration (piece level, layer 8, no centring) equal SimAlign's, line by line, and explains each
 differing line by its smallest gap between a row's or column's best and second-best similarity (a tie at
-float32 resolution may be broken either way). Prints the table (language, method, P, R, F1, AER) and the
-means over languages, then one JSON line with everything.
+float32 resolution may be broken either way). With --precision (repeatable: f32, bf16, int8) every bertscope run,
+the check's included, is made at each precision given (`align --precision P`), and its rows are labelled with it;
+without it bertscope's default (f32) runs, unlabelled. (The check's gaps are SimAlign's f32 similarities: at bf16
+or int8 a line differs mostly because the vectors moved, not at a tie, so there they explain little.) Prints the
+table (language, method, P, R, F1, AER) and the means over languages, then one JSON line with everything.
 """
 import argparse
 import json
@@ -58,10 +61,12 @@ def score(predicted_lines, gold_lines):
     return {"precision": precision, "recall": recall, "f1": f1, "aer": aer}
 
 
-def bertscope(args, config, pairs_path, gold_path=None):
+def bertscope(args, config, pairs_path, gold_path=None, precision=None):
     method, layer, centre = config
     command = [args.bertscope, "align", "--model", args.model, "--pretokenized", "--input", pairs_path,
                "--method", method, "--layer", layer, "--level", "piece"]
+    if precision is not None:
+        command += ["--precision", precision]
     if centre is not None:
         command.append("--centre" if centre else "--no-centre")
     if gold_path:
@@ -77,9 +82,9 @@ def parse_config(text):
     return parts[0], parts[1], centre
 
 
-def label(config):
+def label(config, precision=None):
     method, layer, centre = config
-    return f"{method} L{layer}" + {None: "", True: " centre", False: " plain"}[centre]
+    return f"{method} L{layer}" + {None: "", True: " centre", False: " plain"}[centre] + (f" {precision}" if precision else "")
 
 
 def add_common_arguments(parser):
@@ -99,7 +104,10 @@ def main():
     parser.add_argument("--config", action="append", type=parse_config,
                         help="METHOD:LAYER[:centre|:plain] (repeatable; default the three methods at layer 8, plain)")
     parser.add_argument("--no-simalign", action="store_true", help="only bertscope's configurations")
+    parser.add_argument("--precision", action="append", choices=["f32", "bf16", "int8"],
+                        help="run bertscope at this --precision (repeatable; default bertscope's own, f32, unlabelled)")
     args = parser.parse_args()
+    precisions = args.precision or [None]
     configs = args.config or [(method, "8", False) for method in METHODS]
     os.makedirs(args.work, exist_ok=True)
     aligner = None
@@ -126,18 +134,21 @@ def main():
                     theirs[method].append(" ".join(f"{i}-{j}" for i, j in sorted(found[key])))
             for method in METHODS:
                 rows.append({"language": language, "method": f"simalign {method} L8", **score(theirs[method], gold_lines)})
-                ours = bertscope(args, (method, "8", False), pairs_path)
-                differing = [index for index, (a, b) in enumerate(zip(ours, theirs[method])) if set(a.split()) != set(b.split())]
-                gaps = [smallest_gap(similarity_matrix(aligner, pairs[i][0], pairs[i][1])) for i in differing]
-                checks.setdefault(method, []).append({
-                    "language": language, "lines": len(pairs), "differing": len(differing),
-                    "differing_with_tie": sum(gap is not None and gap < TIE for gap in gaps),
-                    "differing_lines": [i + 1 for i in differing], "smallest_gaps": gaps,
-                    # bertscope's --gold numbers must be what its links give under the same formula.
-                    "ours_rescored": score(ours, gold_lines)})
+                for precision in precisions:
+                    ours = bertscope(args, (method, "8", False), pairs_path, precision=precision)
+                    differing = [index for index, (a, b) in enumerate(zip(ours, theirs[method])) if set(a.split()) != set(b.split())]
+                    gaps = [smallest_gap(similarity_matrix(aligner, pairs[i][0], pairs[i][1])) for i in differing]
+                    checks.setdefault(method + (f" {precision}" if precision else ""), []).append({
+                        "language": language, "lines": len(pairs), "differing": len(differing),
+                        "differing_with_tie": sum(gap is not None and gap < TIE for gap in gaps),
+                        "differing_lines": [i + 1 for i in differing], "smallest_gaps": gaps,
+                        # bertscope's --gold numbers must be what its links give under the same formula.
+                        "ours_rescored": score(ours, gold_lines)})
 
         for config in configs:
-            rows.append({"language": language, "method": label(config), **bertscope(args, config, pairs_path, gold_path)})
+            for precision in precisions:
+                rows.append({"language": language, "method": label(config, precision),
+                             **bertscope(args, config, pairs_path, gold_path, precision)})
         print(f"{language}: {len(pairs)} pairs done", file=sys.stderr, flush=True)
 
     for method, per_language in checks.items():
