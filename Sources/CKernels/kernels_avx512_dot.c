@@ -192,23 +192,38 @@ void ck_avx512_row_range(const float *x, long n, float *lowest, float *highest) 
 void ck_avx512_pack_a_u8(const float *a, long lda, int rows, long depth, const float *scales, const int *zeros,
                          unsigned char *dst) {
     const long stride = ck_grouped_depth(depth, CK_I8_GROUP);
-    for (int r = 0; r < rows; r++, a += lda) {
-        const __m512 inverse = _mm512_set1_ps(scales[r] > 0 ? 1.0f / scales[r] : 0.0f);
-        const __m512i zero = _mm512_set1_epi32(zeros[r]);
-        for (long i = 0; i < stride; i += 16) {
-            long left = depth - i;
-            __m512 v = _mm512_maskz_loadu_ps(lanes16(left <= 0 ? 0 : left < 16 ? left : 16), a + i);
-            // cvtps rounds to nearest even (the default MXCSR mode); NaN gives INT_MIN, clamped to 0.
-            __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, inverse)), zero);
-            q = _mm512_max_epi32(q, _mm512_setzero_si512());
-            __m128i codes = _mm512_cvtusepi32_epi8(q);
-            // Four quads, each to its line of the tile.
-            int words[4];
-            _mm_storeu_si128((__m128i *)words, codes);
-            for (long w = 0; w < 4 && i + 4 * w < stride; w++) {
-                memcpy(dst + ((i / CK_I8_GROUP + w) * CK_MAX_TILE_ROWS + r) * CK_I8_GROUP, &words[w], sizeof words[w]);
+    __m512 inverse[CK_MAX_TILE_ROWS];
+    __m512i zero[CK_MAX_TILE_ROWS];
+    for (int r = 0; r < rows; r++) {
+        inverse[r] = _mm512_set1_ps(scales[r] > 0 ? 1.0f / scales[r] : 0.0f);
+        zero[r] = _mm512_set1_epi32(zeros[r]);
+    }
+    // Dword w of row r's 16 codes sits at r·4 + w in [rows 0-3 | rows 4-7] (16 + ... for the second vector):
+    // the tile's lines 2 and 3 of a chunk are the rows' dwords 2 and 3, lines 0 and 1 their dwords 0 and 1.
+    const __m512i first_lines = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const __m512i last_lines = _mm512_add_epi32(first_lines, _mm512_set1_epi32(2));
+    for (long i = 0; i < stride; i += 16, dst += 4 * CK_MAX_TILE_ROWS * CK_I8_GROUP) {
+        long left = depth - i;
+        __mmask16 loaded = lanes16(left <= 0 ? 0 : left < 16 ? left : 16);
+        __m128i codes[CK_MAX_TILE_ROWS];
+        for (int r = 0; r < CK_MAX_TILE_ROWS; r++) {
+            if (r >= rows) {
+                codes[r] = _mm_setzero_si128();
+                continue;
             }
+            __m512 v = _mm512_maskz_loadu_ps(loaded, a + r * lda + i);
+            // cvtps rounds to nearest even (the default MXCSR mode); NaN gives INT_MIN, clamped to 0.
+            __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v, inverse[r])), zero[r]);
+            codes[r] = _mm512_cvtusepi32_epi8(_mm512_max_epi32(q, _mm512_setzero_si512()));
         }
+        // Eight rows of four quads to four lines of eight rows' quads: two dword permutes.
+        __m512i low = _mm512_inserti64x2(_mm512_castsi128_si512(codes[0]), codes[1], 1);
+        low = _mm512_inserti64x4(low, _mm256_inserti128_si256(_mm256_castsi128_si256(codes[2]), codes[3], 1), 1);
+        __m512i high = _mm512_inserti64x2(_mm512_castsi128_si512(codes[4]), codes[5], 1);
+        high = _mm512_inserti64x4(high, _mm256_inserti128_si256(_mm256_castsi128_si256(codes[6]), codes[7], 1), 1);
+        long lines = (stride - i) / CK_I8_GROUP < 4 ? (stride - i) / CK_I8_GROUP : 4;  // 1-4 quads left
+        _mm512_mask_storeu_epi32(dst, lanes16(lines >= 2 ? 16 : 8), _mm512_permutex2var_epi32(low, first_lines, high));
+        if (lines > 2) _mm512_mask_storeu_epi32(dst + 64, lanes16(lines == 4 ? 16 : 8), _mm512_permutex2var_epi32(low, last_lines, high));
     }
 }
 
