@@ -106,18 +106,41 @@ INLINE void prefetch_c(const float *c, long ldc, int rows, int panels) {
 
 void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsigned short *dst) {
     const long stride = ck_grouped_depth(depth, CK_BF16_GROUP);
-    for (int r = 0; r < rows; r++, a += lda) {
-        for (long i = 0; i < depth; i += 32) {
-            long left = depth - i;
-            __m512 low = _mm512_maskz_loadu_ps(lanes16(left < 16 ? left : 16), a + i);
-            __m512 high = _mm512_maskz_loadu_ps(left > 16 ? lanes16(left - 16 < 16 ? left - 16 : 16) : 0, a + i + 16);
-            // Rounded to nearest even; 16 pairs, each to its line of the tile.
-            int pairs[16];
-            _mm512_storeu_si512(pairs, (__m512i)_mm512_cvtne2ps_pbh(high, low));
-            for (long p = 0; p < 16 && i + CK_BF16_GROUP * p < stride; p++) {
-                memcpy(dst + ((i / CK_BF16_GROUP + p) * CK_MAX_TILE_ROWS + r) * CK_BF16_GROUP, &pairs[p], sizeof pairs[p]);
-            }
+    for (long i = 0; i < depth; i += 32, dst += 16 * CK_MAX_TILE_ROWS * CK_BF16_GROUP) {
+        long left = depth - i;
+        __mmask16 low_lanes = lanes16(left < 16 ? left : 16), high_lanes = left > 16 ? lanes16(left - 16 < 16 ? left - 16 : 16) : 0;
+        // Each row's 32 values rounded to nearest even: 16 pairs (dwords), pair 4l + d in 128-bit lane l.
+        __m512i row[CK_MAX_TILE_ROWS];
+        for (int r = 0; r < CK_MAX_TILE_ROWS; r++) {
+            row[r] = r < rows ? (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(high_lanes, a + r * lda + i + 16),
+                                                             _mm512_maskz_loadu_ps(low_lanes, a + r * lda + i))
+                              : _mm512_setzero_si512();
         }
+        // Per lane, 4 × 4 transposes of rows 0-3 and 4-7: quarter[h][d] lane l = pair 4l + d of rows 4h ... 4h + 3.
+        __m512i quarter[2][4];
+        for (int h = 0; h < 2; h++) {
+            const __m512i *r = row + 4 * h;
+            __m512i t0 = _mm512_unpacklo_epi32(r[0], r[1]), t1 = _mm512_unpackhi_epi32(r[0], r[1]);
+            __m512i t2 = _mm512_unpacklo_epi32(r[2], r[3]), t3 = _mm512_unpackhi_epi32(r[2], r[3]);
+            quarter[h][0] = _mm512_unpacklo_epi64(t0, t2);
+            quarter[h][1] = _mm512_unpackhi_epi64(t0, t2);
+            quarter[h][2] = _mm512_unpacklo_epi64(t1, t3);
+            quarter[h][3] = _mm512_unpackhi_epi64(t1, t3);
+        }
+        // Tile lines 2k and 2k + 1 (k = 2l + e: pairs 4l + 2e and 4l + 2e + 1) as one vector: lane l of each quarter.
+        const long pairs = (stride - i) / CK_BF16_GROUP < 16 ? (stride - i) / CK_BF16_GROUP : 16;
+#define LINES(k, l, e)                                                                                                 \
+    do {                                                                                                               \
+        if (2 * (k) < pairs) {                                                                                         \
+            __m512i even = _mm512_shuffle_i32x4(quarter[0][2 * (e)], quarter[1][2 * (e)], (l) * 0x55);               \
+            __m512i odd = _mm512_shuffle_i32x4(quarter[0][2 * (e) + 1], quarter[1][2 * (e) + 1], (l) * 0x55);        \
+            _mm512_mask_storeu_epi32(dst + (k) * 2 * CK_MAX_TILE_ROWS * CK_BF16_GROUP, lanes16(2 * (k) + 1 < pairs ? 16 : 8), \
+                                     _mm512_shuffle_i32x4(even, odd, _MM_SHUFFLE(2, 0, 2, 0)));                        \
+        }                                                                                                              \
+    } while (0)
+        LINES(0, 0, 0); LINES(1, 0, 1); LINES(2, 1, 0); LINES(3, 1, 1);
+        LINES(4, 2, 0); LINES(5, 2, 1); LINES(6, 3, 0); LINES(7, 3, 1);
+#undef LINES
     }
 }
 
