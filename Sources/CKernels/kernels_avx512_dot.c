@@ -49,30 +49,23 @@ INLINE __m512i broadcast_group(const void *p) {
 #define CHAINS_FOR(rows, panels) ((panels) == 2 ? ((rows) >= 5 ? 1 : (rows) >= 3 ? 2 : 4) : (rows) >= 5 ? 2 : (rows) == 4 ? 3 : 4)
 
 /// Calls TILE(rows, panels, chains) with constants, so the sums stay in registers.
+#define DISPATCH_ROWS(TILE, rows, w)                                                                  \
+    switch (rows) {                                                                                   \
+    case 8: TILE(8, w, CHAINS_FOR(8, w)); break;                                                      \
+    case 7: TILE(7, w, CHAINS_FOR(7, w)); break;                                                      \
+    case 6: TILE(6, w, CHAINS_FOR(6, w)); break;                                                      \
+    case 5: TILE(5, w, CHAINS_FOR(5, w)); break;                                                      \
+    case 4: TILE(4, w, CHAINS_FOR(4, w)); break;                                                      \
+    case 3: TILE(3, w, CHAINS_FOR(3, w)); break;                                                      \
+    case 2: TILE(2, w, CHAINS_FOR(2, w)); break;                                                      \
+    default: TILE(1, w, CHAINS_FOR(1, w)); break;                                                     \
+    }
 #define DISPATCH_TILE(TILE, rows, panels)                                                             \
     do {                                                                                              \
         if ((panels) == 2) {                                                                          \
-            switch (rows) {                                                                           \
-            case 8: TILE(8, 2, CHAINS_FOR(8, 2)); break;                                              \
-            case 7: TILE(7, 2, CHAINS_FOR(7, 2)); break;                                              \
-            case 6: TILE(6, 2, CHAINS_FOR(6, 2)); break;                                              \
-            case 5: TILE(5, 2, CHAINS_FOR(5, 2)); break;                                              \
-            case 4: TILE(4, 2, CHAINS_FOR(4, 2)); break;                                              \
-            case 3: TILE(3, 2, CHAINS_FOR(3, 2)); break;                                              \
-            case 2: TILE(2, 2, CHAINS_FOR(2, 2)); break;                                              \
-            default: TILE(1, 2, CHAINS_FOR(1, 2)); break;                                             \
-            }                                                                                         \
+            DISPATCH_ROWS(TILE, rows, 2)                                                              \
         } else {                                                                                      \
-            switch (rows) {                                                                           \
-            case 8: TILE(8, 1, CHAINS_FOR(8, 1)); break;                                              \
-            case 7: TILE(7, 1, CHAINS_FOR(7, 1)); break;                                              \
-            case 6: TILE(6, 1, CHAINS_FOR(6, 1)); break;                                              \
-            case 5: TILE(5, 1, CHAINS_FOR(5, 1)); break;                                              \
-            case 4: TILE(4, 1, CHAINS_FOR(4, 1)); break;                                              \
-            case 3: TILE(3, 1, CHAINS_FOR(3, 1)); break;                                              \
-            case 2: TILE(2, 1, CHAINS_FOR(2, 1)); break;                                              \
-            default: TILE(1, 1, CHAINS_FOR(1, 1)); break;                                             \
-            }                                                                                         \
+            DISPATCH_ROWS(TILE, rows, 1)                                                              \
         }                                                                                             \
     } while (0)
 
