@@ -24,13 +24,13 @@ struct KernelSet: @unchecked Sendable {
 
     /// Every set this CPU can run, baseline first, fastest last (for tests).
     static var available: [KernelSet] {
-        [CK_ISA_BASELINE, CK_ISA_AVX2, CK_ISA_AVX512, CK_ISA_AVX512_VNNI, CK_ISA_AVX512_DOT].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
+        [CK_ISA_BASELINE, CK_ISA_AVX2, CK_ISA_AVX2_VNNI, CK_ISA_AVX512, CK_ISA_AVX512_VNNI, CK_ISA_AVX512_DOT].compactMap { isa in ck_ops_for(isa).map(KernelSet.init) }
     }
 
     var name: String { String(cString: ck_ops_name(ops)) }
 
     /// The value of `BERTSCOPE_KERNELS` that asks for this set: its name in lower case without "+FMA"
-    /// and "-" ("baseline", "avx2", "avx512", "avx512+vnni", "avx512+bf16+vnni").
+    /// and "-" ("baseline", "avx2", "avx2+vnni", "avx512", "avx512+vnni", "avx512+bf16+vnni").
     var shortName: String {
         name.lowercased().replacingOccurrences(of: "+fma", with: "").replacingOccurrences(of: "-", with: "")
     }
@@ -249,7 +249,7 @@ extension BertModel {
         let cpu = ck_cpu()
         let extensions = [
             ("AVX", cpu.avx), ("FMA", cpu.fma), ("AVX2", cpu.avx2), ("AVX512F", cpu.avx512f), ("AVX512BW", cpu.avx512bw),
-            ("AVX512DQ", cpu.avx512dq), ("AVX512VL", cpu.avx512vl), ("AVX512VNNI", cpu.avx512vnni), ("AVX512BF16", cpu.avx512bf16),
+            ("AVX512DQ", cpu.avx512dq), ("AVX512VL", cpu.avx512vl), ("AVX512VNNI", cpu.avx512vnni), ("AVX512BF16", cpu.avx512bf16), ("AVXVNNI", cpu.avxvnni),
         ].filter { $0.1 != 0 }.map(\.0)
         let yes = { (flag: Int32) in flag != 0 ? "yes" : "no" }
         return "\(extensions.isEmpty ? "no AVX" : extensions.joined(separator: " ")); the OS saves AVX state: \(yes(cpu.os_saves_avx)), "

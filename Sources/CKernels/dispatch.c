@@ -30,7 +30,10 @@ ck_cpu_features ck_cpu(void) {
         f.avx512vl = (b >> 31) & 1;
         f.avx512vnni = (c >> 11) & 1;
         unsigned max_subleaf = a;
-        if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avx512bf16 = (a >> 5) & 1;
+        if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) {
+            f.avxvnni = (a >> 4) & 1;
+            f.avx512bf16 = (a >> 5) & 1;
+        }
     }
     if (osxsave) {
         unsigned low, high;
@@ -45,6 +48,8 @@ ck_cpu_features ck_cpu(void) {
 
 /// AVX2 + FMA with the YMM state saved by the OS.
 static int runs_avx2(const ck_cpu_features *f) { return f->avx && f->avx2 && f->fma && f->os_saves_avx; }
+/// ... and AVX-VNNI (kernels_avx2_vnni.c), a VEX encoding whose state the AVX check covers.
+static int runs_avx2_vnni(const ck_cpu_features *f) { return runs_avx2(f) && f->avxvnni; }
 
 /// The AVX-512 variant's requirements (kernels_avx512.c): F, BW, DQ and VL, the ZMM and opmask state
 /// saved by the OS, and AVX2 + FMA, whose packing it shares.
@@ -79,6 +84,11 @@ const ck_ops *ck_ops_for(ck_isa isa) {
         if (runs_avx512_dot(&features)) return &ck_avx512_dot_ops;
 #endif
         return NULL;
+    case CK_ISA_AVX2_VNNI:
+#if defined(__x86_64__) || defined(_M_X64)
+        if (runs_avx2_vnni(&features)) return &ck_avx2_vnni_ops;
+#endif
+        return NULL;
     case CK_ISA_AVX512_VNNI:
 #if defined(__x86_64__) || defined(_M_X64)
         if (runs_avx512_vnni(&features)) return &ck_avx512_vnni_ops;
@@ -89,7 +99,7 @@ const ck_ops *ck_ops_for(ck_isa isa) {
 }
 
 const ck_ops *ck_ops_best(void) {
-    static const ck_isa fastest_first[] = {CK_ISA_AVX512_DOT, CK_ISA_AVX512_VNNI, CK_ISA_AVX512, CK_ISA_AVX2};
+    static const ck_isa fastest_first[] = {CK_ISA_AVX512_DOT, CK_ISA_AVX512_VNNI, CK_ISA_AVX512, CK_ISA_AVX2_VNNI, CK_ISA_AVX2};
     for (size_t i = 0; i < sizeof fastest_first / sizeof fastest_first[0]; i++) {
         const ck_ops *ops = ck_ops_for(fastest_first[i]);
         if (ops) return ops;

@@ -164,12 +164,20 @@ extern const struct ck_ops ck_avx2_ops;
 extern const struct ck_ops ck_avx512_ops;
 extern const struct ck_ops ck_avx512_dot_ops;
 extern const struct ck_ops ck_avx512_vnni_ops;
+extern const struct ck_ops ck_avx2_vnni_ops;
 /// AVX2's packing, which the AVX-512 variant shares (same layouts; every AVX-512 CPU has AVX2).
 void ck_avx2_pack_panel(const float *const *rows, long columns, long depth, float *dst);
 void ck_avx2_pack_a(const float *a, long lda, int rows, long kc, float *dst);
 /// AVX2's bf16 and int8 expansion, which the AVX-512 variants also use (for products that widen).
 void ck_avx2_expand_bf16_panel(const unsigned short *src, long depth, float *dst);
 void ck_avx2_expand_i8_panel(const signed char *src, const float *scales, long depth, float *dst);
+/// AVX-VNNI's int8 product (kernels_avx2_vnni.c).
+void ck_avx2_row_range(const float *x, long n, float *lowest, float *highest);
+void ck_avx2_pack_a_u8(const float *a, long lda, int rows, long depth, const float *scales, const int *zeros,
+                       unsigned char *dst);
+void ck_avx2_microkernel_u8i8(int rows, int panels, long quads, const unsigned char *a, const float *a_scales,
+                              const int *a_zeros, const signed char *b, const float *b_scales, const int *b_sums, float *c,
+                              long ldc, int accumulate, const void *prefetch, long prefetch_lines);
 /// The dot-product kernels of the AVX-512 variant with AVX512_BF16 and VNNI (kernels_avx512_dot.c).
 void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsigned short *dst);
 void ck_avx512_microkernel_bf16(int rows, int panels, long pairs, const unsigned short *a, const unsigned short *b, float *c, long ldc,

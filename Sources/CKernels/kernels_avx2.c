@@ -333,19 +333,20 @@ static void gelu(float *x, long count) {
     }
 }
 
-const struct ck_ops ck_avx2_ops = {
-    .name = "AVX2+FMA",
-    .tile_rows = AVX2_TILE_ROWS,
-    .pack_panel = ck_avx2_pack_panel,
-    .pack_a = ck_avx2_pack_a,
-    .microkernel = microkernel,
-    .epilogue = epilogue,
-    .expand_q4_panel = expand_q4_panel,
-    .expand_bf16_panel = ck_avx2_expand_bf16_panel,
-    .expand_i8_panel = ck_avx2_expand_i8_panel,
-    .layer_norm_row = layer_norm_row,
-    .softmax_row = softmax_row,
-    .gelu = gelu,
+#define AVX2_F32_KERNELS                                                                                        \
+    .tile_rows = AVX2_TILE_ROWS, .pack_panel = ck_avx2_pack_panel, .pack_a = ck_avx2_pack_a, .microkernel = microkernel, \
+    .epilogue = epilogue, .expand_q4_panel = expand_q4_panel, .expand_bf16_panel = ck_avx2_expand_bf16_panel,              \
+    .expand_i8_panel = ck_avx2_expand_i8_panel, .layer_norm_row = layer_norm_row, .softmax_row = softmax_row, .gelu = gelu
+
+const struct ck_ops ck_avx2_ops = {.name = "AVX2+FMA", AVX2_F32_KERNELS};
+
+/// With AVX-VNNI: int8 on vpdpbusd (kernels_avx2_vnni.c).
+const struct ck_ops ck_avx2_vnni_ops = {
+    .name = "AVX2+VNNI",
+    AVX2_F32_KERNELS,
+    .row_range = ck_avx2_row_range,
+    .pack_a_u8 = ck_avx2_pack_a_u8,
+    .microkernel_u8i8 = ck_avx2_microkernel_u8i8,
 };
 
 #if defined(__clang__)

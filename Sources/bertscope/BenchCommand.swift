@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
             how 4-bit (Q4_0) weights are kept at f32, to compare the two; --attentions keeps every
             layer's attention probabilities, as embed --attentions does, to measure what that costs.
             JSON keys: precision, median_ms, min_ms, max_ms, tokens_per_s, load_ms, first_forward_ms, peak_rss_mb, kernels,
-            kernels_variant (the kernel set that ran: AVX-512+BF16+VNNI, AVX-512+VNNI, AVX-512, AVX2+FMA or baseline; BERTSCOPE_KERNELS=avx512+vnni|avx512|avx2|baseline
+            kernels_variant (the kernel set that ran: AVX-512+BF16+VNNI, AVX-512+VNNI, AVX-512, AVX2+VNNI, AVX2+FMA or baseline; BERTSCOPE_KERNELS=avx512+vnni|avx512|avx2+vnni|avx2|baseline
             forces one), cpu_features, attentions, ...
             """
     )

@@ -26,7 +26,7 @@ struct ModelInfoCommand: ParsableCommand {
             (sentence-transformers' modules: {modes, normalize, summary, prompts, error}, or null), config (config.json as is; for an E5S1 file, the fields its header implies), \
             parameters {checkpoint (null without weights), encoder_and_pooler}, size_bytes, files [{name, size_bytes}], heads {pooler, \
             masked_lm, next_sentence} (null without weights), load_error (null when the encoder loads), tensors [{name, dtype, shape}] \
-            in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512+BF16+VNNI, AVX-512+VNNI, AVX-512, AVX2+FMA or baseline), \
+            in checkpoint naming, kernels (the kernel set a forward pass runs with on this CPU: AVX-512+BF16+VNNI, AVX-512+VNNI, AVX-512, AVX2+VNNI, AVX2+FMA or baseline), \
             precision (--precision: f32, bf16 or int8), linear_weight_bytes (the linear layers' packed weights at that precision; null \
             when the encoder does not load). \
             Parameters count floating-point tensors only (not buffers such as position_ids).

@@ -31,6 +31,7 @@ struct CPUFeatureTests {
         let dot = avx512 && ["avx512_bf16", "avx512_vnni"].allSatisfy(flags.contains)
         #expect((ck_ops_for(CK_ISA_AVX512_DOT) != nil) == dot)
         #expect((ck_ops_for(CK_ISA_AVX512_VNNI) != nil) == (avx512 && flags.contains("avx512_vnni")))
+        #expect((ck_ops_for(CK_ISA_AVX2_VNNI) != nil) == (avx2 && flags.contains("avx_vnni")))
         let cpu = ck_cpu()
         for (name, found) in [("avx512_vnni", cpu.avx512vnni), ("avx512_bf16", cpu.avx512bf16)] {
             #expect(flags.contains(name) == (found != 0 && cpu.os_saves_avx512 != 0), "\(name)")

@@ -197,7 +197,7 @@ struct KernelTests {
         #expect(BertModel.kernelDescription.hasPrefix("bertscope "))
     }
 
-    @Test("the fastest set the CPU runs is the one chosen: AVX-512 exactly where CPUID has F, BW, DQ and VL and XCR0 the ZMM and opmask state, its dot-product sets where CPUID also has VNNI, or BF16 and VNNI")
+    @Test("the fastest set the CPU runs is the one chosen: AVX-512 exactly where CPUID has F, BW, DQ and VL and XCR0 the ZMM and opmask state, its dot-product sets where CPUID also has VNNI, or BF16 and VNNI; AVX2+VNNI where it has AVX-VNNI")
     func dispatchOrder() {
         let cpu = ck_cpu()
         let avx = cpu.avx != 0 && cpu.avx2 != 0 && cpu.fma != 0 && cpu.xcr0 & 0x06 == 0x06
@@ -208,10 +208,12 @@ struct KernelTests {
         let vnni = avx512 && cpu.avx512vnni != 0, dot = vnni && cpu.avx512bf16 != 0
         #expect((ck_ops_for(CK_ISA_AVX512_DOT) != nil) == dot)
         #expect((ck_ops_for(CK_ISA_AVX512_VNNI) != nil) == vnni)
+        #expect((ck_ops_for(CK_ISA_AVX2_VNNI) != nil) == (avx && cpu.avxvnni != 0))
         #expect(ck_ops_best() == (ck_ops_for(CK_ISA_AVX512_DOT) ?? ck_ops_for(CK_ISA_AVX512_VNNI) ?? ck_ops_for(CK_ISA_AVX512)
-            ?? ck_ops_for(CK_ISA_AVX2) ?? ck_ops_for(CK_ISA_BASELINE)))
+            ?? ck_ops_for(CK_ISA_AVX2_VNNI) ?? ck_ops_for(CK_ISA_AVX2) ?? ck_ops_for(CK_ISA_BASELINE)))
         for set in KernelSet.available {
-            let bf16 = set.ops == ck_ops_for(CK_ISA_AVX512_DOT), int8 = bf16 || set.ops == ck_ops_for(CK_ISA_AVX512_VNNI)
+            let bf16 = set.ops == ck_ops_for(CK_ISA_AVX512_DOT)
+            let int8 = bf16 || set.ops == ck_ops_for(CK_ISA_AVX512_VNNI) || set.ops == ck_ops_for(CK_ISA_AVX2_VNNI)
             #expect((ck_multiplies_natively(set.ops, CK_WEIGHTS_BF16) != 0) == bf16, "\(set.name) bf16")
             #expect((ck_multiplies_natively(set.ops, CK_WEIGHTS_INT8) != 0) == int8, "\(set.name) int8")
             #expect(ck_multiplies_natively(set.ops, CK_WEIGHTS_Q4_0) == 0 && ck_multiplies_natively(set.ops, CK_WEIGHTS_F32) == 0)
@@ -231,6 +233,7 @@ struct KernelTests {
         #expect(ck_ops_for(CK_ISA_AVX512).map { KernelSet(ops: $0).shortName } ?? "avx512" == "avx512")
         #expect(ck_ops_for(CK_ISA_AVX512_DOT).map { KernelSet(ops: $0).shortName } ?? "avx512+bf16+vnni" == "avx512+bf16+vnni")
         #expect(ck_ops_for(CK_ISA_AVX512_VNNI).map { KernelSet(ops: $0).shortName } ?? "avx512+vnni" == "avx512+vnni")
+        #expect(ck_ops_for(CK_ISA_AVX2_VNNI).map { KernelSet(ops: $0).shortName } ?? "avx2+vnni" == "avx2+vnni")
         #expect(!KernelSet.baseline.answers(to: "avx"))
     }
 

@@ -7,7 +7,8 @@
 //       -lm -lpthread -o /tmp/gemm_bench && /tmp/gemm_bench M N K FORMAT [ISA [THREADS]]
 //
 // FORMAT: 0 f32, 2 bf16, 3 int8 (ck_weights; Q4_0 needs 4-bit source rows, not made here). ISA: ck_isa (0
-// baseline, 1 AVX2, 2 AVX-512, 3 AVX-512+BF16+VNNI, 4 AVX-512+VNNI; default or -1: the fastest this CPU runs).
+// baseline, 1 AVX2, 2 AVX-512, 3 AVX-512+BF16+VNNI, 4 AVX-512+VNNI, 5 AVX2+VNNI; default or -1: the fastest
+// this CPU runs).
 #include "CKernels.h"
 
 #include <stdio.h>

@@ -30,12 +30,16 @@ typedef enum {
     /// CK_ISA_AVX512 plus AVX512_VNNI without AVX512_BF16 (Ice Lake, Tiger Lake, Rocket Lake): int8 weights
     /// multiplied on vpdpbusd as on CK_ISA_AVX512_DOT, bf16 ones widened to f32
     CK_ISA_AVX512_VNNI = 4,
+    /// CK_ISA_AVX2 plus AVX-VNNI (vpdpbusd on YMM; Alder Lake and later Intel client cores): int8 weights
+    /// multiplied as on CK_ISA_AVX512_VNNI, bf16 ones widened
+    CK_ISA_AVX2_VNNI = 5,
 } ck_isa;
 
 /// What CPUID and XCR0 report, for the dispatch and for bug reports (all zero off x86-64).
 typedef struct {
     int avx, fma, avx2;
     int avx512f, avx512bw, avx512dq, avx512vl, avx512vnni, avx512bf16;
+    int avxvnni;  ///< AVX-VNNI: the VEX (YMM) form of vpdpbusd
     /// XCR0 (0 when the OS has not enabled XSAVE): the register state the OS saves across context switches.
     unsigned long long xcr0;
     int os_saves_avx;     ///< XCR0 has the SSE and AVX (YMM) state
@@ -92,7 +96,8 @@ size_t ck_gemm_scratch_floats(long k);
 /// of the f32 layout. By default the reduced ones are expanded to f32 one panel slice at a time inside
 /// the product and fed to the same f32 microkernel, so a product over them equals ck_gemm over their
 /// decoded values bit for bit. Where a set multiplies a format natively (`ck_multiplies_natively`: bf16
-/// and int8 on CK_ISA_AVX512_DOT, int8 on CK_ISA_AVX512_VNNI), A is reduced too, as the instructions need:
+/// and int8 on CK_ISA_AVX512_DOT, int8 on CK_ISA_AVX512_VNNI and CK_ISA_AVX2_VNNI), A is reduced too, as the
+/// instructions need:
 /// - bf16: A's values rounded to bf16 (nearest even), pairs of products summed in f32 (vdpbf16ps);
 /// - int8: each row of A quantized to u8 over the whole row, scale s = (max(0, hi) - min(0, lo)) / 255,
 ///   zero point z = round(-min(0, lo) / s), code = clamp(round(x · (1 / s)) + z, 0, 255) (a row of zeros
