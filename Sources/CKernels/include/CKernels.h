@@ -1,6 +1,7 @@
 // CKernels: the encoder's numeric kernels over raw row-major float buffers.
 //
-// Every kernel exists once per instruction set (a portable baseline; AVX2+FMA and AVX-512 on x86-64); a
+// Every kernel exists once per instruction set (a portable baseline; AVX2+FMA and AVX-512 on x86-64, each
+// also with the int8 and bf16 dot products of AVX-VNNI, AVX512_VNNI and AVX512_BF16 where a CPU has them); a
 // `ck_ops` table holds one set, chosen at run time for the CPU (`ck_ops_best`), so a binary built for
 // baseline x86-64 runs anywhere and uses the fast variant where it exists. Tests ask for each table by
 // name (`ck_ops_for`) to compare the variants with each other and with a reference.
