@@ -5,6 +5,8 @@
 
 #include "CKernels.h"
 
+#include <string.h>
+
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
 #define CK_CPU_RELAX() _mm_pause()
@@ -68,6 +70,25 @@ static inline void ck_prefetch_step(ck_prefetcher *p) {
     for (p->due += p->lines; p->due >= p->groups && p->groups > 0; p->due -= p->groups, p->next += 64) {
         __builtin_prefetch(p->next, 0, 3);
     }
+}
+
+/// Prefetches a tile's rows of C (rows × `panels` panels, row stride ldc), often not in cache: the
+/// microkernels' sums start from zero and C is added at the end, so reading it overlaps with their loop.
+static inline void ck_prefetch_c(const float *c, long ldc, int rows, int panels) {
+    for (int r = 0; r < rows; r++) {
+        for (int w = 0; w < panels; w++) {
+            __builtin_prefetch(c + r * ldc + w * CK_PANEL_WIDTH, 0, 3);
+            __builtin_prefetch(c + r * ldc + w * CK_PANEL_WIDTH + 15, 0, 3);
+        }
+    }
+}
+
+/// The 32 bits at p: a row's bf16 pair or u8 quad in a dot-product kernel's tile, broadcast into each
+/// instruction (unaligned, hence the copy).
+static inline int ck_group_bits(const void *p) {
+    int bits;
+    memcpy(&bits, p, sizeof bits);
+    return bits;
 }
 
 /// Depth steps per unrolled group of the microkernels' loops: also the most partial sums per row.

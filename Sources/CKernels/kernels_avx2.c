@@ -76,9 +76,8 @@ INLINE void tile(const int rows, long depth, const float *a, const float *b, flo
     // The sums start from zero and C is added at the end, so reading C (often not in cache) overlaps
     // with the whole loop instead of stalling before it.
     __m256 low[AVX2_TILE_ROWS], high[AVX2_TILE_ROWS];
+    ck_prefetch_c(c, ldc, rows, 1);
     for (int r = 0; r < rows; r++) {
-        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0);
         low[r] = _mm256_setzero_ps();
         high[r] = _mm256_setzero_ps();
     }

@@ -14,7 +14,6 @@
 
 #include <immintrin.h>
 #include <math.h>
-#include <string.h>
 
 #if defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma,avxvnni"))), apply_to = function)
@@ -78,20 +77,12 @@ void ck_avx2_pack_a_u8(const float *a, long lda, int rows, long depth, const flo
     }
 }
 
-/// The 32 bits at p (a row's quad), as every lane of a vector.
-INLINE __m256i broadcast_group(const void *p) {
-    int bits;
-    memcpy(&bits, p, sizeof bits);
-    return _mm256_set1_epi32(bits);
-}
-
 INLINE void u8i8_tile(const int rows, long quads, const unsigned char *a, const float *a_scales, const int *a_zeros,
                       const signed char *b, const float *b_scales, const int *b_sums, float *c, long ldc, int accumulate,
                       const void *prefetch, long prefetch_lines) {
     __m256i low[AVX2_TILE_ROWS], high[AVX2_TILE_ROWS];
+    ck_prefetch_c(c, ldc, rows, 1);
     for (int r = 0; r < rows; r++) {
-        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0);
         low[r] = _mm256_setzero_si256();
         high[r] = _mm256_setzero_si256();
     }
@@ -100,7 +91,7 @@ INLINE void u8i8_tile(const int rows, long quads, const unsigned char *a, const 
         __m256i b0 = _mm256_loadu_si256((const __m256i *)(b + (q) * CK_I8_GROUP * CK_PANEL_WIDTH));      \
         __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + (q) * CK_I8_GROUP * CK_PANEL_WIDTH + 32)); \
         for (int r = 0; r < rows; r++) {                                                                \
-            __m256i group = broadcast_group(a + ((q) * CK_MAX_TILE_ROWS + r) * CK_I8_GROUP);            \
+            __m256i group = _mm256_set1_epi32(ck_group_bits(a + ((q) * CK_MAX_TILE_ROWS + r) * CK_I8_GROUP)); \
             low[r] = _mm256_dpbusd_avx_epi32(low[r], group, b0);                                        \
             high[r] = _mm256_dpbusd_avx_epi32(high[r], group, b1);                                      \
         }                                                                                               \

@@ -37,9 +37,8 @@ INLINE void tile(const int rows, const int chains, long depth, const float *a, c
     // The sums start from zero and C is added at the end, so reading C (often not in cache) overlaps
     // with the whole loop instead of stalling before it.
     __m512 sums[AVX512_TILE_ROWS * CK_GROUP_STEPS];
+    ck_prefetch_c(c, ldc, rows, 1);
     for (int r = 0; r < rows; r++) {
-        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + r * ldc + 15), _MM_HINT_T0);
         for (int s = 0; s < chains; s++) sums[r * chains + s] = _mm512_setzero_ps();
     }
 #define STEP(i, chain)                                                                                  \

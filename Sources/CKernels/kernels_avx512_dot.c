@@ -20,7 +20,6 @@
 
 #include <immintrin.h>
 #include <math.h>
-#include <string.h>
 
 // Three regions: the helpers with AVX-512's base features (so both others can inline them), the bf16
 // kernels with AVX512_BF16, the int8 kernels with VNNI (which run on CPUs without BF16 too).
@@ -36,13 +35,6 @@
 /// Lanes [0, count) of a 16-lane vector and of a 32-lane one (count within the width).
 INLINE __mmask16 lanes16(long count) { return (__mmask16)((1u << count) - 1); }
 INLINE __mmask32 lanes32(long count) { return count >= 32 ? 0xffffffffu : (__mmask32)((1u << count) - 1); }
-
-/// The 32 bits at p (a row's pair or quad), as every lane of a vector.
-INLINE __m512i broadcast_group(const void *p) {
-    int bits;
-    memcpy(&bits, p, sizeof bits);
-    return _mm512_set1_epi32(bits);
-}
 
 /// Partial sums per row and panel for a tile of `rows` × `panels` panels: 12 or more in all where rows
 /// allow, at most 16 (with the two weight lines and a broadcast, 19 of the 32 registers).
@@ -71,16 +63,6 @@ INLINE __m512i broadcast_group(const void *p) {
 
 /// Sum number s of row r and panel w.
 #define SUM(r, w, s) sums[((r) * panels + (w)) * chains + (s)]
-
-/// Prefetches C's lines of the tile (often not in cache), so reading them overlaps with the loop.
-INLINE void prefetch_c(const float *c, long ldc, int rows, int panels) {
-    for (int r = 0; r < rows; r++) {
-        for (int w = 0; w < panels; w++) {
-            _mm_prefetch((const char *)(c + r * ldc + w * CK_PANEL_WIDTH), _MM_HINT_T0);
-            _mm_prefetch((const char *)(c + r * ldc + w * CK_PANEL_WIDTH + 15), _MM_HINT_T0);
-        }
-    }
-}
 
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -141,7 +123,7 @@ void ck_avx512_pack_a_bf16(const float *a, long lda, int rows, long depth, unsig
 INLINE void bf16_tile(const int rows, const int panels, const int chains, long pairs, const unsigned short *a,
                       const unsigned short *b, float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
     __m512 sums[CK_MAX_TILE_ROWS * CK_GROUP_STEPS];
-    prefetch_c(c, ldc, rows, panels);
+    ck_prefetch_c(c, ldc, rows, panels);
     for (int i = 0; i < rows * panels * chains; i++) sums[i] = _mm512_setzero_ps();
     const unsigned short *b1 = b + pairs * CK_BF16_GROUP * CK_PANEL_WIDTH;
 #define STEP(p, chain)                                                                                           \
@@ -149,7 +131,7 @@ INLINE void bf16_tile(const int rows, const int panels, const int chains, long p
         __m512bh line0 = (__m512bh)_mm512_loadu_si512(b + (p) * CK_BF16_GROUP * CK_PANEL_WIDTH);                  \
         __m512bh line1 = panels == 2 ? (__m512bh)_mm512_loadu_si512(b1 + (p) * CK_BF16_GROUP * CK_PANEL_WIDTH) : line0; \
         for (int r = 0; r < rows; r++) {                                                                         \
-            __m512bh group = (__m512bh)broadcast_group(a + ((p) * CK_MAX_TILE_ROWS + r) * CK_BF16_GROUP);       \
+            __m512bh group = (__m512bh)_mm512_set1_epi32(ck_group_bits(a + ((p) * CK_MAX_TILE_ROWS + r) * CK_BF16_GROUP)); \
             SUM(r, 0, chain) = _mm512_dpbf16_ps(SUM(r, 0, chain), group, line0);                                 \
             if (panels == 2) SUM(r, 1, chain) = _mm512_dpbf16_ps(SUM(r, 1, chain), group, line1);                \
         }                                                                                                        \
@@ -249,7 +231,7 @@ INLINE void u8i8_tile(const int rows, const int panels, const int chains, long q
                       const float *a_scales, const int *a_zeros, const signed char *b, const float *b_scales,
                       const int *b_sums, float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
     __m512i sums[CK_MAX_TILE_ROWS * CK_GROUP_STEPS];
-    prefetch_c(c, ldc, rows, panels);
+    ck_prefetch_c(c, ldc, rows, panels);
     for (int i = 0; i < rows * panels * chains; i++) sums[i] = _mm512_setzero_si512();
     const signed char *b1 = b + quads * CK_I8_GROUP * CK_PANEL_WIDTH;
 #define STEP(q, chain)                                                                                             \
@@ -257,7 +239,7 @@ INLINE void u8i8_tile(const int rows, const int panels, const int chains, long q
         __m512i line0 = _mm512_loadu_si512(b + (q) * CK_I8_GROUP * CK_PANEL_WIDTH);                                 \
         __m512i line1 = panels == 2 ? _mm512_loadu_si512(b1 + (q) * CK_I8_GROUP * CK_PANEL_WIDTH) : line0;          \
         for (int r = 0; r < rows; r++) {                                                                           \
-            __m512i group = broadcast_group(a + ((q) * CK_MAX_TILE_ROWS + r) * CK_I8_GROUP);                      \
+            __m512i group = _mm512_set1_epi32(ck_group_bits(a + ((q) * CK_MAX_TILE_ROWS + r) * CK_I8_GROUP));   \
             SUM(r, 0, chain) = _mm512_dpbusd_epi32(SUM(r, 0, chain), group, line0);                                \
             if (panels == 2) SUM(r, 1, chain) = _mm512_dpbusd_epi32(SUM(r, 1, chain), group, line1);               \
         }                                                                                                          \
