@@ -202,10 +202,9 @@ public final class BertModel: Sendable {
             let first = output + row * hiddenSize
             for (offset, id) in input.ids.enumerated() {
                 weights.wordEmbeddings.copyRow(id, width: hiddenSize, to: first + offset * hiddenSize)
-                // Every 32 rows, so the file pages each lookup maps never add up to much.
-                if offset % 32 == 31 { weights.releaseWordEmbeddingPages() }
+                // Every 32 rows of the batch, so the file pages each lookup maps never add up to much.
+                if (row + offset) % 32 == 31 { weights.releaseWordEmbeddingPages() }
             }
-            weights.releaseWordEmbeddingPages()
             row += input.ids.count
             if let typeTable = weights.typeEmbeddings?.baseAddress {
                 for (offset, (position, type)) in zip(positions, input.typeIds).enumerated() {
@@ -222,6 +221,7 @@ public final class BertModel: Sendable {
                 }
             }
         }
+        if row % 32 != 0 { weights.releaseWordEmbeddingPages() }  // the rows since the last release
         layerNorm(output, rows: row, size: hiddenSize, weights: weights.embeddingNorm, epsilon: config.layerNormEpsilon,
                   workspace: workspace)
     }

@@ -124,8 +124,8 @@ struct BertWeights: @unchecked Sendable {
     /// Owns the packed matrices.
     let arena: WeightArena
     var wordEmbeddings: EmbeddingTable
-    /// The word embeddings' pages when they are read from a mapped file: given back to the OS after each
-    /// lookup (`releaseWordEmbeddingPages`).
+    /// The word embeddings' pages when they are read from a mapped file: given back to the OS every 32
+    /// lookups of a batch and after its last (`releaseWordEmbeddingPages`).
     let wordEmbeddingPages: UnsafeMutableRawBufferPointer?
     var positionEmbeddings: UnsafeBufferPointer<Float>
     /// Nil for a family without token types (DistilBERT).
