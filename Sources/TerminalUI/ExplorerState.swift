@@ -61,6 +61,7 @@ public struct LineModelState: Sendable {
 }
 
 /// One input line and what is known about its text: the text, and what each model makes of it.
+@dynamicMemberLookup
 public struct InputLine: Sendable {
     public var editor = LineEditor()
     /// One per model, in the order of `ExplorerState.models`.
@@ -78,41 +79,14 @@ public struct InputLine: Sendable {
         get { models[activeModel] }
         set { models[activeModel] = newValue }
     }
-    public var encoding: Encoding {
-        get { active.encoding }
-        set { active.encoding = newValue }
-    }
-    public var words: WordPieces {
-        get { active.words }
-        set { active.words = newValue }
-    }
-    public var vectorWords: WordPieces? {
-        get { active.vectorWords }
-        set { active.vectorWords = newValue }
-    }
-    public var embedded: EmbeddedText? {
-        get { active.embedded }
-        set { active.embedded = newValue }
-    }
-    public var generation: Int {
-        get { active.generation }
-        set { active.generation = newValue }
-    }
-    public var unreadFrom: Int? {
-        get { active.unreadFrom }
-        set { active.unreadFrom = newValue }
-    }
-    public var attentionRequested: Bool {
-        get { active.attentionRequested }
-        set { active.attentionRequested = newValue }
-    }
-    public var vectorsGeneration: Int? {
-        get { active.vectorsGeneration }
-        set { active.vectorsGeneration = newValue }
+    /// The active model's parts, read and written as the line's own (`line.encoding`, `line.embedded`, ...).
+    public subscript<Value>(dynamicMember part: WritableKeyPath<LineModelState, Value>) -> Value {
+        get { active[keyPath: part] }
+        set { active[keyPath: part] = newValue }
     }
 
     /// True when the vectors shown are not for the text on screen.
-    public var isStale: Bool { embedded?.encoding.texts.first != editor.text }
+    public var isStale: Bool { active.embedded?.encoding.texts.first != editor.text }
 
     /// A line of one model.
     public init(encoding: Encoding, words source: WordSource) {
