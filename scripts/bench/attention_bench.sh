@@ -15,21 +15,16 @@
 # checked out in a temporary worktree under /tmp and built in release there; BASE_BIN / BERTSCOPE skip the
 # builds. SHAPES (default "1x8 1x128 8x32") and THREADS (default 2) choose part (a)'s table.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-
-CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
-MODEL="${1:-$CACHE/test-assets/mbert-random}"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MODEL="${1:-$DEFAULT_BENCH_MODEL}"
 ROUNDS="${2:-5}"
 RUNS="${RUNS:-10}"
 SHAPES="${SHAPES:-1x8 1x128 8x32}"
 THREADS="${THREADS:-2}"
-[ -f "$MODEL/config.json" ] || { echo "attention_bench: no $MODEL/config.json" >&2; exit 1; }
+require_model attention_bench "$MODEL" config.json
 
-if [ -z "${BERTSCOPE:-}" ]; then
-    swift build -c release --scratch-path .build-bench --product bertscope >&2
-    BERTSCOPE="$(swift build -c release --scratch-path .build-bench --show-bin-path)/bertscope"
-fi
+release_bertscope attention_bench
 BASE="${BASE:-$(git rev-parse "$(git log --format=%H -S AttentionRequest --reverse -- Sources | head -n 1)^")}"
 if [ -z "${BASE_BIN:-}" ]; then
     base_tree="/tmp/bertscope-base-$(git rev-parse --short "$BASE")"
@@ -37,7 +32,7 @@ if [ -z "${BASE_BIN:-}" ]; then
     (cd "$base_tree" && swift build -c release --product bertscope >&2)
     BASE_BIN="$base_tree/.build/release/bertscope"
 fi
-echo "attention_bench: now $(git rev-parse --short HEAD), base $(git rev-parse --short "$BASE"); $(uptime)" >&2
+echo "attention_bench: now $(git rev-parse --short HEAD), base $(git rev-parse --short "$BASE")" >&2
 
 # median_ms of one `bench` invocation.
 timed() { "$@" --runs "$RUNS" --json | python3 -c "import json, sys; print(json.load(sys.stdin)['median_ms'])"; }

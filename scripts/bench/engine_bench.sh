@@ -10,22 +10,16 @@
 # scripts/bench/ort_bench.py exports the model once); PY=... runs another Python. Set SHAPES / THREADS to run part of the table. Other processes skew the numbers: the
 # script prints the load average before and after.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-
-CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
-MODEL="${1:-$CACHE/test-assets/mbert-random}"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MODEL="${1:-$DEFAULT_BENCH_MODEL}"
 RUNS="${2:-20}"
 SHAPES="${SHAPES:-1x8 1x32 1x128 1x512 8x32}"
 THREADS="${THREADS:-1 2}"
-SCRATCH="${SCRATCH:-.build-bench}"
 PY="${PY:-$(scripts/bench-venv.sh | tail -n 1)}"
 
-[ -f "$MODEL/model.safetensors" ] || { echo "engine_bench: no $MODEL/model.safetensors" >&2; exit 1; }
-swift build -c release --scratch-path "$SCRATCH" --product bertscope >&2
-BERTSCOPE="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/bertscope"
-
-echo "engine_bench: $(uptime)" >&2
+require_model engine_bench "$MODEL" model.safetensors
+release_bertscope engine_bench
 ort_json="$(mktemp)"
 ours_json="$(mktemp)"
 trap 'rm -f "$ort_json" "$ours_json"' EXIT

@@ -12,23 +12,17 @@
 # path $SCRATCH, default .build-bench). Set SHAPES / THREADS / PRECISIONS to run part of the table. Other
 # processes skew the times: the script prints the load average before and after.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-
-CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
-MODEL="${1:-$CACHE/test-assets/mbert-random}"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MODEL="${1:-$DEFAULT_BENCH_MODEL}"
 ROUNDS="${2:-5}"
 RUNS="${3:-10}"
 SHAPES="${SHAPES:-1x16 1x128 8x32}"
 THREADS="${THREADS:-1 2}"
 PRECISIONS="${PRECISIONS:-f32 bf16 int8}"
-SCRATCH="${SCRATCH:-.build-bench}"
 
 [ -d "$MODEL" ] || { echo "precision_bench: no model folder $MODEL" >&2; exit 1; }
-swift build -c release --scratch-path "$SCRATCH" --product bertscope >&2
-BERTSCOPE="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/bertscope"
-
-echo "precision_bench: $(uptime)" >&2
+release_bertscope precision_bench
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 # The checkpoint into the page cache first, so no precision pays for reading the disk.

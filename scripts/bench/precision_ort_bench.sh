@@ -16,24 +16,17 @@
 # the table; BERTSCOPE_KERNELS=baseline|avx2|avx512 is passed on to bertscope to compare its kernel sets.
 # Other processes skew the times: the script prints the load average before and after.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
-
-CACHE="${BERTSCOPE_CACHE:-$HOME/.cache/bertscope}"
-MODEL="${1:-$CACHE/test-assets/mbert-random}"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+MODEL="${1:-$DEFAULT_BENCH_MODEL}"
 ROUNDS="${2:-${ROUNDS:-5}}"
 RUNS="${3:-${RUNS:-10}}"
 SHAPES="${SHAPES:-1x32 1x128 8x32}"
 THREADS="${THREADS:-2}"
-SCRATCH="${SCRATCH:-.build-bench}"
 
-[ -f "$MODEL/model.safetensors" ] || { echo "precision_ort_bench: no $MODEL/model.safetensors" >&2; exit 1; }
+require_model precision_ort_bench "$MODEL" model.safetensors
 PY="${PY:-$(scripts/bench-venv.sh | tail -n 1)}"
-swift build -c release --scratch-path "$SCRATCH" --product bertscope >&2
-BERTSCOPE="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/bertscope"
-
-echo "precision_ort_bench: $(uptime)" >&2
-[ -z "${BERTSCOPE_KERNELS:-}" ] || echo "precision_ort_bench: BERTSCOPE_KERNELS=$BERTSCOPE_KERNELS" >&2
+release_bertscope precision_ort_bench
 results="$(mktemp)"
 trap 'rm -f "$results"' EXIT
 # The exports (f32, then the int8 quantization) before any timing, and the checkpoint into the page cache.
