@@ -185,23 +185,24 @@ static long slice_lines(ck_weights format, long depth) {
     return depth;
 }
 
-/// Panel p's slice as the f32 lines the microkernel reads: f32 panels as they are, the others expanded
-/// into `expanded` (depth × 16 floats, 64-byte aligned).
-static const float *f32_lines(const gemm_job *job, long panel, const void *slice, long depth, float *expanded) {
-    switch (job->format) {
-    case CK_WEIGHTS_Q4_0:
-        job->ops->expand_q4_panel(slice, depth, expanded);
-        return expanded;
-    case CK_WEIGHTS_BF16:
-        job->ops->expand_bf16_panel(slice, depth, expanded);
-        return expanded;
-    case CK_WEIGHTS_INT8:
-        job->ops->expand_i8_panel(slice, (const float *)job->packed_b + panel * CK_PANEL_WIDTH, depth, expanded);
-        return expanded;
-    case CK_WEIGHTS_F32:
-        break;
+/// The slices of `panels` adjacent panels from `panel` on as the f32 lines the microkernel reads, one
+/// panel's after the other's: f32 panels as they are (adjacent in a depth block), the others expanded
+/// into `expanded` (panels × depth × 16 floats, 64-byte aligned).
+static const float *f32_lines(const gemm_job *job, long panel, int panels, long depth0, long depth, float *expanded) {
+    if (job->format == CK_WEIGHTS_F32) return weight_slice(job, panel, depth0);
+    for (int w = 0; w < panels; w++) {
+        const void *slice = weight_slice(job, panel + w, depth0);
+        float *dst = expanded + (size_t)w * depth * CK_PANEL_WIDTH;
+        switch (job->format) {
+        case CK_WEIGHTS_Q4_0: job->ops->expand_q4_panel(slice, depth, dst); break;
+        case CK_WEIGHTS_BF16: job->ops->expand_bf16_panel(slice, depth, dst); break;
+        case CK_WEIGHTS_INT8:
+            job->ops->expand_i8_panel(slice, (const float *)job->packed_b + (panel + w) * CK_PANEL_WIDTH, depth, dst);
+            break;
+        case CK_WEIGHTS_F32: break;
+        }
     }
-    return slice;
+    return expanded;
 }
 
 /// One tile's product with `panels` panel slices (1, or 2 adjacent ones for the dot-product kernels) over
@@ -214,7 +215,7 @@ static void tile_product(const gemm_job *job, int count, int panels, long depth,
     const ck_ops *ops = job->ops;
     switch (job->product) {
     case PRODUCT_F32:
-        ops->microkernel(count, depth, tile_a, b, out, ldo, accumulate, prefetch, prefetch_lines);
+        ops->microkernel(count, panels, depth, tile_a, b, out, ldo, accumulate, prefetch, prefetch_lines);
         return;
     case PRODUCT_BF16_DOT:
         ops->microkernel_bf16(count, panels, ck_grouped_depth(depth, CK_BF16_GROUP) / CK_BF16_GROUP, (const unsigned short *)tile_a,
@@ -232,18 +233,19 @@ static void tile_product(const gemm_job *job, int count, int panels, long depth,
     }
 }
 
-/// Panels one step of a chunk computes from `panel` on: two full ones where a dot-product kernel can take
-/// both (their slices are adjacent in a depth block), else one.
+/// Panels one step of a chunk computes from `panel` on: two full ones where the product's kernel can take
+/// both (the dot-product kernels, and the f32 one where f32_panels says so), else one.
 static int step_panels(const gemm_job *job, long panel, long end_panel) {
-    int pair = job->product != PRODUCT_F32 && panel + 1 < end_panel && (panel + 2) * CK_PANEL_WIDTH <= job->n;
+    int most = job->product == PRODUCT_F32 ? job->ops->f32_panels : 2;
+    int pair = most == 2 && panel + 1 < end_panel && (panel + 2) * CK_PANEL_WIDTH <= job->n;
     return pair ? 2 : 1;
 }
 
 /// C for rows [row0, row0 + rows) and panels [first_panel, end_panel), over all of k.
 static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, long first_panel, long end_panel) {
     const long k = job->k, n = job->n, ldc = job->ldc;
-    // A reduced panel's slice expanded to f32 (16 KB, stays in L1 while every tile of the block reads it).
-    float expanded[CK_DEPTH_BLOCK * CK_PANEL_WIDTH] __attribute__((aligned(64)));
+    // A step's reduced panel slices expanded to f32 (16 KB a panel, read by every tile of the block).
+    float expanded[2 * CK_DEPTH_BLOCK * CK_PANEL_WIDTH] __attribute__((aligned(64)));
     for (long depth0 = 0; depth0 < k; depth0 += CK_DEPTH_BLOCK) {
         long depth = min_long(CK_DEPTH_BLOCK, k - depth0);
         int accumulate = depth0 > 0;
@@ -258,8 +260,8 @@ static void gemm_chunk(const gemm_job *job, long row0, long rows, long tiles, lo
             long next_panel = after < end_panel ? after : first_panel;
             long next_depth0 = after < end_panel ? depth0 : depth0 + depth;
             long next_count = after < end_panel ? depth : next_depth;
-            const void *slice = weight_slice(job, panel, depth0);
-            const void *b = job->product == PRODUCT_F32 ? f32_lines(job, panel, slice, depth, expanded) : slice;
+            const void *b = job->product == PRODUCT_F32 ? f32_lines(job, panel, (int)panels, depth0, depth, expanded)
+                                                        : weight_slice(job, panel, depth0);
             // Lines of 64 bytes, which the microkernel steps through as 16 floats.
             const float *next = has_next ? weight_slice(job, next_panel, next_depth0) : NULL;
             long next_lines = has_next ? slice_lines(job->format, next_count) * step_panels(job, next_panel, end_panel) : 0;

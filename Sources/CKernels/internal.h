@@ -127,10 +127,14 @@ struct ck_ops {
     /// reads: kc lines of CK_MAX_TILE_ROWS floats, line i holding column i (a[i·8 + r]; lanes past rows
     /// unspecified).
     void (*pack_a)(const float *a, long lda, int rows, long kc, float *dst);
-    /// c[rows × 16] (row stride ldc) = (accumulate ? c : 0) + Σ_k a[k][r] · b[k][j], with a from
-    /// `pack_a` and b as kc rows of 16 floats. rows <= tile_rows.
+    /// Most adjacent panels `microkernel` multiplies at once: 1, or 2 where the registers hold twice the
+    /// sums (AVX-512's 32).
+    int f32_panels;
+    /// c[rows × 16 panels] (row stride ldc) = (accumulate ? c : 0) + Σ_k a[k][r] · b[k][j], with a from
+    /// `pack_a` and b as kc rows of 16 floats per panel (the second panel's right after the first's).
+    /// rows <= tile_rows, panels <= f32_panels.
     /// While at it, prefetches `prefetch_lines` 64-byte lines (16 floats apart) from `prefetch`.
-    void (*microkernel)(int rows, long kc, const float *a, const float *b, float *c, long ldc, int accumulate,
+    void (*microkernel)(int rows, int panels, long kc, const float *a, const float *b, float *c, long ldc, int accumulate,
                         const float *prefetch, long prefetch_lines);
     /// c[rows × cols] (row stride ldc) = act(c + bias[cols]) + residual[rows × cols]; bias and
     /// residual already point at this block's first column (and row).

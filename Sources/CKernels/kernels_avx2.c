@@ -120,8 +120,9 @@ INLINE void tile(const int rows, long depth, const float *a, const float *b, flo
     }
 }
 
-static void microkernel(int rows, long depth, const float *a, const float *b, float *c, long ldc, int accumulate,
+static void microkernel(int rows, int panels, long depth, const float *a, const float *b, float *c, long ldc, int accumulate,
                         const float *prefetch, long prefetch_lines) {
+    (void)panels;  // one (f32_panels): 6 rows of two YMM sums already take 12 of the 16 registers
     switch (rows) {
     case 6: tile(6, depth, a, b, c, ldc, accumulate, prefetch, prefetch_lines); break;
     case 5: tile(5, depth, a, b, c, ldc, accumulate, prefetch, prefetch_lines); break;
@@ -333,7 +334,7 @@ static void gelu(float *x, long count) {
 }
 
 #define AVX2_F32_KERNELS                                                                                        \
-    .tile_rows = AVX2_TILE_ROWS, .pack_panel = ck_avx2_pack_panel, .pack_a = ck_avx2_pack_a, .microkernel = microkernel, \
+    .tile_rows = AVX2_TILE_ROWS, .f32_panels = 1, .pack_panel = ck_avx2_pack_panel, .pack_a = ck_avx2_pack_a, .microkernel = microkernel, \
     .epilogue = epilogue, .expand_q4_panel = expand_q4_panel, .expand_bf16_panel = ck_avx2_expand_bf16_panel,              \
     .expand_i8_panel = ck_avx2_expand_i8_panel, .layer_norm_row = layer_norm_row, .softmax_row = softmax_row, .gelu = gelu
 

@@ -17,6 +17,7 @@
 #if defined(__x86_64__) || defined(_M_X64)
 
 #include "internal.h"
+#include "avx512_tiles.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -36,33 +37,6 @@
 INLINE __mmask16 lanes16(long count) { return (__mmask16)((1u << count) - 1); }
 INLINE __mmask32 lanes32(long count) { return count >= 32 ? 0xffffffffu : (__mmask32)((1u << count) - 1); }
 
-/// Partial sums per row and panel for a tile of `rows` × `panels` panels: 12 or more in all where rows
-/// allow, at most 16 (with the two weight lines and a broadcast, 19 of the 32 registers).
-#define CHAINS_FOR(rows, panels) ((panels) == 2 ? ((rows) >= 5 ? 1 : (rows) >= 3 ? 2 : 4) : (rows) >= 5 ? 2 : (rows) == 4 ? 3 : 4)
-
-/// Calls TILE(rows, panels, chains) with constants, so the sums stay in registers.
-#define DISPATCH_ROWS(TILE, rows, w)                                                                  \
-    switch (rows) {                                                                                   \
-    case 8: TILE(8, w, CHAINS_FOR(8, w)); break;                                                      \
-    case 7: TILE(7, w, CHAINS_FOR(7, w)); break;                                                      \
-    case 6: TILE(6, w, CHAINS_FOR(6, w)); break;                                                      \
-    case 5: TILE(5, w, CHAINS_FOR(5, w)); break;                                                      \
-    case 4: TILE(4, w, CHAINS_FOR(4, w)); break;                                                      \
-    case 3: TILE(3, w, CHAINS_FOR(3, w)); break;                                                      \
-    case 2: TILE(2, w, CHAINS_FOR(2, w)); break;                                                      \
-    default: TILE(1, w, CHAINS_FOR(1, w)); break;                                                     \
-    }
-#define DISPATCH_TILE(TILE, rows, panels)                                                             \
-    do {                                                                                              \
-        if ((panels) == 2) {                                                                          \
-            DISPATCH_ROWS(TILE, rows, 2)                                                              \
-        } else {                                                                                      \
-            DISPATCH_ROWS(TILE, rows, 1)                                                              \
-        }                                                                                             \
-    } while (0)
-
-/// Sum number s of row r and panel w.
-#define SUM(r, w, s) sums[((r) * panels + (w)) * chains + (s)]
 
 #if defined(__clang__)
 #pragma clang attribute pop
@@ -139,21 +113,13 @@ INLINE void bf16_tile(const int rows, const int panels, const int chains, long p
     ck_prefetcher next = {prefetch, prefetch_lines, pairs / CK_GROUP_STEPS, 0};
     CK_GROUPED_STEPS(pairs, chains, &next, STEP);
 #undef STEP
-    for (int r = 0; r < rows; r++) {
-        for (int w = 0; w < panels; w++) {
-            float *out = c + r * ldc + w * CK_PANEL_WIDTH;
-            __m512 sum = SUM(r, w, 0);
-            for (int s = 1; s < chains; s++) sum = _mm512_add_ps(sum, SUM(r, w, s));
-            if (accumulate) sum = _mm512_add_ps(sum, _mm512_loadu_ps(out));
-            _mm512_storeu_ps(out, sum);
-        }
-    }
+    STORE_TILE(rows, c, ldc, accumulate);
 }
 
 void ck_avx512_microkernel_bf16(int rows, int panels, long pairs, const unsigned short *a, const unsigned short *b, float *c,
                                 long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
 #define TILE(n, w, chains) bf16_tile(n, w, chains, pairs, a, b, c, ldc, accumulate, prefetch, prefetch_lines)
-    DISPATCH_TILE(TILE, rows, panels);
+    DISPATCH_TILE(TILE, CHAINS_FOR, rows, panels);
 #undef TILE
 }
 
@@ -269,7 +235,7 @@ void ck_avx512_microkernel_u8i8(int rows, int panels, long quads, const unsigned
                                 float *c, long ldc, int accumulate, const void *prefetch, long prefetch_lines) {
 #define TILE(n, w, chains) \
     u8i8_tile(n, w, chains, quads, a, a_scales, a_zeros, b, b_scales, b_sums, c, ldc, accumulate, prefetch, prefetch_lines)
-    DISPATCH_TILE(TILE, rows, panels);
+    DISPATCH_TILE(TILE, CHAINS_FOR, rows, panels);
 #undef TILE
 }
 

@@ -26,9 +26,9 @@ static inline void tile(const int rows, long depth, const float *a, const float 
     }
 }
 
-static void microkernel(int rows, long depth, const float *a, const float *b, float *c, long ldc, int accumulate,
+static void microkernel(int rows, int panels, long depth, const float *a, const float *b, float *c, long ldc, int accumulate,
                         const float *prefetch, long prefetch_lines) {
-    (void)prefetch, (void)prefetch_lines;  // left to the hardware prefetcher
+    (void)panels, (void)prefetch, (void)prefetch_lines;  // one panel (f32_panels); prefetch left to the hardware
     // A constant row count per call lets the compiler keep the sums in registers.
     switch (rows) {
     case 4: tile(4, depth, a, b, c, ldc, accumulate); break;
@@ -133,6 +133,7 @@ static void gelu(float *x, long count) {
 const struct ck_ops ck_baseline_ops = {
     .name = "baseline",
     .tile_rows = BASELINE_TILE_ROWS,
+    .f32_panels = 1,
     .pack_panel = pack_panel,
     .pack_a = pack_a,
     .microkernel = microkernel,
